@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+// sparkhook: a mutating admission webhook for Apache Spark pods.
+// One dependency beyond the toolchain: swift-argument-parser, for the command line.
+import PackageDescription
+
+let package = Package(
+    name: "sparkhook",
+    products: [
+        .executable(name: "sparkhook", targets: ["sparkhook"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CTLS", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .target(name: "CPosix"),
+        .target(name: "HTTPServer", dependencies: ["CTLS", "CPosix"]),
+        .target(name: "YAML", dependencies: ["CYAML"]),
+        .target(name: "Admission"),
+        .target(name: "Policy", dependencies: ["YAML", "Admission"]),
+        .target(name: "Webhook", dependencies: ["HTTPServer", "Policy", "Admission", "CPosix"]),
+        .executableTarget(name: "sparkhook", dependencies: [
+            "Webhook", "Policy", "Admission", "HTTPServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // A trivial handler behind the real server, for the server-core tests and benchmarks.
+        .executableTarget(name: "http-echo", dependencies: ["HTTPServer"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
+        .testTarget(name: "AdmissionTests", dependencies: ["Admission"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "Admission", "YAML"]),
+    ]
+)

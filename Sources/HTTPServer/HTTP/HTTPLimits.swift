@@ -1,0 +1,21 @@
+// Limits on what one client may send and how slowly. Defaults suit kube-apiserver as a client.
+
+public struct HTTPLimits: Sendable {
+    /// Request line plus headers; beyond it, 431 (or 414 when the request line alone is too long).
+    public var maxHeaderBytes = 32 * 1024
+    public var maxRequestLineBytes = 8 * 1024
+    public var maxHeaderCount = 128
+    /// An UPDATE review carries the object twice; Kubernetes caps an object near 3 MiB in etcd.
+    public var maxBodyBytes = 8 * 1024 * 1024
+    /// From the first byte of a request to the end of its headers (also the TLS handshake).
+    public var headerTimeoutNanos: UInt64 = 10_000_000_000
+    /// From the end of the headers to the end of the body.
+    public var bodyTimeoutNanos: UInt64 = 30_000_000_000
+    /// Idle keep-alive: above the apiserver's own 90 s, so the client closes idle connections first.
+    public var idleTimeoutNanos: UInt64 = 120_000_000_000
+    /// A client that does not read our answer for this long is cut off.
+    public var writeTimeoutNanos: UInt64 = 30_000_000_000
+    public var maxConnections = 10_000
+
+    public init() {}
+}

@@ -1,0 +1,41 @@
+// The one place that reads errno: every system call goes through `syscall`, which retries EINTR,
+// turns EAGAIN into `.wouldBlock` and throws the rest with the call's name.
+import Glibc
+
+public struct POSIXError: Error, CustomStringConvertible, Sendable {
+    public let call: String
+    public let errno: Int32
+    public var description: String { "\(call): \(String(cString: strerror(errno))) (errno \(errno))" }
+}
+
+public enum IOResult<T> {
+    case done(T)
+    case wouldBlock
+}
+
+@inline(__always)
+func syscall<T: FixedWidthInteger>(_ call: @autoclosure () -> String, _ body: () -> T) throws -> IOResult<T> {
+    while true {
+        let result = body()
+        if result >= 0 { return .done(result) }
+        let code = Glibc.errno
+        if code == EINTR { continue }
+        if code == EAGAIN || code == EWOULDBLOCK { return .wouldBlock }
+        throw POSIXError(call: call(), errno: code)
+    }
+}
+
+/// For calls that never block: a `.wouldBlock` from them is an error too.
+@inline(__always)
+func syscallNoBlock<T: FixedWidthInteger>(_ call: @autoclosure () -> String, _ body: () -> T) throws -> T {
+    switch try syscall(call(), body) {
+    case .done(let value): return value
+    case .wouldBlock: throw POSIXError(call: call(), errno: EAGAIN)
+    }
+}
+
+/// A NUL-terminated C string filled in by a C call, as a Swift string.
+func string(fromCBuffer buffer: [CChar]) -> String {
+    let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    return String(decoding: bytes, as: UTF8.self)
+}

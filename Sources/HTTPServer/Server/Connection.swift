@@ -1,0 +1,33 @@
+// One client connection: its socket, TLS session, buffers and place in the request cycle.
+
+final class Connection {
+    let id: UInt64
+    let socket: Socket
+    let tls: TLSConnection
+    var state: ConnectionState
+    var parser: RequestParser
+    var handshakeDone = false
+    var input: [UInt8] = []
+    var inputStart = 0
+    var output: [UInt8] = []
+    var outputStart = 0
+    var interest: IOEvents = .readable
+    /// Stop reading requests; flush what is queued, then close.
+    var closeAfterFlush = false
+    /// Reading paused because too much output is queued (a pipelining client not reading).
+    var readPaused = false
+    /// Our side is shut down; we read and drop until the peer closes, so that it sees our
+    /// last answer instead of a reset.
+    var lingering = false
+
+    init(id: UInt64, socket: Socket, tls: TLSConnection, now: UInt64, limits: HTTPLimits) {
+        self.id = id
+        self.socket = socket
+        self.tls = tls
+        self.state = ConnectionState(now: now)
+        self.parser = RequestParser(limits: limits)
+    }
+
+    var hasPendingOutput: Bool { outputStart < output.count }
+    var hasBufferedInput: Bool { inputStart < input.count }
+}

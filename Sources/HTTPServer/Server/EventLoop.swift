@@ -1,0 +1,311 @@
+// One event-loop thread: accepts from the shared listeners, drives TLS and HTTP on its own
+// connections, runs the handler inline, and sweeps time limits every 250 ms.
+import CPosix
+import Glibc
+import Synchronization
+
+final class EventLoop: @unchecked Sendable {
+    private let epoll: Epoll
+    private unowned let server: Server
+    private var connections: [UInt64: Connection] = [:]
+    private var nextID: UInt64 = 1
+    private var scratch = [UInt8](repeating: 0, count: 64 * 1024)
+    private var dates = DateCache()
+    private var listening = false
+    private var lastSweep: UInt64 = 0
+    private static let maxQueuedOutput = 1 << 20
+    private static let lingerNanos: UInt64 = 2_000_000_000
+
+    init(server: Server) throws {
+        self.epoll = try Epoll()
+        self.server = server
+    }
+
+    func wake() { epoll.wake() }
+
+    private var limits: HTTPLimits { server.configuration.limits }
+
+    func run() {
+        for (i, listener) in server.listeners.enumerated() {
+            do {
+                try epoll.add(listener.fd, .readable, token: Self.listenerToken(i), exclusive: true)
+            } catch {
+                server.logger.error("cannot poll listener", ["error": "\(error)"])
+            }
+        }
+        listening = true
+        while true {
+            do {
+                try epoll.wait(timeoutMilliseconds: 250) { token, events in
+                    if token == Epoll.wakeToken { return }
+                    if token >= Self.listenerToken(server.listeners.count - 1) {
+                        acceptAll(server.listeners[Int(Self.listenerToken(0) - token)])
+                    } else if let connection = connections[token] {
+                        onEvent(connection, events)
+                    }
+                }
+            } catch {
+                server.logger.error("epoll_wait failed", ["error": "\(error)"])
+            }
+            let now = monotonicNanos()
+            if server.isDraining {
+                if listening { stopListening() }
+                if connections.isEmpty { break }
+                if now >= server.drainDeadline {
+                    server.logger.warning("shutdown deadline reached; closing connections", ["open": "\(connections.count)"])
+                    for connection in Array(connections.values) { close(connection) }
+                    break
+                }
+            }
+            if now &- lastSweep >= 250_000_000 {
+                lastSweep = now
+                sweep(now)
+            }
+        }
+    }
+
+    private static func listenerToken(_ index: Int) -> UInt64 { UInt64.max - 1 - UInt64(index) }
+
+    private func stopListening() {
+        for listener in server.listeners { epoll.remove(listener.fd) }
+        listening = false
+        server.loopStoppedListening()
+        for connection in Array(connections.values) where connection.state.closesImmediatelyWhenDraining && !connection.hasBufferedInput {
+            close(connection)
+        }
+    }
+
+    // MARK: accepting
+
+    private func acceptAll(_ listener: Socket) {
+        for _ in 0..<64 {
+            let socket: Socket?
+            do { socket = try listener.accept() } catch {
+                // EMFILE and friends: log and let the next wake-up try again.
+                server.logger.warning("accept failed", ["error": "\(error)"])
+                return
+            }
+            guard let socket else { return }
+            if server.stats.openConnections.load(ordering: .relaxed) >= limits.maxConnections {
+                ServerStats.bump(server.stats.rejectedConnections)
+                continue  // closed by deinit
+            }
+            do {
+                let tls = try TLSConnection(context: server.certificates.current, fd: socket.fd)
+                let connection = Connection(id: nextID, socket: socket, tls: tls, now: monotonicNanos(), limits: limits)
+                nextID += 1
+                try epoll.add(socket.fd, .readable, token: connection.id)
+                connections[connection.id] = connection
+                ServerStats.bump(server.stats.openConnections)
+                ServerStats.bump(server.stats.acceptedConnections)
+            } catch {
+                server.logger.warning("could not set up connection", ["error": "\(error)"])
+            }
+        }
+    }
+
+    // MARK: I/O
+
+    private func onEvent(_ connection: Connection, _ events: IOEvents) {
+        if events.contains(.error) && !events.contains(.readable) { return close(connection) }
+        if !connection.handshakeDone {
+            handshake(connection)
+            guard connection.handshakeDone, connections[connection.id] != nil else { return }
+        }
+        if events.contains(.writable) || connection.hasPendingOutput { flush(connection) }
+        if connections[connection.id] != nil && (events.contains(.readable) || events.contains(.hangup)) {
+            readAvailable(connection)
+        }
+    }
+
+    private func handshake(_ connection: Connection) {
+        switch connection.tls.handshake() {
+        case .done:
+            connection.handshakeDone = true
+            connection.state.handshakeDone(now: monotonicNanos())
+            if connection.tls.isResumed {
+                ServerStats.bump(server.stats.resumedHandshakes)
+            } else {
+                ServerStats.bump(server.stats.fullHandshakes)
+            }
+            setInterest(connection, .readable)
+            readAvailable(connection)  // the client may have sent its request with the Finished message
+        case .wantRead:
+            setInterest(connection, .readable)
+        case .wantWrite:
+            setInterest(connection, [.readable, .writable])
+        case .closed:
+            ServerStats.bump(server.stats.handshakeFailures)
+            close(connection)
+        case .failed(let reason):
+            ServerStats.bump(server.stats.handshakeFailures)
+            server.logger.debug("TLS handshake failed", ["reason": reason])
+            close(connection)
+        }
+    }
+
+    private func readAvailable(_ connection: Connection) {
+        while connections[connection.id] != nil {
+            if connection.output.count - connection.outputStart > Self.maxQueuedOutput {
+                connection.readPaused = true
+                return
+            }
+            if connection.closeAfterFlush && !connection.lingering { return }
+            let status = scratch.withUnsafeMutableBytes { connection.tls.read(into: $0) }
+            switch status {
+            case .done(let n):
+                if connection.lingering { continue }
+                connection.input.append(contentsOf: scratch[0..<n])
+                process(connection)
+                flush(connection)
+            case .wantRead:
+                return
+            case .wantWrite:
+                setInterest(connection, [.readable, .writable])
+                return
+            case .closed, .failed:
+                close(connection)
+                return
+            }
+        }
+    }
+
+    /// Parses and answers every complete request in the input, in order.
+    private func process(_ connection: Connection) {
+        let now = monotonicNanos()
+        while !connection.closeAfterFlush && connection.output.count - connection.outputStart <= Self.maxQueuedOutput {
+            if connection.parser.isIdle && connection.hasBufferedInput { connection.state.requestStarted(now: now) }
+            var start = connection.inputStart
+            let event = connection.parser.parse(connection.input, &start)
+            connection.inputStart = start
+            switch event {
+            case .needMore:
+                if connection.parser.isReadingBody { connection.state.headComplete(now: now) }
+                compactInput(connection)
+                return
+            case .expectContinue:
+                connection.state.headComplete(now: now)
+                connection.output.append(contentsOf: ResponseWriter.continueLine)
+            case .request(let request):
+                let keepAlive = request.keepAlive && !server.isDraining
+                let response = server.handler.handle(request)
+                dates.update(nowSeconds: time(nil))
+                ResponseWriter.append(response, keepAlive: keepAlive, headOnly: request.method == "HEAD",
+                                      date: dates.value, to: &connection.output)
+                if !keepAlive { connection.closeAfterFlush = true }
+                connection.state.requestDone(now: now, keepAlive: keepAlive, moreBuffered: connection.hasBufferedInput)
+            case .error(let error):
+                respondWithError(connection, status: error.status, reason: error.reason)
+            }
+        }
+        compactInput(connection)
+    }
+
+    private func respondWithError(_ connection: Connection, status: Int, reason: String) {
+        ServerStats.bump(server.stats.protocolErrors)
+        server.logger.info("rejected request", ["status": "\(status)", "reason": reason])
+        dates.update(nowSeconds: time(nil))
+        ResponseWriter.append(.text(status, reason), keepAlive: false, headOnly: false, date: dates.value, to: &connection.output)
+        connection.closeAfterFlush = true
+        connection.state.closing(now: monotonicNanos())
+    }
+
+    private func compactInput(_ connection: Connection) {
+        if connection.inputStart == connection.input.count {
+            if connection.input.capacity > 64 * 1024 {
+                connection.input = []
+            } else {
+                connection.input.removeAll(keepingCapacity: true)
+            }
+            connection.inputStart = 0
+        } else if connection.inputStart > 32 * 1024 {
+            connection.input.removeFirst(connection.inputStart)
+            connection.inputStart = 0
+        }
+    }
+
+    private func flush(_ connection: Connection) {
+        while connection.hasPendingOutput {
+            let start = connection.outputStart
+            let status = connection.output.withUnsafeBytes { connection.tls.write(UnsafeRawBufferPointer(rebasing: $0[start...])) }
+            switch status {
+            case .done(let n):
+                connection.outputStart += n
+            case .wantWrite:
+                connection.state.writeBlocked(now: monotonicNanos())
+                setInterest(connection, [.readable, .writable])
+                return
+            case .wantRead:
+                setInterest(connection, .readable)
+                return
+            case .closed, .failed:
+                close(connection)
+                return
+            }
+        }
+        if connection.output.capacity > 256 * 1024 { connection.output = [] } else { connection.output.removeAll(keepingCapacity: true) }
+        connection.outputStart = 0
+        connection.state.writeDrained()
+        setInterest(connection, .readable)
+        if connection.closeAfterFlush {
+            if !connection.lingering { beginLinger(connection) }
+            return
+        }
+        if server.isDraining && !connection.hasBufferedInput && connection.state.closesImmediatelyWhenDraining {
+            return close(connection)
+        }
+        if connection.readPaused {
+            connection.readPaused = false
+            process(connection)
+            readAvailable(connection)
+        }
+    }
+
+    /// Sends close_notify and a FIN, then waits briefly for the peer to close, dropping what it
+    /// sends, so a client still sending a rejected body reads our answer rather than a reset.
+    private func beginLinger(_ connection: Connection) {
+        connection.tls.shutdown()
+        Glibc.shutdown(connection.socket.fd, Int32(SHUT_WR))
+        connection.lingering = true
+        connection.state.closing(now: monotonicNanos())
+    }
+
+    private func setInterest(_ connection: Connection, _ interest: IOEvents) {
+        guard connection.interest != interest else { return }
+        connection.interest = interest
+        try? epoll.modify(connection.socket.fd, interest, token: connection.id)
+    }
+
+    private func close(_ connection: Connection) {
+        guard connections.removeValue(forKey: connection.id) != nil else { return }
+        epoll.remove(connection.socket.fd)
+        connection.socket.close()
+        ServerStats.bump(server.stats.openConnections, by: -1)
+    }
+
+    private func sweep(_ now: UInt64) {
+        for connection in Array(connections.values) {
+            if connection.lingering {
+                if now &- connection.state.since >= Self.lingerNanos { close(connection) }
+                continue
+            }
+            switch connection.state.expiry(now: now, limits: limits) {
+            case .none: break
+            case .close:
+                if connection.state.phase != .idle { ServerStats.bump(server.stats.timeouts) }
+                close(connection)
+            case .respond408:
+                ServerStats.bump(server.stats.timeouts)
+                respondWithError(connection, status: 408, reason: "request not received in time")
+                flush(connection)
+            }
+        }
+    }
+}
+
+@inline(__always)
+func monotonicNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}

@@ -1,0 +1,44 @@
+// Process lifecycle around a server: signals (SIGTERM/SIGINT drain and stop, SIGHUP reloads)
+// and certificate reload when the PEM files change.
+import CPosix
+
+public enum Lifecycle {
+    /// Call first in main, before any thread starts, so that only `run` receives the signals.
+    public static func blockSignals() { _ = cposix_block_signals() }
+
+    /// Watches the certificate files and swaps in a new pair for new handshakes when they change.
+    public static func watchCertificates(_ store: CertificateStore, logger: Logger, intervalMilliseconds: Int32 = 2000) -> FileWatcher {
+        let watcher = FileWatcher(paths: store.files.all, intervalMilliseconds: intervalMilliseconds) {
+            report(store.reloadIfChanged(), store: store, logger: logger)
+        }
+        watcher.start()
+        return watcher
+    }
+
+    static func report(_ result: CertificateStore.ReloadResult, store: CertificateStore, logger: Logger) {
+        switch result {
+        case .unchanged: break
+        case .reloaded: logger.info("TLS certificate reloaded", ["certificate": store.files.certificate])
+        case .refused(let reason):
+            logger.error("TLS certificate reload refused; keeping the previous pair", ["reason": reason])
+        }
+    }
+
+    /// Blocks until SIGTERM or SIGINT, running `onHangup` for each SIGHUP; then drains the
+    /// server and returns when it has stopped.
+    public static func run(_ server: Server, onHangup: () -> Void = {}) {
+        while true {
+            let signal = cposix_wait_signal(1000)
+            if signal == 1 {  // SIGHUP
+                server.logger.info("SIGHUP: reloading")
+                report(server.certificates.reloadIfChanged(), store: server.certificates, logger: server.logger)
+                onHangup()
+            } else if signal != 0 {
+                server.logger.info("signal received", ["signal": signal == 15 ? "SIGTERM" : "SIGINT"])
+                break
+            }
+        }
+        server.shutdown()
+        server.waitUntilStopped()
+    }
+}

@@ -1,0 +1,99 @@
+// The server: listeners shared by N event-loop threads, a certificate store, a handler, and a
+// graceful shutdown (stop accepting, finish in-flight requests within a deadline, then stop).
+import Glibc
+import Synchronization
+
+public struct ServerConfiguration: Sendable {
+    public var listen: [SocketAddress]
+    public var threads: Int
+    public var limits: HTTPLimits
+    /// How long in-flight requests may take to finish after shutdown begins.
+    public var shutdownGraceNanos: UInt64
+
+    public init(listen: [SocketAddress], threads: Int = ServerConfiguration.onlineCores,
+                limits: HTTPLimits = HTTPLimits(), shutdownGraceNanos: UInt64 = 20_000_000_000) {
+        self.listen = listen
+        self.threads = max(1, threads)
+        self.limits = limits
+        self.shutdownGraceNanos = shutdownGraceNanos
+    }
+
+    public static var onlineCores: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+}
+
+public final class Server: @unchecked Sendable {
+    public let configuration: ServerConfiguration
+    public let certificates: CertificateStore
+    public let handler: any HTTPHandler
+    public let logger: Logger
+    public let stats = ServerStats()
+
+    private(set) var listeners: [Socket] = []
+    public private(set) var boundAddresses: [SocketAddress] = []
+    private var loops: [EventLoop] = []
+    private var threads: [pthread_t] = []
+    private let draining = Atomic<Bool>(false)
+    private let deadline = Atomic<UInt64>(.max)
+    private let loopsListening = Atomic<Int>(0)
+    private let started = Atomic<Bool>(false)
+
+    public init(configuration: ServerConfiguration, certificates: CertificateStore, handler: any HTTPHandler, logger: Logger) {
+        self.configuration = configuration
+        self.certificates = certificates
+        self.handler = handler
+        self.logger = logger
+    }
+
+    /// True from `start` until shutdown begins: the readiness signal.
+    public var isServing: Bool { started.load(ordering: .acquiring) && !isDraining }
+    public var isDraining: Bool { draining.load(ordering: .acquiring) }
+    var drainDeadline: UInt64 { deadline.load(ordering: .relaxed) }
+
+    /// Binds the listeners and starts the loop threads; returns once they serve.
+    public func start() throws {
+        for address in configuration.listen {
+            let socket = try Socket.listen(on: address)
+            listeners.append(socket)
+            boundAddresses.append(try socket.localAddress())
+        }
+        for _ in 0..<configuration.threads { loops.append(try EventLoop(server: self)) }
+        loopsListening.store(loops.count, ordering: .relaxed)
+        for loop in loops {
+            let box = Unmanaged.passRetained(loop)
+            var tid = pthread_t()
+            let rc = pthread_create(&tid, nil, { arg in
+                let loop = Unmanaged<EventLoop>.fromOpaque(arg!).takeRetainedValue()
+                loop.run()
+                return nil
+            }, box.toOpaque())
+            guard rc == 0 else { throw POSIXError(call: "pthread_create", errno: rc) }
+            threads.append(tid)
+        }
+        started.store(true, ordering: .releasing)
+        logger.info("listening", ["addresses": boundAddresses.map(\.description).joined(separator: ","),
+                                  "threads": "\(loops.count)"])
+    }
+
+    /// Begins a graceful shutdown; safe from any thread, and only the first call counts.
+    public func shutdown() {
+        guard !draining.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        deadline.store(monotonicNanos() &+ configuration.shutdownGraceNanos, ordering: .relaxed)
+        logger.info("shutting down: draining connections", ["graceSeconds": "\(configuration.shutdownGraceNanos / 1_000_000_000)"])
+        for loop in loops { loop.wake() }
+    }
+
+    /// Each loop calls this once it no longer polls the listeners; the last one closes them,
+    /// so no loop can accept on a descriptor number that was closed and reused.
+    func loopStoppedListening() {
+        if loopsListening.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+            for listener in listeners { listener.close() }
+        }
+    }
+
+    /// Blocks until every loop has stopped (after `shutdown` and draining).
+    public func waitUntilStopped() {
+        for thread in threads { pthread_join(thread, nil) }
+        threads = []
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,65 @@
+// One SSL_CTX built from PEM files: TLS 1.2 minimum, AEAD suites only, ALPN http/1.1,
+// session resumption (cache and TLS 1.3 tickets), optional client-certificate verification.
+import CTLS
+
+public struct TLSFiles: Sendable, Equatable {
+    public var certificate: String
+    public var privateKey: String
+    public var clientCA: String?
+
+    public init(certificate: String, privateKey: String, clientCA: String? = nil) {
+        self.certificate = certificate
+        self.privateKey = privateKey
+        self.clientCA = clientCA
+    }
+
+    var all: [String] { [certificate, privateKey] + (clientCA.map { [$0] } ?? []) }
+}
+
+public final class TLSContext: @unchecked Sendable {
+    let ctx: OpaquePointer
+
+    // TLS 1.2 suites with forward secrecy and AEAD; TLS 1.3 suites are all AEAD already.
+    static let tls12Ciphers = [
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+    ].joined(separator: ":")
+
+    public init(files: TLSFiles) throws {
+        ERR_clear_error()
+        guard let ctx = SSL_CTX_new(TLS_server_method()) else { throw TLSError("SSL_CTX_new") }
+        self.ctx = ctx
+        guard CTLS_SSL_CTX_set_min_proto_version(ctx, CTLS_TLS1_2_VERSION()) == 1 else {
+            throw TLSError("setting TLS 1.2 as the minimum version")
+        }
+        CTLS_SSL_CTX_harden(ctx)
+        guard SSL_CTX_set_cipher_list(ctx, Self.tls12Ciphers) == 1 else { throw TLSError("setting cipher suites") }
+        _ = CTLS_SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384")
+        // Partial writes and moving buffers let the event loop retry a write with what is left.
+        // RELEASE_BUFFERS frees the 16 KB record buffers of idle connections.
+        _ = CTLS_SSL_CTX_set_mode(ctx, Int(SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS))
+        _ = CTLS_SSL_CTX_set_session_cache_mode(ctx, Int(SSL_SESS_CACHE_SERVER))
+        _ = CTLS_SSL_CTX_sess_set_cache_size(ctx, 20_000)
+        let sessionContext = Array("sparkhook".utf8)
+        _ = SSL_CTX_set_session_id_context(ctx, sessionContext, UInt32(sessionContext.count))
+        CTLS_SSL_CTX_select_http11(ctx)
+
+        guard SSL_CTX_use_certificate_chain_file(ctx, files.certificate) == 1 else {
+            throw TLSError("loading certificate \(files.certificate)")
+        }
+        guard SSL_CTX_use_PrivateKey_file(ctx, files.privateKey, CTLS_SSL_FILETYPE_PEM()) == 1 else {
+            throw TLSError("loading private key \(files.privateKey)")
+        }
+        guard SSL_CTX_check_private_key(ctx) == 1 else {
+            throw TLSError("private key \(files.privateKey) does not match certificate \(files.certificate)")
+        }
+        if let ca = files.clientCA {
+            guard SSL_CTX_load_verify_locations(ctx, ca, nil) == 1 else { throw TLSError("loading client CA \(ca)") }
+            if let names = SSL_load_client_CA_file(ca) { SSL_CTX_set_client_CA_list(ctx, names) }
+            SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nil)
+        }
+    }
+
+    deinit { SSL_CTX_free(ctx) }
+}

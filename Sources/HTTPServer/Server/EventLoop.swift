@@ -187,8 +187,8 @@ final class EventLoop: @unchecked Sendable {
                 connection.state.headComplete(now: now)
                 connection.output.append(contentsOf: ResponseWriter.continueLine)
             case .request(let request):
-                let keepAlive = request.keepAlive && !server.isDraining
                 let response = server.handler.handle(request)
+                let keepAlive = request.keepAlive && !server.isDraining
                 dates.update(nowSeconds: time(nil))
                 ResponseWriter.append(response, keepAlive: keepAlive, headOnly: request.method == "HEAD",
                                       date: dates.value, to: &connection.output)

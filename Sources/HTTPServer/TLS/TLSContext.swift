@@ -49,7 +49,12 @@ public final class TLSContext: @unchecked Sendable {
             throw TLSError("loading certificate \(files.certificate)")
         }
         guard SSL_CTX_use_PrivateKey_file(ctx, files.privateKey, CTLS_SSL_FILETYPE_PEM()) == 1 else {
-            throw TLSError("loading private key \(files.privateKey)")
+            // OpenSSL checks the pair while loading the key; say so in words an operator acts on.
+            let reason = TLSError.drainQueue()
+            if reason.contains("key values mismatch") {
+                throw TLSError(message: "private key \(files.privateKey) does not match certificate \(files.certificate)")
+            }
+            throw TLSError(message: "loading private key \(files.privateKey)" + reason)
         }
         guard SSL_CTX_check_private_key(ctx) == 1 else {
             throw TLSError("private key \(files.privateKey) does not match certificate \(files.certificate)")

@@ -8,6 +8,10 @@ public struct TLSError: Error, CustomStringConvertible, Sendable {
         self.description = context + Self.drainQueue()
     }
 
+    init(message: String) {
+        self.description = message
+    }
+
     /// Empties the calling thread's OpenSSL error queue; returns ": reason; reason" or "".
     static func drainQueue() -> String {
         var reasons: [String] = []

@@ -1,0 +1,37 @@
+# sparkhook: the two set-up commands are `make run` and `make test`.
+SWIFT ?= swift
+PYTHON ?= python3
+LISTEN ?= 127.0.0.1:8443
+POLICY ?= examples/production.yaml
+BIN := .build/debug
+RELEASE_BIN := .build/release
+
+.PHONY: build release certs run test test-swift test-e2e bench manifests clean
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release
+
+# Development CA and serving certificate (kept if they exist; FORCE=1 certs/generate.sh to renew).
+certs: certs/tls.crt
+certs/tls.crt:
+	certs/generate.sh certs
+
+run: build certs
+	@echo "sparkhook on https://$(LISTEN) with $(POLICY). Preview a fixture from another shell:"
+	@echo "  curl -s --cacert certs/ca.crt -H 'Content-Type: application/json' --data-binary @../shared/fixtures/executor-operator.json https://$(LISTEN)/preview"
+	$(BIN)/sparkhook serve --listen $(LISTEN) --tls-cert certs/tls.crt --tls-key certs/tls.key --policy $(POLICY)
+
+test: test-swift test-e2e
+
+test-swift:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+test-e2e: build
+	SPARKHOOK_BIN_DIR=$(BIN) $(PYTHON) -m pytest -q Tests/e2e
+
+clean:
+	rm -rf .build

@@ -1,0 +1,141 @@
+// The request parser, fed bytes directly: every truncated prefix of valid requests, each
+// rejection with its status, and request-smuggling framings.
+@testable import HTTPServer
+import XCTest
+
+final class RequestParserTests: XCTestCase {
+    static let validRequests: [String] = [
+        "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n",
+        "POST /mutate?timeout=10s HTTP/1.1\r\nHost: sparkhook.svc:443\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"kind\":\"x\"}\n",
+        "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n",
+        "HEAD /hello HTTP/1.0\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok",
+    ]
+
+    func parseAll(_ text: String, limits: HTTPLimits = HTTPLimits()) -> [RequestParser.Event] {
+        var parser = RequestParser(limits: limits)
+        let bytes = Array(text.utf8)
+        var start = 0
+        var events: [RequestParser.Event] = []
+        while true {
+            let event = parser.parse(bytes, &start)
+            events.append(event)
+            switch event {
+            case .needMore, .error: return events
+            case .request, .expectContinue: continue
+            }
+        }
+    }
+
+    func request(_ text: String) throws -> HTTPRequest {
+        for event in parseAll(text) {
+            if case .request(let request) = event { return request }
+        }
+        throw XCTSkip("no request in \(text)")
+    }
+
+    func error(_ text: String, limits: HTTPLimits = HTTPLimits()) -> HTTPParseError? {
+        for event in parseAll(text, limits: limits) {
+            if case .error(let e) = event { return e }
+        }
+        return nil
+    }
+
+    func testEveryTruncatedPrefixNeedsMoreAndTheWholeParses() {
+        for text in Self.validRequests {
+            let bytes = Array(text.utf8)
+            for cut in 0..<bytes.count {
+                var parser = RequestParser(limits: HTTPLimits())
+                var start = 0
+                let prefix = Array(bytes[0..<cut])
+                var event = parser.parse(prefix, &start)
+                while case .expectContinue = event { event = parser.parse(prefix, &start) }
+                guard case .needMore = event else {
+                    return XCTFail("prefix of \(cut) bytes of \(text.debugDescription) gave \(event), not needMore")
+                }
+            }
+            XCTAssertNoThrow(try request(text), text)
+        }
+    }
+
+    func testBytesArrivingOneAtATimeGiveTheSameRequest() throws {
+        for text in Self.validRequests {
+            let whole = try request(text)
+            var parser = RequestParser(limits: HTTPLimits())
+            var buffer: [UInt8] = []
+            var start = 0
+            var got: HTTPRequest?
+            for byte in text.utf8 {
+                buffer.append(byte)
+                if case .request(let r) = parser.parse(buffer, &start) { got = r }
+            }
+            XCTAssertEqual(got?.body, whole.body, text)
+            XCTAssertEqual(got?.path, whole.path)
+        }
+    }
+
+    func testFieldsOfAParsedRequest() throws {
+        let post = try request(Self.validRequests[1])
+        XCTAssertEqual(post.method, "POST")
+        XCTAssertEqual(post.path, "/mutate")
+        XCTAssertEqual(post.query, "timeout=10s")
+        XCTAssertEqual(post.headers["content-type"], "application/json")
+        XCTAssertEqual(String(decoding: post.body, as: UTF8.self), "{\"kind\":\"x\"}\n")
+        XCTAssertTrue(post.keepAlive)
+        let chunked = try request(Self.validRequests[2])
+        XCTAssertEqual(String(decoding: chunked.body, as: UTF8.self), "hello world")
+        let head = try request(Self.validRequests[3])
+        XCTAssertEqual(head.minorVersion, 0)
+        XCTAssertFalse(head.keepAlive)
+    }
+
+    func testPipelinedRequestsComeOutInOrder() {
+        let events = parseAll(Self.validRequests[0] + Self.validRequests[1] + Self.validRequests[2])
+        let paths = events.compactMap { event -> String? in
+            if case .request(let r) = event { return r.path }
+            return nil
+        }
+        XCTAssertEqual(paths, ["/healthz", "/mutate", "/echo"])
+    }
+
+    func testRejectionsCarryTheirStatus() {
+        var small = HTTPLimits()
+        small.maxBodyBytes = 10
+        small.maxHeaderBytes = 200
+        small.maxRequestLineBytes = 100
+        let cases: [(String, Int, HTTPLimits)] = [
+            ("GARBAGE\r\n\r\n", 400, HTTPLimits()),
+            ("GET /x HTTP/1.1\nHost: a\n\n", 400, HTTPLimits()),
+            ("GET /x HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n", 400, HTTPLimits()),
+            ("GET /x HTTP/1.1\r\nHost : a\r\n\r\n", 400, HTTPLimits()),
+            ("GET /x HTTP/1.1\r\n\r\n", 400, HTTPLimits()),
+            ("GET http://a/x HTTP/1.1\r\nHost: a\r\n\r\n", 400, HTTPLimits()),
+            ("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello", 400, HTTPLimits()),
+            ("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400, HTTPLimits()),
+            ("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n", 400, HTTPLimits()),
+            ("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 400, HTTPLimits()),
+            ("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1,1\r\n\r\n", 400, HTTPLimits()),
+            ("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, HTTPLimits()),
+            ("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX\r\n", 400, HTTPLimits()),
+            ("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501, HTTPLimits()),
+            ("POST /x HTTP/1.1\r\nHost: a\r\n\r\n", 411, HTTPLimits()),
+            ("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n", 413, small),
+            ("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n", 413, small),
+            ("GET /" + String(repeating: "a", count: 150) + " HTTP/1.1\r\nHost: a\r\n\r\n", 414, small),
+            ("GET /" + String(repeating: "a", count: 150), 414, small),
+            ("GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "b", count: 300) + "\r\n\r\n", 431, small),
+            ("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505, HTTPLimits()),
+            ("POST /x HTTP/1.1\r\nHost: a\r\nExpect: fancy\r\nContent-Length: 1\r\n\r\n", 417, HTTPLimits()),
+        ]
+        for (text, status, limits) in cases {
+            XCTAssertEqual(error(text, limits: limits)?.status, status, text.debugDescription)
+        }
+    }
+
+    func testTooManyHeaderFieldsIs431() {
+        var limits = HTTPLimits()
+        limits.maxHeaderCount = 3
+        let text = "GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n"
+        XCTAssertEqual(error(text, limits: limits)?.status, 431)
+    }
+}

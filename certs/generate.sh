@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Development certificates: a CA and a serving certificate for the in-cluster Service name and
+# loopback, made with the openssl command line. Usage: certs/generate.sh [OUTDIR]
+# Env: SERVICE (sparkhook), NAMESPACE (sparkhook-system), DAYS (365), FORCE=1 to overwrite.
+set -euo pipefail
+out=${1:-$(dirname "$0")}
+service=${SERVICE:-sparkhook}
+namespace=${NAMESPACE:-sparkhook-system}
+days=${DAYS:-365}
+mkdir -p "$out"
+if [[ -f "$out/tls.crt" && -f "$out/tls.key" && -z "${FORCE:-}" ]]; then
+  echo "certificates already in $out (FORCE=1 to replace)"
+  exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+openssl req -x509 -newkey rsa:2048 -nodes -days "$days" -subj "/CN=sparkhook-dev-ca" \
+  -keyout "$out/ca.key" -out "$out/ca.crt" -addext "basicConstraints=critical,CA:TRUE" \
+  -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+cat > "$tmp/ext.cnf" <<CNF
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=DNS:${service},DNS:${service}.${namespace},DNS:${service}.${namespace}.svc,DNS:${service}.${namespace}.svc.cluster.local,DNS:localhost,IP:127.0.0.1,IP:::1
+CNF
+openssl req -newkey rsa:2048 -nodes -subj "/CN=${service}.${namespace}.svc" \
+  -keyout "$out/tls.key" -out "$tmp/tls.csr" 2>/dev/null
+openssl x509 -req -in "$tmp/tls.csr" -CA "$out/ca.crt" -CAkey "$out/ca.key" -CAcreateserial \
+  -days "$days" -extfile "$tmp/ext.cnf" -out "$out/tls.crt" 2>/dev/null
+rm -f "$out/ca.srl"
+chmod 600 "$out/ca.key" "$out/tls.key"
+echo "wrote $out/ca.crt, $out/tls.crt, $out/tls.key (SANs: ${service}.${namespace}.svc, localhost, 127.0.0.1, ::1)"

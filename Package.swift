@@ -16,7 +16,7 @@ let package = Package(
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .target(name: "CPosix"),
         .target(name: "HTTPServer", dependencies: ["CTLS", "CPosix"]),
-        .target(name: "YAML", dependencies: ["CYAML"]),
+        .target(name: "YAML", dependencies: ["CYAML", "Admission"]),
         .target(name: "Admission"),
         .target(name: "Policy", dependencies: ["YAML", "Admission"]),
         .target(name: "Webhook", dependencies: ["HTTPServer", "Policy", "Admission", "CPosix"]),

@@ -1,0 +1,76 @@
+// AdmissionReview admission.k8s.io/v1 and v1beta1: what we read of a request, and the response
+// in the request's own version.
+
+public struct AdmissionError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+public struct AdmissionRequest: Sendable {
+    public static let versions = ["admission.k8s.io/v1", "admission.k8s.io/v1beta1"]
+
+    public var apiVersion: String
+    public var uid: String
+    /// `request.kind`: group, version, kind of the object.
+    public var kind: (group: String, version: String, kind: String)
+    public var namespace: String?
+    public var operation: String?
+    public var dryRun: Bool
+    public var object: JSON?
+
+    public var isPod: Bool { kind.group == "" && kind.kind == "Pod" }
+
+    /// Reads an AdmissionReview; anything that is not one is an error with a plain reason.
+    public init(review: JSON) throws {
+        guard case .object(let top) = review else { throw AdmissionError("body is not a JSON object") }
+        guard top["kind"]?.stringValue == "AdmissionReview" else {
+            throw AdmissionError("kind must be AdmissionReview, got \(top["kind"].map { $0.text } ?? "nothing")")
+        }
+        guard let version = top["apiVersion"]?.stringValue, Self.versions.contains(version) else {
+            throw AdmissionError("apiVersion must be admission.k8s.io/v1 or admission.k8s.io/v1beta1")
+        }
+        guard case .object(let request)? = top["request"] else { throw AdmissionError("AdmissionReview has no request") }
+        guard let uid = request["uid"]?.stringValue, !uid.isEmpty else { throw AdmissionError("request.uid is missing") }
+        apiVersion = version
+        self.uid = uid
+        let kind = request["kind"]
+        self.kind = (kind?["group"]?.stringValue ?? "", kind?["version"]?.stringValue ?? "", kind?["kind"]?.stringValue ?? "")
+        namespace = request["namespace"]?.stringValue
+        operation = request["operation"]?.stringValue
+        dryRun = request["dryRun"]?.boolValue ?? false
+        object = request["object"]
+    }
+}
+
+public struct AdmissionResponse: Sendable {
+    public var uid: String
+    public var patch: [PatchOperation] = []
+    public var warnings: [String] = []
+    public var auditAnnotations: [(String, String)] = []
+
+    public init(uid: String) { self.uid = uid }
+
+    /// The AdmissionReview to send back, in `apiVersion`. Always allowed: sparkhook never
+    /// refuses a pod; at worst it leaves it unchanged and says why in a warning.
+    public func review(apiVersion: String) -> [UInt8] {
+        var response: JSONObject = ["uid": .string(uid), "allowed": true]
+        if !patch.isEmpty {
+            response["patchType"] = "JSONPatch"
+            response["patch"] = .string(Base64.encode(JSONPatch.encode(patch).serialized()))
+        }
+        if !auditAnnotations.isEmpty {
+            response["auditAnnotations"] = .object(JSONObject(auditAnnotations.map { .init(key: $0.0, value: .string($0.1)) }))
+        }
+        if !warnings.isEmpty {
+            response["warnings"] = .array(warnings.map { .string($0) })
+        }
+        let review: JSON = ["apiVersion": .string(apiVersion), "kind": "AdmissionReview", "response": .object(response)]
+        return review.serialized()
+    }
+}
+
+extension JSONObject: ExpressibleByDictionaryLiteral {
+    public init(dictionaryLiteral elements: (String, JSON)...) {
+        self.init(elements.map { Entry(key: $0.0, value: $0.1) })
+    }
+}

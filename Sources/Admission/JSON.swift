@@ -1,0 +1,99 @@
+// A JSON value that keeps object keys in their order and numbers as their original text, so a
+// pod round-trips byte for byte and the same input always gives the same patch.
+
+public enum JSON: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    /// The number's text as it appeared (Kubernetes integers stay exact).
+    case number(String)
+    case string(String)
+    case array([JSON])
+    case object(JSONObject)
+
+    public static func int(_ value: Int) -> JSON { .number(String(value)) }
+
+    public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    public var objectValue: JSONObject? { if case .object(let o) = self { return o }; return nil }
+    public var arrayValue: [JSON]? { if case .array(let a) = self { return a }; return nil }
+    public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
+    public var intValue: Int? { if case .number(let n) = self { return Int(n) }; return nil }
+
+    public subscript(key: String) -> JSON? {
+        if case .object(let o) = self { return o[key] }
+        return nil
+    }
+
+    /// Follows object keys; nil as soon as one is missing or not an object.
+    public subscript(path: String...) -> JSON? {
+        var current: JSON? = self
+        for key in path { current = current?[key] }
+        return current
+    }
+
+    /// True when every field of `other` is here with an equal value, recursively for objects
+    /// (arrays compare whole). Used to see that a value we would set is already in place, even
+    /// after the apiserver filled in defaults around it.
+    public func contains(_ other: JSON) -> Bool {
+        switch (self, other) {
+        case (.object(let mine), .object(let theirs)):
+            return theirs.allSatisfy { entry in mine[entry.key].map { $0.contains(entry.value) } ?? false }
+        default:
+            return self == other
+        }
+    }
+}
+
+public struct JSONObject: Sendable, Equatable, Sequence {
+    public struct Entry: Sendable, Equatable {
+        public var key: String
+        public var value: JSON
+    }
+
+    public private(set) var entries: [Entry]
+
+    public init(_ entries: [Entry] = []) { self.entries = entries }
+
+    public init(_ pairs: KeyValuePairs<String, JSON>) { entries = pairs.map { Entry(key: $0.key, value: $0.value) } }
+
+    public var count: Int { entries.count }
+    public var isEmpty: Bool { entries.isEmpty }
+    public var keys: [String] { entries.map(\.key) }
+
+    /// Reading finds the key; writing replaces in place, appends a new key, or removes on nil.
+    public subscript(key: String) -> JSON? {
+        get {
+            for entry in entries where entry.key == key { return entry.value }
+            return nil
+        }
+        set {
+            if let index = entries.firstIndex(where: { $0.key == key }) {
+                if let newValue { entries[index].value = newValue } else { entries.remove(at: index) }
+            } else if let newValue {
+                entries.append(Entry(key: key, value: newValue))
+            }
+        }
+    }
+
+    public func makeIterator() -> IndexingIterator<[Entry]> { entries.makeIterator() }
+
+    /// Objects are equal when they hold the same keys with equal values, in any order.
+    public static func == (a: JSONObject, b: JSONObject) -> Bool {
+        guard a.entries.count == b.entries.count else { return false }
+        for (x, y) in zip(a.entries, b.entries) where x.key != y.key || x.value != y.value {
+            return a.entries.allSatisfy { entry in b[entry.key] == entry.value }
+        }
+        return true
+    }
+}
+
+extension JSON: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(integerLiteral value: Int) { self = .number(String(value)) }
+    public init(arrayLiteral elements: JSON...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSON)...) {
+        self = .object(JSONObject(elements.map { JSONObject.Entry(key: $0.0, value: $0.1) }))
+    }
+    public init(nilLiteral: ()) { self = .null }
+}

@@ -1,0 +1,49 @@
+// RFC 6901 JSON pointers, built token by token with `~` and `/` escaped.
+
+public struct JSONPointer: Sendable, Equatable, CustomStringConvertible {
+    public private(set) var tokens: [String]
+
+    public init(_ tokens: [String] = []) { self.tokens = tokens }
+
+    public init(parsing text: String) throws {
+        guard text.isEmpty || text.hasPrefix("/") else { throw JSONParseError(offset: 0, message: "pointer must start with /") }
+        tokens = text.isEmpty ? [] : text.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map {
+            $0.replacingOccurrences("~1", "/").replacingOccurrences("~0", "~")
+        }
+    }
+
+    public func appending(_ token: String) -> JSONPointer { JSONPointer(tokens + [token]) }
+    public func appending(_ index: Int) -> JSONPointer { JSONPointer(tokens + [String(index)]) }
+
+    public var description: String {
+        tokens.map { "/" + Self.escape($0) }.joined()
+    }
+
+    public static func escape(_ token: String) -> String {
+        guard token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return token }
+        return token.replacingOccurrences("~", "~0").replacingOccurrences("/", "~1")
+    }
+}
+
+extension StringProtocol {
+    func replacingOccurrences(_ target: String, _ replacement: String) -> String {
+        var result = ""
+        var rest = Substring(self)
+        while let range = rest.range(of: target) {
+            result += rest[..<range.lowerBound]
+            result += replacement
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+
+    func range(of target: String) -> Range<Index>? {
+        guard !target.isEmpty else { return nil }
+        var i = startIndex
+        while i < endIndex {
+            if self[i...].hasPrefix(target) { return i..<index(i, offsetBy: target.count) }
+            i = index(after: i)
+        }
+        return nil
+    }
+}

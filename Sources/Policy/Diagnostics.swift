@@ -1,0 +1,115 @@
+// Collects every problem in a policy, each at its file:line:column, instead of stopping at the first.
+import YAML
+
+public struct PolicyError: Error, CustomStringConvertible, Sendable {
+    public let problems: [YAMLError]
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
+}
+
+final class Diagnostics {
+    let file: String
+    private(set) var problems: [YAMLError] = []
+
+    init(file: String) { self.file = file }
+
+    func error(_ node: YAMLNode, _ message: String) {
+        problems.append(YAMLError(file: file, mark: node.mark, message: message))
+    }
+
+    /// Reads a mapping's fields by name and reports unknown and duplicate ones.
+    func mapping(_ node: YAMLNode, _ what: String, known: [String]) -> Fields? {
+        guard case .mapping(let pairs, _) = node else {
+            error(node, "\(what) must be a mapping, not a \(node.kindName)")
+            return nil
+        }
+        var fields = Fields(node: node)
+        for (key, value) in pairs {
+            guard let name = key.scalarText else {
+                error(key, "\(what) keys must be strings")
+                continue
+            }
+            if fields.values[name] != nil {
+                error(key, "duplicate field \"\(name)\" in \(what)")
+                continue
+            }
+            if !known.contains(name) {
+                error(key, "unknown field \"\(name)\" in \(what); expected one of: \(known.joined(separator: ", "))")
+                continue
+            }
+            fields.values[name] = value
+            fields.keys[name] = key
+        }
+        return fields
+    }
+
+    func string(_ node: YAMLNode, _ what: String) -> String? {
+        guard case .scalar(let text, let style, _, _) = node, node.kindName == "string" || style != .plain else {
+            error(node, "\(what) must be a string, not a \(node.kindName)")
+            return nil
+        }
+        return text
+    }
+
+    func int(_ node: YAMLNode, _ what: String, min: Int? = nil, max: Int? = nil) -> Int? {
+        guard case .scalar(let text, .plain, _, _) = node, let n = YAMLNode.integerValue(text) else {
+            error(node, "\(what) must be an integer, not a \(node.kindName)")
+            return nil
+        }
+        if let min, n < min { error(node, "\(what) must be at least \(min), got \(n)"); return nil }
+        if let max, n > max { error(node, "\(what) must be at most \(max), got \(n)"); return nil }
+        return n
+    }
+
+    func bool(_ node: YAMLNode, _ what: String) -> Bool? {
+        guard case .scalar(let text, .plain, _, _) = node, let b = YAMLNode.boolValue(text) else {
+            error(node, "\(what) must be true or false, not a \(node.kindName)")
+            return nil
+        }
+        return b
+    }
+
+    func list(_ node: YAMLNode, _ what: String) -> [YAMLNode]? {
+        guard case .sequence(let items, _) = node else {
+            error(node, "\(what) must be a list, not a \(node.kindName)")
+            return nil
+        }
+        return items
+    }
+
+    func stringList(_ node: YAMLNode, _ what: String) -> [(String, YAMLNode)]? {
+        guard let items = list(node, what) else { return nil }
+        return items.compactMap { item in string(item, "each entry of \(what)").map { ($0, item) } }
+    }
+
+    /// A string-to-string mapping (labels, nodeSelector), in order.
+    func stringMap(_ node: YAMLNode, _ what: String) -> [(key: String, value: String, node: YAMLNode)]? {
+        guard case .mapping(let pairs, _) = node else {
+            error(node, "\(what) must be a mapping, not a \(node.kindName)")
+            return nil
+        }
+        var result: [(key: String, value: String, node: YAMLNode)] = []
+        for (key, value) in pairs {
+            guard let k = key.scalarText else { error(key, "\(what) keys must be strings"); continue }
+            if result.contains(where: { $0.key == k }) { error(key, "duplicate key \"\(k)\" in \(what)"); continue }
+            guard case .scalar(let v, _, _, _) = value, !value.isNull || value.scalarText == "" else {
+                error(value, "\(what).\(k) must be a string, not a \(value.kindName)")
+                continue
+            }
+            result.append((k, v, key))
+        }
+        return result
+    }
+}
+
+struct Fields {
+    let node: YAMLNode
+    var values: [String: YAMLNode] = [:]
+    var keys: [String: YAMLNode] = [:]
+
+    subscript(name: String) -> YAMLNode? { values[name] }
+}
+
+extension YAMLNode {
+    static func integerValue(_ text: String) -> Int? { integer(text) }
+    static func boolValue(_ text: String) -> Bool? { bools[text] }
+}

@@ -1,0 +1,111 @@
+// The typed policy: rules with what they match, what they set, and how they split executors.
+import Admission
+
+public enum SparkRole: String, Sendable, CaseIterable {
+    case driver
+    case executor
+    case connectServer = "connect-server"
+}
+
+public struct PolicySet: Sendable {
+    public var rules: [Rule]
+    /// The files the rules came from, in load order.
+    public var files: [String]
+
+    public init(rules: [Rule], files: [String]) {
+        self.rules = rules
+        self.files = files
+    }
+}
+
+public struct Rule: Sendable {
+    public var name: String
+    public var policy: String
+    public var match: Match
+    public var set: Settings
+    public var split: Split?
+    public var override: Bool
+}
+
+public struct Match: Sendable {
+    public var roles: Set<SparkRole>?
+    public var namespaces: [Glob]?
+    public var podLabels: LabelSelector?
+    public var annotations: LabelSelector?
+    public var appNames: [Glob]?
+    public var serviceAccounts: [Glob]?
+}
+
+public struct Settings: Sendable {
+    public var priorityClassName: String?
+    public var nodeSelector: [(key: String, value: String)] = []
+    public var tolerations: [JSON] = []
+    public var topologySpreadConstraints: [JSON] = []
+    public var probes: Probes?
+
+    /// `later` on top of self: scalars replace, maps merge by key, lists gain entries.
+    func merged(with later: Settings) -> Settings {
+        var result = self
+        if let p = later.priorityClassName { result.priorityClassName = p }
+        for (key, value) in later.nodeSelector {
+            if let i = result.nodeSelector.firstIndex(where: { $0.key == key }) {
+                result.nodeSelector[i].value = value
+            } else {
+                result.nodeSelector.append((key, value))
+            }
+        }
+        result.tolerations += later.tolerations
+        result.topologySpreadConstraints += later.topologySpreadConstraints
+        if let probes = later.probes {
+            var merged = result.probes ?? Probes()
+            merged.container = probes.container ?? merged.container
+            for kind in Probes.Kind.allCases where probes[kind] != nil { merged[kind] = probes[kind] }
+            result.probes = merged
+        }
+        return result
+    }
+}
+
+public struct Probes: Sendable {
+    public enum Kind: String, CaseIterable, Sendable {
+        case liveness, readiness, startup
+        /// The container field it sets.
+        public var field: String { rawValue + "Probe" }
+    }
+
+    public var container: String?
+    public var liveness: JSON?
+    public var readiness: JSON?
+    public var startup: JSON?
+
+    public subscript(kind: Kind) -> JSON? {
+        get {
+            switch kind {
+            case .liveness: return liveness
+            case .readiness: return readiness
+            case .startup: return startup
+            }
+        }
+        set {
+            switch kind {
+            case .liveness: liveness = newValue
+            case .readiness: readiness = newValue
+            case .startup: startup = newValue
+            }
+        }
+    }
+}
+
+public struct Variant: Sendable {
+    public var name: String
+    public var weight: Int
+    public var set: Settings
+}
+
+public struct Split: Sendable {
+    public var baseCount: Int
+    public var baseVariant: Int?
+    public var variants: [Variant]
+    /// One cycle of the weighted sequence (see SplitSchedule); built once at load time.
+    public var schedule: SplitSchedule
+}

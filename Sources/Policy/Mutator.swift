@@ -1,0 +1,246 @@
+// Applies the matching rules to a pod, in order, and records what each changed. Pure: the same
+// pod and policy always give the same result, and a mutated pod passed again changes nothing.
+import Admission
+
+public struct AppliedRule: Sendable, Equatable {
+    public var rule: String
+    public var variant: String?
+    public var fields: [String]
+}
+
+public struct Mutation: Sendable {
+    public var pod: JSON
+    public var applied: [AppliedRule]
+    public var warnings: [String]
+    public var isSparkPod: Bool
+}
+
+public enum Mutator {
+    public static let appliedAnnotation = "sparkhook.io/applied"
+
+    public static func mutate(pod original: JSON, namespace: String?, policy: PolicySet) -> Mutation {
+        guard let spark = SparkPod(original, namespace: namespace) else {
+            return Mutation(pod: original, applied: [], warnings: [], isSparkPod: false)
+        }
+        var state = State(spark: spark)
+        for rule in policy.rules where matches(rule.match, spark) {
+            state.apply(rule)
+        }
+        state.finish()
+        return Mutation(pod: .object(state.pod), applied: state.applied, warnings: state.warnings, isSparkPod: true)
+    }
+
+    static func matches(_ m: Match, _ pod: SparkPod) -> Bool {
+        if let roles = m.roles, !roles.contains(pod.role) { return false }
+        if let globs = m.namespaces, !globs.anyMatches(pod.namespace) { return false }
+        if let globs = m.appNames, !pod.appNames.contains(where: globs.anyMatches) { return false }
+        if let globs = m.serviceAccounts, !globs.anyMatches(pod.serviceAccount) { return false }
+        if let selector = m.podLabels, !selector.matches(pod.labels) { return false }
+        if let selector = m.annotations, !selector.matches(pod.annotations) { return false }
+        return true
+    }
+
+    struct State {
+        let spark: SparkPod
+        var pod: JSONObject
+        var applied: [AppliedRule] = []
+        var warnings: [String] = []
+        /// Fields a rule of this pass has set: a later rule may replace them whatever `override` says.
+        var setByUs: Set<String> = []
+
+        init(spark: SparkPod) {
+            self.spark = spark
+            self.pod = spark.pod
+        }
+
+        var spec: JSONObject {
+            get { pod["spec"]?.objectValue ?? JSONObject() }
+            set { pod["spec"] = .object(newValue) }
+        }
+
+        mutating func apply(_ rule: Rule) {
+            var settings = rule.set
+            var variantName: String? = nil
+            if let split = rule.split {
+                let index: Int
+                if let id = spark.executorID {
+                    index = split.variant(forExecutorID: id)
+                } else {
+                    index = split.fallbackVariant
+                    let label = spark.labels?["spark-exec-id"]?.stringValue.map { "\"\($0)\"" } ?? "missing"
+                    warnings.append("rule \(rule.name): spark-exec-id is \(label); placed on variant \(split.variants[index].name) as a fallback")
+                }
+                variantName = split.variants[index].name
+                settings = settings.merged(with: split.variants[index].set)
+            }
+            var changed: [String] = []
+            setPriorityClass(settings.priorityClassName, rule, &changed)
+            setNodeSelector(settings.nodeSelector, rule, &changed)
+            addTolerations(settings.tolerations, &changed)
+            addSpreadConstraints(settings.topologySpreadConstraints, rule, &changed)
+            if let probes = settings.probes { setProbes(probes, rule, &changed) }
+            applied.append(AppliedRule(rule: rule.name, variant: variantName, fields: changed))
+        }
+
+        /// May `rule` write this field? Not when the creator set it and the rule does not override.
+        mutating func mayWrite(_ pointer: String, creatorSet: Bool, _ rule: Rule, what: String, current: JSON?) -> Bool {
+            if rule.override || !creatorSet || setByUs.contains(pointer) { return true }
+            warnings.append("rule \(rule.name): kept \(what) \(current.map(describe) ?? "") set by the pod's creator (override: false)")
+            return false
+        }
+
+        func describe(_ value: JSON) -> String {
+            if case .string(let s) = value { return "\"\(s)\"" }
+            return value.text
+        }
+
+        mutating func setPriorityClass(_ name: String?, _ rule: Rule, _ changed: inout [String]) {
+            guard let name else { return }
+            let current = spec["priorityClassName"]
+            if current?.stringValue == name { return }
+            let pointer = "/spec/priorityClassName"
+            let creatorSet = spark.ownership.creatorSet(["spec", "priorityClassName"], present: spark.pod["spec"]?["priorityClassName"] != nil)
+            guard mayWrite(pointer, creatorSet: creatorSet, rule, what: "priorityClassName", current: current) else { return }
+            spec["priorityClassName"] = .string(name)
+            setByUs.insert(pointer)
+            changed.append(pointer)
+        }
+
+        mutating func setNodeSelector(_ entries: [(key: String, value: String)], _ rule: Rule, _ changed: inout [String]) {
+            guard !entries.isEmpty else { return }
+            var selector = spec["nodeSelector"]?.objectValue ?? JSONObject()
+            let original = spark.pod["spec"]?["nodeSelector"]?.objectValue
+            for (key, value) in entries {
+                let current = selector[key]
+                if current?.stringValue == value { continue }
+                let pointer = "/spec/nodeSelector/" + JSONPointer.escape(key)
+                let creatorSet = spark.ownership.creatorSet(["spec", "nodeSelector", key], present: original?[key] != nil)
+                guard mayWrite(pointer, creatorSet: creatorSet, rule, what: "nodeSelector \(key)", current: current) else { continue }
+                selector[key] = .string(value)
+                setByUs.insert(pointer)
+                changed.append(pointer)
+            }
+            if !selector.isEmpty { spec["nodeSelector"] = .object(selector) }
+        }
+
+        /// Tolerations are added unless an equal one is there (an absent operator means Equal).
+        mutating func addTolerations(_ tolerations: [JSON], _ changed: inout [String]) {
+            guard !tolerations.isEmpty else { return }
+            var list = spec["tolerations"]?.arrayValue ?? []
+            for toleration in tolerations where !list.contains(where: { Self.sameToleration($0, toleration) }) {
+                changed.append("/spec/tolerations/\(list.count)")
+                list.append(toleration)
+            }
+            spec["tolerations"] = .array(list)
+        }
+
+        static func sameToleration(_ a: JSON, _ b: JSON) -> Bool {
+            func norm(_ t: JSON) -> [String] {
+                [t["key"]?.stringValue ?? "", t["operator"]?.stringValue ?? "Equal", t["value"]?.stringValue ?? "",
+                 t["effect"]?.stringValue ?? "", t["tolerationSeconds"].map { $0.text } ?? ""]
+            }
+            return norm(a) == norm(b)
+        }
+
+        /// Kubernetes allows one constraint per (topologyKey, whenUnsatisfiable): a rule's
+        /// constraint is added, or replaces the one with the same pair unless the creator's wins.
+        mutating func addSpreadConstraints(_ constraints: [JSON], _ rule: Rule, _ changed: inout [String]) {
+            guard !constraints.isEmpty else { return }
+            var list = spec["topologySpreadConstraints"]?.arrayValue ?? []
+            for var constraint in constraints {
+                if constraint["labelSelector"] == nil { constraint = withOwnApplicationSelector(constraint, rule) }
+                let key = constraint["topologyKey"], when = constraint["whenUnsatisfiable"]
+                if let i = list.firstIndex(where: { $0["topologyKey"] == key && $0["whenUnsatisfiable"] == when }) {
+                    if list[i].contains(constraint) { continue }
+                    let pointer = "/spec/topologySpreadConstraints/\(i)"
+                    let original = spark.pod["spec"]?["topologySpreadConstraints"]?.arrayValue ?? []
+                    let creatorSet = original.contains { $0["topologyKey"] == key && $0["whenUnsatisfiable"] == when }
+                    guard mayWrite(pointer, creatorSet: creatorSet, rule, what: "topology spread constraint for \(key?.stringValue ?? "")", current: nil) else { continue }
+                    list[i] = constraint
+                    setByUs.insert(pointer)
+                    changed.append(pointer)
+                } else {
+                    let pointer = "/spec/topologySpreadConstraints/\(list.count)"
+                    list.append(constraint)
+                    setByUs.insert(pointer)
+                    changed.append(pointer)
+                }
+            }
+            spec["topologySpreadConstraints"] = .array(list)
+        }
+
+        /// A constraint without a labelSelector spreads the pod's own application and role.
+        mutating func withOwnApplicationSelector(_ constraint: JSON, _ rule: Rule) -> JSON {
+            var matchLabels = JSONObject()
+            for key in ["spark-app-selector", "spark-role"] {
+                if let value = spark.labels?[key] { matchLabels[key] = value }
+            }
+            if spark.labels?["spark-app-selector"] == nil {
+                warnings.append("rule \(rule.name): pod has no spark-app-selector label; spreading on spark-role alone")
+            }
+            guard case .object(var object) = constraint else { return constraint }
+            object["labelSelector"] = .object(["matchLabels": .object(matchLabels)])
+            return .object(object)
+        }
+
+        mutating func setProbes(_ probes: Probes, _ rule: Rule, _ changed: inout [String]) {
+            let kinds = Probes.Kind.allCases.filter { probes[$0] != nil }
+            guard !kinds.isEmpty else { return }
+            var containers = spec["containers"]?.arrayValue ?? []
+            guard let index = SparkPod.mainContainer(in: containers, named: probes.container),
+                  case .object(var container) = containers[index] else {
+                let which = probes.container.map { "container \"\($0)\"" } ?? "Spark's container"
+                warnings.append("rule \(rule.name): \(which) not found in the pod; probes not set")
+                return
+            }
+            let name = container["name"]?.stringValue ?? ""
+            let original = spark.pod["spec"]?["containers"]?.arrayValue?.first { $0["name"]?.stringValue == name }
+            for kind in kinds {
+                let probe = probes[kind]!
+                let current = container[kind.field]
+                if let current, current.contains(probe) { continue }
+                if let port = Self.namedPort(probe), !Self.containerHasPort(container, named: port) {
+                    warnings.append("rule \(rule.name): container \(name) has no port named \"\(port)\"; \(kind.field) not set")
+                    continue
+                }
+                let pointer = "/spec/containers/\(index)/\(kind.field)"
+                let creatorSet = original?[kind.field] != nil
+                guard mayWrite(pointer, creatorSet: creatorSet, rule, what: "\(kind.field) of \(name)", current: nil) else { continue }
+                container[kind.field] = probe
+                setByUs.insert(pointer)
+                changed.append(pointer)
+            }
+            containers[index] = .object(container)
+            spec["containers"] = .array(containers)
+        }
+
+        static func namedPort(_ probe: JSON) -> String? {
+            for handler in ["httpGet", "tcpSocket"] {
+                if let port = probe[handler]?["port"]?.stringValue { return port }
+            }
+            return nil
+        }
+
+        static func containerHasPort(_ container: JSONObject, named name: String) -> Bool {
+            container["ports"]?.arrayValue?.contains { $0["name"]?.stringValue == name } ?? false
+        }
+
+        /// After all rules: re-resolve priority when the class changed, and record what applied.
+        mutating func finish() {
+            let before = spark.pod["spec"]?["priorityClassName"]
+            if spec["priorityClassName"] != before {
+                // The apiserver resolved priority and preemptionPolicy from the old class; left in
+                // place they get the pod rejected. Removed, they are resolved again from the new one.
+                spec["priority"] = nil
+                spec["preemptionPolicy"] = nil
+            }
+            guard !applied.isEmpty else { return }
+            let value = applied.map { a in a.variant.map { "\(a.rule)/\($0)" } ?? a.rule }.joined(separator: ",")
+            var metadata = pod["metadata"]?.objectValue ?? JSONObject()
+            var annotations = metadata["annotations"]?.objectValue ?? JSONObject()
+            annotations[Mutator.appliedAnnotation] = .string(value)
+            metadata["annotations"] = .object(annotations)
+            pod["metadata"] = .object(metadata)
+        }
+    }
+}

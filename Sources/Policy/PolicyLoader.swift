@@ -1,0 +1,434 @@
+// Loads a policy path (a file, or a folder such as a mounted ConfigMap) into a PolicySet,
+// reporting every problem as file:line:column.
+import Admission
+import Glibc
+import YAML
+
+public enum PolicyLoader {
+    public static let apiVersion = "sparkhook.io/v1alpha1"
+    public static let kind = "SparkPodPolicy"
+
+    /// The policy files under `path`: the file itself, or a folder's regular files in name order,
+    /// skipping hidden entries (a ConfigMap volume's `..data` and `..2024_...` folders among them).
+    public static func files(at path: String) throws -> [String] {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            throw PolicyError(problems: [YAMLError(file: path, mark: Mark(line: 0, column: 0), message: "cannot read policy: \(String(cString: strerror(errno)))")])
+        }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else { return [path] }
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            guard !name.hasPrefix(".") else { continue }
+            var fst = stat()
+            let full = path.hasSuffix("/") ? path + name : path + "/" + name
+            if stat(full, &fst) == 0 && (fst.st_mode & S_IFMT) == S_IFREG { names.append(full) }
+        }
+        return names.sorted()
+    }
+
+    public static func load(path: String) throws -> PolicySet {
+        let paths = try files(at: path)
+        var sources: [(file: String, text: String)] = []
+        for file in paths {
+            guard let text = readFile(file) else {
+                throw PolicyError(problems: [YAMLError(file: file, mark: Mark(line: 0, column: 0), message: "cannot read file: \(String(cString: strerror(errno)))")])
+            }
+            sources.append((file, text))
+        }
+        return try load(sources: sources, emptyIs: path)
+    }
+
+    /// Parses and validates policy texts given as (file name, YAML text), in order.
+    public static func load(sources: [(file: String, text: String)], emptyIs path: String = "policy") throws -> PolicySet {
+        var problems: [YAMLError] = []
+        var rules: [Rule] = []
+        var seen: [String: (file: String, mark: Mark)] = [:]
+        var documents = 0
+        for (file, text) in sources {
+            let diagnostics = Diagnostics(file: file)
+            let nodes: [YAMLNode]
+            do {
+                nodes = try YAMLParser(text: text, file: file).documents()
+            } catch let error as YAMLError {
+                problems.append(error)
+                continue
+            }
+            for node in nodes {
+                documents += 1
+                for (rule, nameNode) in PolicyDecoder(diagnostics).document(node) {
+                    if let first = seen[rule.name] {
+                        diagnostics.error(nameNode, "duplicate rule name \"\(rule.name)\"; first defined at \(first.file):\(first.mark)")
+                    } else {
+                        seen[rule.name] = (file, nameNode.mark)
+                        rules.append(rule)
+                    }
+                }
+            }
+            problems += diagnostics.problems
+        }
+        if documents == 0 && problems.isEmpty {
+            problems.append(YAMLError(file: path, mark: Mark(line: 1, column: 1), message: "no \(kind) documents found"))
+        }
+        guard problems.isEmpty else { throw PolicyError(problems: problems) }
+        return PolicySet(rules: rules, files: sources.map(\.file))
+    }
+
+    static func readFile(_ path: String) -> String? {
+        guard let f = fopen(path, "rb") else { return nil }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, f)
+            if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
+            if n < chunk.count { break }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Turns validated YAML nodes into the typed model; problems go to the diagnostics.
+struct PolicyDecoder {
+    let d: Diagnostics
+
+    init(_ diagnostics: Diagnostics) { d = diagnostics }
+
+    func document(_ node: YAMLNode) -> [(Rule, YAMLNode)] {
+        guard let f = d.mapping(node, "policy document", known: ["apiVersion", "kind", "metadata", "spec"]) else { return [] }
+        for required in ["apiVersion", "kind", "metadata", "spec"] where f[required] == nil {
+            d.error(node, "policy document is missing \"\(required)\"")
+        }
+        if let v = f["apiVersion"], let text = d.string(v, "apiVersion"), text != PolicyLoader.apiVersion {
+            d.error(v, "apiVersion must be \(PolicyLoader.apiVersion), got \"\(text)\"")
+        }
+        if let k = f["kind"], let text = d.string(k, "kind"), text != PolicyLoader.kind {
+            d.error(k, "kind must be \(PolicyLoader.kind), got \"\(text)\"")
+        }
+        var policyName = "policy"
+        if let m = f["metadata"], let meta = d.mapping(m, "metadata", known: ["name", "namespace", "labels", "annotations"]) {
+            if let n = meta["name"], let name = d.string(n, "metadata.name") {
+                if Naming.isDNSSubdomain(name) { policyName = name } else { d.error(n, "metadata.name \"\(name)\" must be a lowercase DNS subdomain") }
+            } else if meta["name"] == nil {
+                d.error(m, "metadata.name is required")
+            }
+        }
+        guard let s = f["spec"], let spec = d.mapping(s, "spec", known: ["rules"]) else { return [] }
+        guard let r = spec["rules"] else { d.error(s, "spec.rules is required"); return [] }
+        guard let items = d.list(r, "spec.rules") else { return [] }
+        return items.compactMap { rule($0, policy: policyName) }
+    }
+
+    func rule(_ node: YAMLNode, policy: String) -> (Rule, YAMLNode)? {
+        guard let f = d.mapping(node, "rule", known: ["name", "match", "set", "split", "override"]) else { return nil }
+        guard let nameNode = f["name"] else { d.error(node, "rule is missing \"name\""); return nil }
+        guard let name = d.string(nameNode, "rule name") else { return nil }
+        if !Naming.isDNSSubdomain(name) {
+            d.error(nameNode, "rule name \"\(name)\" must be lowercase letters, digits, '-' and '.', beginning and ending with a letter or digit")
+        }
+        let match = f["match"].map { self.match($0) } ?? Match()
+        let set = f["set"].map { settings($0, "set") } ?? Settings()
+        var split: Split? = nil
+        if let s = f["split"] {
+            split = self.split(s)
+            if match.roles != [.executor] {
+                d.error(f.keys["split"]!, "a split places executors: the rule needs match.roles: [executor]")
+            }
+        }
+        if f["set"] == nil && f["split"] == nil { d.error(node, "rule \"\(name)\" has neither set nor split: it would do nothing") }
+        let override = f["override"].flatMap { d.bool($0, "override") } ?? false
+        return (Rule(name: name, policy: policy, match: match, set: set, split: split, override: override), nameNode)
+    }
+
+    func match(_ node: YAMLNode) -> Match {
+        var m = Match()
+        guard let f = d.mapping(node, "match", known: ["roles", "namespaces", "podLabels", "annotations", "appNames", "serviceAccounts"]) else { return m }
+        if let r = f["roles"], let roles = d.stringList(r, "match.roles") {
+            var set = Set<SparkRole>()
+            for (text, item) in roles {
+                if let role = SparkRole(rawValue: text) { set.insert(role) } else {
+                    d.error(item, "unknown role \"\(text)\"; expected driver, executor or connect-server")
+                }
+            }
+            if roles.isEmpty { d.error(r, "match.roles is empty: the rule would match nothing") }
+            m.roles = set
+        }
+        m.namespaces = f["namespaces"].map { globs($0, "match.namespaces") }
+        m.appNames = f["appNames"].map { globs($0, "match.appNames") }
+        m.serviceAccounts = f["serviceAccounts"].map { globs($0, "match.serviceAccounts") }
+        m.podLabels = f["podLabels"].map { selector($0, "match.podLabels", checkValues: true) }
+        m.annotations = f["annotations"].map { selector($0, "match.annotations", checkValues: false) }
+        return m
+    }
+
+    func globs(_ node: YAMLNode, _ what: String) -> [Glob] {
+        guard let items = d.stringList(node, what) else { return [] }
+        return items.compactMap { text, item in
+            do { return try Glob(text) } catch let problem as Glob.Problem {
+                d.error(item, "bad glob \"\(text)\" in \(what): \(problem.message)")
+            } catch {}
+            return nil
+        }
+    }
+
+    /// A plain label map, or a selector with matchLabels and matchExpressions.
+    func selector(_ node: YAMLNode, _ what: String, checkValues: Bool) -> LabelSelector {
+        var selector = LabelSelector()
+        guard case .mapping(let pairs, _) = node else {
+            d.error(node, "\(what) must be a mapping, not a \(node.kindName)")
+            return selector
+        }
+        let keys = pairs.compactMap { $0.key.scalarText }
+        let isSelector = !keys.isEmpty && keys.allSatisfy { $0 == "matchLabels" || $0 == "matchExpressions" }
+        if !isSelector {
+            selector.matchLabels = labels(node, what, checkValues: checkValues)
+            return selector
+        }
+        guard let f = d.mapping(node, what, known: ["matchLabels", "matchExpressions"]) else { return selector }
+        if let ml = f["matchLabels"] { selector.matchLabels = labels(ml, "\(what).matchLabels", checkValues: checkValues) }
+        if let me = f["matchExpressions"], let items = d.list(me, "\(what).matchExpressions") {
+            for item in items {
+                guard let e = d.mapping(item, "match expression", known: ["key", "operator", "values"]) else { continue }
+                guard let keyNode = e["key"], let key = d.string(keyNode, "key") else {
+                    if e["key"] == nil { d.error(item, "match expression needs a key") }
+                    continue
+                }
+                if checkValues, let problem = Naming.labelKeyProblem(key) { d.error(keyNode, "label key \"\(key)\" \(problem)") }
+                guard let opNode = e["operator"], let opText = d.string(opNode, "operator") else {
+                    if e["operator"] == nil { d.error(item, "match expression needs an operator") }
+                    continue
+                }
+                guard let op = LabelSelector.Operator(rawValue: opText) else {
+                    d.error(opNode, "operator must be In, NotIn, Exists or DoesNotExist, got \"\(opText)\"")
+                    continue
+                }
+                let values = e["values"].flatMap { d.stringList($0, "values") } ?? []
+                switch op {
+                case .in, .notIn:
+                    if values.isEmpty { d.error(opNode, "operator \(opText) needs a non-empty values list") }
+                case .exists, .doesNotExist:
+                    if !values.isEmpty { d.error(e["values"]!, "operator \(opText) takes no values") }
+                }
+                if checkValues {
+                    for (value, valueNode) in values where !Naming.isLabelValue(value) {
+                        d.error(valueNode, "invalid label value \"\(value)\": must be 63 characters or less, of letters, digits, '-', '_' or '.', beginning and ending with a letter or digit")
+                    }
+                }
+                selector.matchExpressions.append(.init(key: key, op: op, values: values.map(\.0)))
+            }
+        }
+        return selector
+    }
+
+    func labels(_ node: YAMLNode, _ what: String, checkValues: Bool) -> [(key: String, value: String)] {
+        guard let map = d.stringMap(node, what) else { return [] }
+        if checkValues {
+            for entry in map {
+                if let problem = Naming.labelKeyProblem(entry.key) { d.error(entry.node, "label key \"\(entry.key)\" \(problem)") }
+                if !Naming.isLabelValue(entry.value) {
+                    d.error(entry.node, "invalid label value \"\(entry.value)\" for \(entry.key): must be 63 characters or less, of letters, digits, '-', '_' or '.', beginning and ending with a letter or digit")
+                }
+            }
+        }
+        return map.map { ($0.key, $0.value) }
+    }
+
+    func settings(_ node: YAMLNode, _ what: String) -> Settings {
+        var s = Settings()
+        guard let f = d.mapping(node, what, known: ["priorityClassName", "nodeSelector", "tolerations", "topologySpreadConstraints", "probes"]) else { return s }
+        if let p = f["priorityClassName"], let name = d.string(p, "priorityClassName") {
+            if Naming.isDNSSubdomain(name) { s.priorityClassName = name } else {
+                d.error(p, "priorityClassName \"\(name)\" must be a lowercase DNS subdomain (letters, digits, '-' and '.', at most 253 characters)")
+            }
+        }
+        if let n = f["nodeSelector"] { s.nodeSelector = labels(n, "nodeSelector", checkValues: true) }
+        if let t = f["tolerations"], let items = d.list(t, "tolerations") { s.tolerations = items.compactMap(toleration) }
+        if let t = f["topologySpreadConstraints"], let items = d.list(t, "topologySpreadConstraints") {
+            s.topologySpreadConstraints = items.compactMap(spreadConstraint)
+        }
+        if let p = f["probes"] { s.probes = probes(p) }
+        return s
+    }
+
+    func json(_ node: YAMLNode) -> JSON? {
+        do { return try node.json(file: d.file) } catch let error as YAMLError {
+            d.error(node, error.message)
+        } catch {}
+        return nil
+    }
+
+    func toleration(_ node: YAMLNode) -> JSON? {
+        guard let f = d.mapping(node, "toleration", known: ["key", "operator", "value", "effect", "tolerationSeconds"]) else { return nil }
+        let before = d.problems.count
+        let key = f["key"].flatMap { d.string($0, "toleration key") } ?? ""
+        if !key.isEmpty, let problem = Naming.labelKeyProblem(key) { d.error(f["key"]!, "toleration key \"\(key)\" \(problem)") }
+        var op = "Equal"
+        if let o = f["operator"], let text = d.string(o, "toleration operator") {
+            if text == "Equal" || text == "Exists" { op = text } else { d.error(o, "toleration operator must be Exists or Equal, got \"\(text)\"") }
+        }
+        if key.isEmpty && op != "Exists" { d.error(node, "a toleration without a key must have operator Exists") }
+        if let v = f["value"], let value = d.string(v, "toleration value") {
+            if op == "Exists" && !value.isEmpty { d.error(v, "a toleration with operator Exists must not have a value") }
+            if !Naming.isLabelValue(value) { d.error(v, "invalid toleration value \"\(value)\": must be a valid label value") }
+        }
+        var effect = ""
+        if let e = f["effect"], let text = d.string(e, "toleration effect") {
+            if ["", "NoSchedule", "PreferNoSchedule", "NoExecute"].contains(text) { effect = text } else {
+                d.error(e, "toleration effect must be NoSchedule, PreferNoSchedule or NoExecute, got \"\(text)\"")
+            }
+        }
+        if let s = f["tolerationSeconds"], d.int(s, "tolerationSeconds") != nil, effect != "NoExecute" {
+            d.error(s, "tolerationSeconds is only valid with effect NoExecute")
+        }
+        return d.problems.count == before ? json(node) : nil
+    }
+
+    func spreadConstraint(_ node: YAMLNode) -> JSON? {
+        guard let f = d.mapping(node, "topology spread constraint", known: ["maxSkew", "topologyKey", "whenUnsatisfiable", "labelSelector", "minDomains", "matchLabelKeys", "nodeAffinityPolicy", "nodeTaintsPolicy"]) else { return nil }
+        let before = d.problems.count
+        if let m = f["maxSkew"] { _ = d.int(m, "maxSkew", min: 1) } else { d.error(node, "topology spread constraint needs maxSkew (at least 1)") }
+        if let t = f["topologyKey"], let key = d.string(t, "topologyKey") {
+            if let problem = Naming.labelKeyProblem(key) { d.error(t, "topologyKey \"\(key)\" \(problem)") }
+        } else if f["topologyKey"] == nil {
+            d.error(node, "topology spread constraint needs topologyKey")
+        }
+        var when = ""
+        if let w = f["whenUnsatisfiable"], let text = d.string(w, "whenUnsatisfiable") {
+            when = text
+            if text != "DoNotSchedule" && text != "ScheduleAnyway" {
+                d.error(w, "whenUnsatisfiable must be DoNotSchedule or ScheduleAnyway, got \"\(text)\"")
+            }
+        } else if f["whenUnsatisfiable"] == nil {
+            d.error(node, "topology spread constraint needs whenUnsatisfiable (DoNotSchedule or ScheduleAnyway)")
+        }
+        if let m = f["minDomains"], d.int(m, "minDomains", min: 1) != nil, when == "ScheduleAnyway" {
+            d.error(m, "minDomains is only valid with whenUnsatisfiable: DoNotSchedule")
+        }
+        if let l = f["labelSelector"] { _ = selector(l, "labelSelector", checkValues: true) }
+        if let k = f["matchLabelKeys"], let keys = d.stringList(k, "matchLabelKeys") {
+            for (key, item) in keys { if let problem = Naming.labelKeyProblem(key) { d.error(item, "label key \"\(key)\" \(problem)") } }
+        }
+        for name in ["nodeAffinityPolicy", "nodeTaintsPolicy"] {
+            if let p = f[name], let text = d.string(p, name), text != "Honor" && text != "Ignore" {
+                d.error(p, "\(name) must be Honor or Ignore, got \"\(text)\"")
+            }
+        }
+        return d.problems.count == before ? json(node) : nil
+    }
+
+    func probes(_ node: YAMLNode) -> Probes? {
+        guard let f = d.mapping(node, "probes", known: ["container", "liveness", "readiness", "startup"]) else { return nil }
+        var probes = Probes()
+        if let c = f["container"] { probes.container = d.string(c, "probes.container") }
+        for kind in Probes.Kind.allCases {
+            if let p = f[kind.rawValue] { probes[kind] = probe(p, kind) }
+        }
+        return probes
+    }
+
+    func probe(_ node: YAMLNode, _ kind: Probes.Kind) -> JSON? {
+        let handlers = ["httpGet", "tcpSocket", "exec", "grpc"]
+        let numbers = ["initialDelaySeconds", "periodSeconds", "timeoutSeconds", "successThreshold", "failureThreshold", "terminationGracePeriodSeconds"]
+        guard let f = d.mapping(node, "\(kind.rawValue) probe", known: handlers + numbers) else { return nil }
+        let before = d.problems.count
+        let present = handlers.filter { f[$0] != nil }
+        if present.count != 1 {
+            d.error(node, "\(kind.rawValue) probe must have exactly one handler (httpGet, tcpSocket, exec or grpc), found \(present.isEmpty ? "none" : present.joined(separator: ", "))")
+        }
+        for name in numbers {
+            guard let n = f[name] else { continue }
+            let minimum = ["periodSeconds", "timeoutSeconds", "successThreshold", "failureThreshold", "terminationGracePeriodSeconds"].contains(name) ? 1 : 0
+            if let value = d.int(n, name, min: minimum), name == "successThreshold", kind != .readiness, value != 1 {
+                d.error(n, "successThreshold must be 1 for \(kind.rawValue) probes")
+            }
+        }
+        if let h = f["httpGet"], let g = d.mapping(h, "httpGet", known: ["path", "port", "host", "scheme", "httpHeaders"]) {
+            port(g["port"], in: h, "httpGet")
+            if let p = g["path"], let path = d.string(p, "httpGet.path"), !path.hasPrefix("/") { d.error(p, "httpGet.path must begin with /") }
+            if let s = g["scheme"], let scheme = d.string(s, "httpGet.scheme"), scheme != "HTTP" && scheme != "HTTPS" {
+                d.error(s, "httpGet.scheme must be HTTP or HTTPS, got \"\(scheme)\"")
+            }
+            if let hh = g["httpHeaders"], let items = d.list(hh, "httpHeaders") {
+                for item in items {
+                    if let header = d.mapping(item, "http header", known: ["name", "value"]), header["name"] == nil {
+                        d.error(item, "http header needs a name")
+                    }
+                }
+            }
+        }
+        if let t = f["tcpSocket"], let g = d.mapping(t, "tcpSocket", known: ["port", "host"]) { port(g["port"], in: t, "tcpSocket") }
+        if let e = f["exec"], let g = d.mapping(e, "exec", known: ["command"]) {
+            if let c = g["command"], let command = d.stringList(c, "exec.command") {
+                if command.isEmpty { d.error(c, "exec.command must not be empty") }
+            } else if g["command"] == nil {
+                d.error(e, "exec needs a command")
+            }
+        }
+        if let r = f["grpc"], let g = d.mapping(r, "grpc", known: ["port", "service"]) {
+            if let p = g["port"] { _ = d.int(p, "grpc.port (a number: gRPC probes take no port names)", min: 1, max: 65535) } else { d.error(r, "grpc needs a port") }
+            if let s = g["service"] { _ = d.string(s, "grpc.service") }
+        }
+        return d.problems.count == before ? json(node) : nil
+    }
+
+    /// A probe port: a number 1-65535 or a container port name.
+    func port(_ node: YAMLNode?, in parent: YAMLNode, _ what: String) {
+        guard let node else { return d.error(parent, "\(what) needs a port") }
+        guard case .scalar(let text, let style, _, _) = node else { return d.error(node, "\(what).port must be a number or a port name") }
+        if style == .plain, YAMLNode.integerValue(text) != nil {
+            _ = d.int(node, "\(what).port", min: 1, max: 65535)
+        } else if !Naming.isPortName(text) {
+            d.error(node, "\(what).port \"\(text)\" is neither a port number nor a valid port name (1-15 lowercase letters, digits and '-')")
+        }
+    }
+
+    func split(_ node: YAMLNode) -> Split? {
+        guard let f = d.mapping(node, "split", known: ["base", "variants"]) else { return nil }
+        guard let v = f["variants"] else { d.error(node, "a split needs variants"); return nil }
+        guard let items = d.list(v, "split.variants") else { return nil }
+        if items.isEmpty { d.error(v, "a split needs at least one variant"); return nil }
+        var variants: [Variant] = []
+        let before = d.problems.count
+        for item in items {
+            guard let vf = d.mapping(item, "variant", known: ["name", "weight", "set"]) else { continue }
+            guard let n = vf["name"], let name = d.string(n, "variant name") else {
+                if vf["name"] == nil { d.error(item, "variant needs a name") }
+                continue
+            }
+            if !Naming.isDNSSubdomain(name) { d.error(n, "variant name \"\(name)\" must be lowercase letters, digits, '-' and '.'") }
+            if variants.contains(where: { $0.name == name }) { d.error(n, "duplicate variant name \"\(name)\"") }
+            var weight = 0
+            if let w = vf["weight"] {
+                if let value = d.int(w, "weight") {
+                    if value <= 0 { d.error(w, "weight must be positive, got \(value)") } else if value > 10_000 {
+                        d.error(w, "weight must be at most 10000, got \(value)")
+                    } else { weight = value }
+                }
+            } else {
+                d.error(item, "variant \"\(name)\" needs a weight")
+            }
+            let set = vf["set"].map { settings($0, "variant set") } ?? Settings()
+            variants.append(Variant(name: name, weight: weight, set: set))
+        }
+        var baseCount = 0
+        var baseVariant: Int? = nil
+        if let b = f["base"], let bf = d.mapping(b, "split.base", known: ["count", "variant"]) {
+            if let c = bf["count"] { baseCount = d.int(c, "base.count", min: 0) ?? 0 } else { d.error(b, "split.base needs a count") }
+            if let bv = bf["variant"], let name = d.string(bv, "base.variant") {
+                baseVariant = variants.firstIndex { $0.name == name }
+                if baseVariant == nil { d.error(bv, "base.variant \"\(name)\" is not one of the variants (\(variants.map(\.name).joined(separator: ", ")))") }
+            } else if bf["variant"] == nil {
+                d.error(b, "split.base needs a variant")
+            }
+        }
+        guard d.problems.count == before else { return nil }
+        if SplitSchedule.cycleLength(weights: variants.map(\.weight)) > SplitSchedule.maxCycle {
+            d.error(v, "weights too fine-grained: their sum divided by their greatest common divisor must be at most \(SplitSchedule.maxCycle)")
+            return nil
+        }
+        return Split(baseCount: baseCount, baseVariant: baseVariant, variants: variants,
+                     schedule: SplitSchedule(weights: variants.map(\.weight)))
+    }
+}

@@ -1,0 +1,94 @@
+// What sparkhook reads of a pod: its Spark role, executor id, app name, Spark's container, and
+// which fields its creator set (metadata.managedFields) as opposed to built-in admission.
+import Admission
+
+struct SparkPod {
+    let pod: JSONObject
+    let role: SparkRole
+    let namespace: String
+    let labels: JSONObject?
+    let annotations: JSONObject?
+    let ownership: Ownership
+
+    /// nil when the pod is not a Spark pod (no or unknown `spark-role` label).
+    init?(_ pod: JSON, namespace: String?) {
+        guard case .object(let object) = pod,
+              let role = pod["metadata", "labels", "spark-role"]?.stringValue.flatMap(SparkRole.init(rawValue:)) else { return nil }
+        self.pod = object
+        self.role = role
+        self.namespace = namespace ?? pod["metadata", "namespace"]?.stringValue ?? ""
+        labels = pod["metadata", "labels"]?.objectValue
+        annotations = pod["metadata", "annotations"]?.objectValue
+        ownership = Ownership(pod)
+    }
+
+    var appNames: [String] {
+        ["spark-app-name", "sparkoperator.k8s.io/app-name"].compactMap { labels?[$0]?.stringValue }
+    }
+
+    var serviceAccount: String { pod["spec"]?["serviceAccountName"]?.stringValue ?? "default" }
+
+    /// `spark-exec-id` as a positive integer, or nil.
+    var executorID: Int? {
+        guard let text = labels?["spark-exec-id"]?.stringValue, let id = Int(text), id >= 1 else { return nil }
+        return id
+    }
+
+    static let sparkContainerNames = ["spark-kubernetes-driver", "spark-kubernetes-executor", "executor"]
+
+    /// The index of Spark's main container: the one named, else Spark's default name, else the
+    /// one Spark built (args begin with driver/executor, or SPARK_EXECUTOR_ID in its env; Spark
+    /// appends it after a template's sidecars, so the last such). Never a sidecar: nil if none.
+    static func mainContainer(in containers: [JSON], named: String?) -> Int? {
+        func name(_ c: JSON) -> String? { c["name"]?.stringValue }
+        if let named { return containers.firstIndex { name($0) == named } }
+        if let i = containers.lastIndex(where: { name($0).map(sparkContainerNames.contains) ?? false }) { return i }
+        return containers.lastIndex { c in
+            if let first = c["args"]?.arrayValue?.first?.stringValue, first == "driver" || first == "executor" { return true }
+            return c["env"]?.arrayValue?.contains { $0["name"]?.stringValue == "SPARK_EXECUTOR_ID" } ?? false
+        }
+    }
+}
+
+/// The fields the pod's creator set. The apiserver records managedFields before admission runs,
+/// so a value built-in admission filled in (globalDefault priority class, default tolerations)
+/// is absent from them. Without managedFields every present value counts as the creator's.
+struct Ownership {
+    private let fields: JSONObject?
+
+    init(_ pod: JSON) {
+        guard let entries = pod["metadata", "managedFields"]?.arrayValue, !entries.isEmpty else {
+            fields = nil
+            return
+        }
+        var union = JSONObject()
+        for entry in entries {
+            if let f = entry["fieldsV1"]?.objectValue { union = Self.merge(union, f) }
+        }
+        fields = union
+    }
+
+    private static func merge(_ a: JSONObject, _ b: JSONObject) -> JSONObject {
+        var result = a
+        for entry in b {
+            if case .object(let mine)? = result[entry.key], case .object(let theirs) = entry.value {
+                result[entry.key] = .object(merge(mine, theirs))
+            } else if result[entry.key] == nil {
+                result[entry.key] = entry.value
+            }
+        }
+        return result
+    }
+
+    /// Did the creator set this field? `path` is a list of field names (`spec`, `nodeSelector`, key).
+    /// `present` says whether the original pod has a value there at all.
+    func creatorSet(_ path: [String], present: Bool) -> Bool {
+        guard present else { return false }
+        guard var node = fields else { return true }
+        for name in path {
+            guard let next = node["f:" + name]?.objectValue else { return false }
+            node = next
+        }
+        return true
+    }
+}

@@ -1,0 +1,82 @@
+// sparkhook's command line: serve | preview | check. Parses, validates and calls the libraries.
+import Admission
+import ArgumentParser
+import Glibc
+import HTTPServer
+import Policy
+import Webhook
+
+@main
+struct Sparkhook: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sparkhook",
+        abstract: "A mutating admission webhook for Apache Spark pods.",
+        subcommands: [Serve.self, Preview.self, Check.self])
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate a policy: exit 0 when valid, else 1 with file:line:column: message lines.")
+
+    @Option(help: "A policy file, or a folder of them (a mounted ConfigMap).")
+    var policy: String
+
+    func run() throws {
+        do {
+            let set = try PolicyLoader.load(path: policy)
+            print("\(policy): valid: \(set.rules.count) rule\(set.rules.count == 1 ? "" : "s") from \(set.files.count) file\(set.files.count == 1 ? "" : "s")")
+        } catch let error as PolicyError {
+            printError(error.description)
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Preview: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Dry run: show the patch and the mutated pod for an AdmissionReview or a Pod (JSON or YAML).")
+
+    @Option(help: "A policy file, or a folder of them.")
+    var policy: String
+
+    @Argument(help: "An AdmissionReview, or a Pod in JSON or YAML; - reads standard input.")
+    var file: String
+
+    func run() throws {
+        let set: PolicySet
+        do { set = try PolicyLoader.load(path: policy) } catch let error as PolicyError {
+            printError(error.description)
+            throw ExitCode(1)
+        }
+        guard let bytes = readInput(file) else {
+            printError("\(file): cannot read: \(String(cString: strerror(errno)))")
+            throw ExitCode(1)
+        }
+        do {
+            let input = try Decision.previewInput(bytes, source: file == "-" ? "<stdin>" : file)
+            print(Decision.preview(pod: input.pod, namespace: input.namespace, policy: set).pretty(), terminator: "")
+        } catch {
+            printError("\(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+func printError(_ text: String) {
+    var bytes = Array((text.hasSuffix("\n") ? text : text + "\n").utf8)
+    _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+}
+
+func readInput(_ path: String) -> [UInt8]? {
+    let fd = path == "-" ? 0 : open(path, O_RDONLY)
+    guard fd >= 0 else { return nil }
+    defer { if fd != 0 { close(fd) } }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = read(fd, &chunk, chunk.count)
+        if n < 0 { return nil }
+        if n == 0 { return bytes }
+        bytes.append(contentsOf: chunk[0..<n])
+    }
+}

@@ -1,0 +1,52 @@
+@testable import Admission
+import XCTest
+
+final class JSONTests: XCTestCase {
+    func testRoundTripKeepsKeyOrderAndNumberText() throws {
+        let text = #"{"b":1,"a":[true,false,null,-0.5e3,"x\"\\\/\n\u00e9\ud83d\ude00"],"c":{}}"#
+        let value = try JSONParser.parse(text)
+        XCTAssertEqual(value.text, #"{"b":1,"a":[true,false,null,-0.5e3,"x\"\\/\né😀"],"c":{}}"#)
+        XCTAssertEqual(try JSONParser.parse(value.text), value)
+    }
+
+    func testRejectsInvalidJSON() {
+        for text in ["{", "[1,]", "{\"a\" 1}", "01", "\"\\x\"", "\"\u{01}\"", "tru", "{} x", "\"\\ud800\""] {
+            XCTAssertThrowsError(try JSONParser.parse(text), text)
+        }
+    }
+
+    func testPointerEscaping() throws {
+        XCTAssertEqual(JSONPointer(["metadata", "labels", "karpenter.sh/capacity-type", "a~b"]).description,
+                       "/metadata/labels/karpenter.sh~1capacity-type/a~0b")
+        XCTAssertEqual(try JSONPointer(parsing: "/a~1b/c~0d").tokens, ["a/b", "c~d"])
+    }
+
+    func testDiffAddsMissingParentsWholeAndReplacesOnlyWhatExists() {
+        let a: JSON = ["spec": ["priority": 0, "tolerations": [["key": "a"]]]]
+        let b: JSON = ["spec": ["tolerations": [["key": "a"], ["key": "b"]], "nodeSelector": ["x/y": "1"]],
+                       "metadata": ["annotations": ["k": "v"]]]
+        XCTAssertEqual(JSONPatch.encode(JSONPatch.diff(from: a, to: b)).text,
+                       #"[{"op":"remove","path":"/spec/priority"},{"op":"add","path":"/spec/tolerations/1","value":{"key":"b"}},{"op":"add","path":"/spec/nodeSelector","value":{"x/y":"1"}},{"op":"add","path":"/metadata","value":{"annotations":{"k":"v"}}}]"#)
+        XCTAssertEqual(JSONPatch.diff(from: a, to: a), [])
+    }
+
+    func testBase64() {
+        XCTAssertEqual(Base64.encode(Array("".utf8)), "")
+        XCTAssertEqual(Base64.encode(Array("f".utf8)), "Zg==")
+        XCTAssertEqual(Base64.encode(Array("fo".utf8)), "Zm8=")
+        XCTAssertEqual(Base64.encode(Array("foobar".utf8)), "Zm9vYmFy")
+    }
+
+    func testReviewResponseEchoesUIDInTheRequestVersion() throws {
+        let review = try JSONParser.parse(#"{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"u-1","kind":{"group":"","version":"v1","kind":"Pod"},"object":{}}}"#)
+        let request = try AdmissionRequest(review: review)
+        var response = AdmissionResponse(uid: request.uid)
+        response.patch = [.add(JSONPointer(["a"]), 1)]
+        let out = try JSONParser.parse(response.review(apiVersion: request.apiVersion))
+        XCTAssertEqual(out["apiVersion"], "admission.k8s.io/v1beta1")
+        XCTAssertEqual(out["response", "uid"], "u-1")
+        XCTAssertEqual(out["response", "allowed"], true)
+        XCTAssertEqual(out["response", "patch"], .string(Base64.encode(Array(#"[{"op":"add","path":"/a","value":1}]"#.utf8))))
+        XCTAssertThrowsError(try AdmissionRequest(review: ["kind": "Pod"]))
+    }
+}

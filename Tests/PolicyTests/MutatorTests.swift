@@ -1,0 +1,191 @@
+// Mutation semantics on the real fixtures: rule order, override, managedFields, priority
+// re-resolution, container choice, split fallback, idempotence.
+import Admission
+@testable import Policy
+import XCTest
+
+enum Fixtures {
+    static let directory: String = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return ProcessInfo.processInfo.environment["SPARKHOOK_FIXTURES"] ?? root.deletingLastPathComponent().appendingPathComponent("shared/fixtures").path
+    }()
+
+    static func review(_ name: String) throws -> AdmissionRequest {
+        let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name))
+        return try AdmissionRequest(review: try JSONParser.parse([UInt8](data)))
+    }
+
+    static func pod(_ name: String) throws -> JSON { try review(name).object! }
+}
+
+func policy(_ rules: String) throws -> PolicySet {
+    try PolicyLoader.load(sources: [("test.yaml", "apiVersion: sparkhook.io/v1alpha1\nkind: SparkPodPolicy\nmetadata: {name: t}\nspec:\n  rules:\n" + rules)])
+}
+
+extension JSON {
+    mutating func set(_ path: [String], _ value: JSON?) {
+        guard case .object(var object) = self, let first = path.first else { return }
+        if path.count == 1 {
+            object[first] = value
+        } else {
+            var child = object[first] ?? .object(JSONObject())
+            child.set(Array(path.dropFirst()), value)
+            object[first] = child
+        }
+        self = .object(object)
+    }
+}
+
+final class MutatorTests: XCTestCase {
+    func mutate(_ pod: JSON, _ set: PolicySet, namespace: String? = "spark-jobs") -> Mutation {
+        Mutator.mutate(pod: pod, namespace: namespace, policy: set)
+    }
+
+    func testNonSparkPodsPassUntouched() throws {
+        let set = try policy("    - {name: all, set: {priorityClassName: x}}\n")
+        let m = mutate(try Fixtures.pod("non-spark.json"), set)
+        XCTAssertFalse(m.isSparkPod)
+        XCTAssertEqual(m.pod, try Fixtures.pod("non-spark.json"))
+    }
+
+    func testLaterRuleWinsAndMapsMerge() throws {
+        let set = try policy("""
+            - {name: a, set: {priorityClassName: first, nodeSelector: {zone: a, pool: x}}}
+            - {name: b, set: {priorityClassName: second, nodeSelector: {zone: b}}}
+        """ + "\n")
+        let m = mutate(try Fixtures.pod("driver-submit.json"), set)
+        XCTAssertEqual(m.pod["spec", "priorityClassName"], "second")
+        XCTAssertEqual(m.pod["spec", "nodeSelector"], ["zone": "b", "pool": "x"])
+        XCTAssertEqual(m.applied.map(\.fields), [["/spec/priorityClassName", "/spec/nodeSelector/zone", "/spec/nodeSelector/pool"],
+                                                 ["/spec/priorityClassName", "/spec/nodeSelector/zone"]])
+        XCTAssertEqual(m.pod["metadata", "annotations", "sparkhook.io/applied"], "a,b")
+    }
+
+    func testClassChangeRemovesResolvedPriorityOnlyWhenTheClassChanges() throws {
+        let set = try policy("    - {name: a, set: {priorityClassName: spark-driver-critical}}\n")
+        let first = mutate(try Fixtures.pod("apiserver-captured-driver.json"), set)
+        XCTAssertNil(first.pod["spec", "priority"])
+        XCTAssertNil(first.pod["spec", "preemptionPolicy"])
+        // Reinvocation: the apiserver resolved the new class's priority; nothing may change now.
+        var again = first.pod
+        again.set(["spec", "priority"], 1_000_000)
+        again.set(["spec", "preemptionPolicy"], "PreemptLowerPriority")
+        XCTAssertEqual(mutate(again, set).pod, again)
+    }
+
+    func testGlobalDefaultClassIsNotTheCreatorsAndIsReplaced() throws {
+        let pod = try Fixtures.pod("apiserver-captured-globaldefault.json")
+        XCTAssertEqual(pod["spec", "priorityClassName"], "spark-default")
+        let m = mutate(pod, try policy("    - {name: a, set: {priorityClassName: spark-driver-critical}}\n"), namespace: "default")
+        XCTAssertEqual(m.pod["spec", "priorityClassName"], "spark-driver-critical")
+        XCTAssertNil(m.pod["spec", "priority"])
+        XCTAssertTrue(m.warnings.isEmpty)
+    }
+
+    func testCreatorsValuesAreKeptUnlessOverride() throws {
+        var pod = try Fixtures.pod("executor-operator.json")
+        pod.set(["spec", "priorityClassName"], "team-class")
+        pod.set(["spec", "nodeSelector"], ["pool": "gpu"])
+        // No managedFields: every present value is the creator's.
+        pod.set(["metadata", "managedFields"], nil)
+        let keep = mutate(pod, try policy("    - {name: a, set: {priorityClassName: spark-executor, nodeSelector: {pool: cpu, zone: z}}}\n"))
+        XCTAssertEqual(keep.pod["spec", "priorityClassName"], "team-class")
+        XCTAssertEqual(keep.pod["spec", "nodeSelector"], ["pool": "gpu", "zone": "z"])
+        XCTAssertEqual(keep.warnings, [
+            "rule a: kept priorityClassName \"team-class\" set by the pod's creator (override: false)",
+            "rule a: kept nodeSelector pool \"gpu\" set by the pod's creator (override: false)",
+        ])
+        let force = mutate(pod, try policy("    - {name: a, override: true, set: {priorityClassName: spark-executor, nodeSelector: {pool: cpu}}}\n"))
+        XCTAssertEqual(force.pod["spec", "priorityClassName"], "spark-executor")
+        XCTAssertEqual(force.pod["spec", "nodeSelector"], ["pool": "cpu"])
+    }
+
+    func testTolerationsAreAddedOnceAndSpreadGetsTheOwnAppSelector() throws {
+        let set = try policy("""
+            - name: a
+              match: {roles: [executor]}
+              set:
+                tolerations: [{key: node.kubernetes.io/not-ready, operator: Exists, effect: NoExecute, tolerationSeconds: 300}, {key: spot, operator: Exists}]
+                topologySpreadConstraints: [{maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule}]
+        """ + "\n")
+        let pod = try Fixtures.pod("executor-submit.json")
+        let m = mutate(pod, set)
+        let before = pod["spec", "tolerations"]!.arrayValue!.count
+        XCTAssertEqual(m.pod["spec", "tolerations"]!.arrayValue!.count, before + 1)  // the default one was already there
+        XCTAssertEqual(m.pod["spec", "topologySpreadConstraints"]?.arrayValue?.first?["labelSelector", "matchLabels"],
+                       ["spark-app-selector": pod["metadata", "labels", "spark-app-selector"]!, "spark-role": "executor"])
+        XCTAssertEqual(mutate(m.pod, set).pod, m.pod)
+    }
+
+    func testProbesGoOnSparksContainerNeverASidecar() throws {
+        var pod = try Fixtures.pod("driver-operator.json")
+        var containers = pod["spec", "containers"]!.arrayValue!
+        var spark = containers[0].objectValue!
+        spark["name"] = "renamed-by-template"
+        containers = [["name": "log-shipper", "image": "fluent-bit"], .object(spark)]
+        pod.set(["spec", "containers"], .array(containers))
+        let set = try policy("    - {name: p, set: {probes: {liveness: {tcpSocket: {port: 7078}}, readiness: {httpGet: {path: /, port: spark-ui}}}}}\n")
+        let m = mutate(pod, set)
+        XCTAssertNil(m.pod["spec", "containers"]!.arrayValue![0]["livenessProbe"])
+        XCTAssertEqual(m.pod["spec", "containers"]!.arrayValue![1]["livenessProbe"], ["tcpSocket": ["port": 7078]])
+        XCTAssertEqual(m.pod["spec", "containers"]!.arrayValue![1]["readinessProbe"], ["httpGet": ["path": "/", "port": "spark-ui"]])
+        // A probe on a port name the container lacks would fail at run time: skipped with a warning.
+        let bad = mutate(pod, try policy("    - {name: p, set: {probes: {liveness: {httpGet: {path: /, port: no-such}}}}}\n"))
+        XCTAssertEqual(bad.warnings, ["rule p: container renamed-by-template has no port named \"no-such\"; livenessProbe not set"])
+        // Only sidecars: nothing to probe.
+        pod.set(["spec", "containers"], [["name": "log-shipper", "image": "fluent-bit"]])
+        XCTAssertEqual(mutate(pod, set).warnings, ["rule p: Spark's container not found in the pod; probes not set"])
+    }
+
+    func testAppliedProbesSurviveApiserverDefaults() throws {
+        let set = try policy("    - {name: p, set: {probes: {readiness: {grpc: {port: 15002}}}}}\n")
+        let m = mutate(try Fixtures.pod("driver-connect.json"), set)
+        var defaulted = m.pod
+        var containers = defaulted["spec", "containers"]!.arrayValue!
+        var c = containers[0].objectValue!
+        c["readinessProbe"] = ["grpc": ["port": 15002, "service": ""], "timeoutSeconds": 1, "periodSeconds": 10,
+                               "successThreshold": 1, "failureThreshold": 3]
+        containers[0] = .object(c)
+        defaulted.set(["spec", "containers"], .array(containers))
+        let again = mutate(defaulted, set)
+        XCTAssertEqual(again.pod, defaulted)
+        XCTAssertTrue(again.warnings.isEmpty)
+    }
+
+    func testSplitUsesTheExecIDAndFallsBackWithAWarning() throws {
+        let set = try policy("""
+            - name: mix
+              match: {roles: [executor]}
+              split:
+                base: {count: 2, variant: od}
+                variants:
+                  - {name: spot, weight: 1, set: {nodeSelector: {capacity: spot}}}
+                  - {name: od, weight: 1, set: {nodeSelector: {capacity: on-demand}}}
+        """ + "\n")
+        var pod = try Fixtures.pod("executor-submit.json")  // spark-exec-id 3: first above the base
+        XCTAssertEqual(mutate(pod, set).applied.first?.variant, "spot")
+        pod.set(["metadata", "labels", "spark-exec-id"], "not-a-number")
+        let m = mutate(pod, set)
+        XCTAssertEqual(m.applied.first?.variant, "od")
+        XCTAssertEqual(m.warnings, ["rule mix: spark-exec-id is \"not-a-number\"; placed on variant od as a fallback"])
+    }
+
+    func testMatchingOnNamespacesLabelsAppNamesAndServiceAccounts() throws {
+        let pod = try Fixtures.pod("driver-submit.json")
+        func matched(_ match: String) throws -> Bool {
+            !mutate(pod, try policy("    - {name: m, match: \(match), set: {priorityClassName: x}}\n")).applied.isEmpty
+        }
+        XCTAssertTrue(try matched("{namespaces: [\"spark-*\"]}"))
+        XCTAssertFalse(try matched("{namespaces: [\"team-*\"]}"))
+        XCTAssertTrue(try matched("{roles: [driver, executor]}"))
+        XCTAssertFalse(try matched("{roles: [executor]}"))
+        XCTAssertTrue(try matched("{podLabels: {spark-role: driver}}"))
+        XCTAssertTrue(try matched("{podLabels: {matchExpressions: [{key: spark-role, operator: In, values: [driver]}, {key: missing, operator: DoesNotExist}]}}"))
+        XCTAssertFalse(try matched("{podLabels: {matchExpressions: [{key: spark-role, operator: NotIn, values: [driver]}]}}"))
+        XCTAssertTrue(try matched("{serviceAccounts: [spark]}"))
+        XCTAssertFalse(try matched("{serviceAccounts: [other]}"))
+        let app = pod["metadata", "labels", "spark-app-name"]!.stringValue!
+        XCTAssertTrue(try matched("{appNames: [\"\(app.prefix(3))*\"]}"))
+        XCTAssertFalse(try matched("{appNames: [\"zzz*\"]}"))
+    }
+}

@@ -89,3 +89,80 @@ public enum Base64 {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+extension JSONPatch {
+    public struct ApplyError: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    /// Applies operations as RFC 6902 says; a missing path or a bad index is an error.
+    public static func apply(_ ops: [PatchOperation], to document: JSON) throws -> JSON {
+        var result = document
+        for op in ops {
+            switch op {
+            case .add(let p, let v): try update(&result, p.tokens[...], op) { parent, last in try insert(&parent, last, v, p) }
+            case .remove(let p): try update(&result, p.tokens[...], op) { parent, last in try delete(&parent, last, p) }
+            case .replace(let p, let v):
+                try update(&result, p.tokens[...], op) { parent, last in
+                    try delete(&parent, last, p)
+                    try insert(&parent, last, v, p)
+                }
+            }
+        }
+        return result
+    }
+
+    private static func update(_ node: inout JSON, _ tokens: ArraySlice<String>, _ op: PatchOperation,
+                               _ body: (inout JSON, String) throws -> Void) throws {
+        guard let first = tokens.first else {
+            if case .replace(_, let v) = op { node = v; return }
+            throw ApplyError(description: "cannot add or remove the whole document")
+        }
+        if tokens.count == 1 { return try body(&node, first) }
+        switch node {
+        case .object(var object):
+            guard var child = object[first] else { throw ApplyError(description: "path \(op.path) does not exist") }
+            object[first] = nil  // drop the reference so the child is mutated in place
+            try update(&child, tokens.dropFirst(), op, body)
+            object[first] = child
+            node = .object(object)
+        case .array(var array):
+            guard let i = Int(first), array.indices.contains(i) else { throw ApplyError(description: "path \(op.path) does not exist") }
+            try update(&array[i], tokens.dropFirst(), op, body)
+            node = .array(array)
+        default:
+            throw ApplyError(description: "path \(op.path) does not exist")
+        }
+    }
+
+    private static func insert(_ parent: inout JSON, _ key: String, _ value: JSON, _ path: JSONPointer) throws {
+        switch parent {
+        case .object(var object):
+            object[key] = value
+            parent = .object(object)
+        case .array(var array):
+            if key == "-" { array.append(value) } else {
+                guard let i = Int(key), i >= 0, i <= array.count else { throw ApplyError(description: "index in \(path) is out of range") }
+                array.insert(value, at: i)
+            }
+            parent = .array(array)
+        default:
+            throw ApplyError(description: "parent of \(path) is not a container")
+        }
+    }
+
+    private static func delete(_ parent: inout JSON, _ key: String, _ path: JSONPointer) throws {
+        switch parent {
+        case .object(var object):
+            guard object[key] != nil else { throw ApplyError(description: "path \(path) does not exist") }
+            object[key] = nil
+            parent = .object(object)
+        case .array(var array):
+            guard let i = Int(key), array.indices.contains(i) else { throw ApplyError(description: "path \(path) does not exist") }
+            array.remove(at: i)
+            parent = .array(array)
+        default:
+            throw ApplyError(description: "path \(path) does not exist")
+        }
+    }
+}

@@ -14,14 +14,20 @@ public enum Decision {
     public static let warningPrefix = "sparkhook: "
 
     /// Decides on a parsed review. Never refuses: non-Pod objects, non-Spark pods and other
-    /// operations than CREATE are allowed unchanged.
-    public static func decide(_ request: AdmissionRequest, policy: PolicySet) -> ReviewOutcome {
+    /// operations than CREATE are allowed unchanged. Throws MutationError when it cannot decide;
+    /// the caller then allows the pod unchanged.
+    public static func decide(_ request: AdmissionRequest, policy: PolicySet) throws -> ReviewOutcome {
         var response = AdmissionResponse(uid: request.uid)
         guard request.isPod, let object = request.object, request.operation == nil || request.operation == "CREATE" else {
             return ReviewOutcome(request: request, response: response, mutation: nil)
         }
-        let mutation = Mutator.mutate(pod: object, namespace: request.namespace, policy: policy)
+        let mutation = try Mutator.mutate(pod: object, namespace: request.namespace, policy: policy)
         response.patch = JSONPatch.diff(from: object, to: mutation.pod)
+        // A patch that fails to apply gets the pod rejected even under failurePolicy: Ignore, so
+        // check it before sending: it must turn the original into exactly the mutated pod.
+        guard (try? JSONPatch.apply(response.patch, to: object)) == mutation.pod else {
+            throw MutationError("generated patch does not reproduce the mutated pod")
+        }
         response.warnings = mutation.warnings.map { warningPrefix + $0 }
         if !mutation.applied.isEmpty {
             let value = mutation.pod["metadata", "annotations", Mutator.appliedAnnotation]?.stringValue ?? ""
@@ -36,12 +42,12 @@ public enum Decision {
         do { json = try JSONParser.parse(body) } catch {
             throw AdmissionError("body is not JSON: \(error)")
         }
-        return decide(try AdmissionRequest(review: json), policy: policy)
+        return try decide(try AdmissionRequest(review: json), policy: policy)
     }
 
     /// The preview of CONTRACT.md: {"patch", "applied", "pod", "warnings"}.
-    public static func preview(pod: JSON, namespace: String?, policy: PolicySet) -> JSON {
-        let mutation = Mutator.mutate(pod: pod, namespace: namespace, policy: policy)
+    public static func preview(pod: JSON, namespace: String?, policy: PolicySet) throws -> JSON {
+        let mutation = try Mutator.mutate(pod: pod, namespace: namespace, policy: policy)
         var warnings = mutation.warnings
         if !mutation.isSparkPod { warnings.append("not a Spark pod (no spark-role label of driver, executor or connect-server): passed through untouched") }
         let applied: [JSON] = mutation.applied.map {

@@ -18,8 +18,8 @@ public struct Mutation: Sendable {
 public enum Mutator {
     public static let appliedAnnotation = "sparkhook.io/applied"
 
-    public static func mutate(pod original: JSON, namespace: String?, policy: PolicySet) -> Mutation {
-        guard let spark = SparkPod(original, namespace: namespace) else {
+    public static func mutate(pod original: JSON, namespace: String?, policy: PolicySet) throws -> Mutation {
+        guard let spark = try SparkPod(original, namespace: namespace) else {
             return Mutation(pod: original, applied: [], warnings: [], isSparkPod: false)
         }
         var state = State(spark: spark)

@@ -10,10 +10,23 @@ struct SparkPod {
     let annotations: JSONObject?
     let ownership: Ownership
 
-    /// nil when the pod is not a Spark pod (no or unknown `spark-role` label).
-    init?(_ pod: JSON, namespace: String?) {
+    /// nil when the pod is not a Spark pod (no or unknown `spark-role` label). Throws when a
+    /// Spark pod is not shaped like a Pod, so that nothing is decided on a misread object.
+    init?(_ pod: JSON, namespace: String?) throws {
         guard case .object(let object) = pod,
               let role = pod["metadata", "labels", "spark-role"]?.stringValue.flatMap(SparkRole.init(rawValue:)) else { return nil }
+        guard case .object? = pod["spec"] else { throw MutationError("pod spec is missing or not an object") }
+        guard case .array(let containers)? = pod["spec", "containers"], containers.allSatisfy({ $0.objectValue != nil }) else {
+            throw MutationError("pod spec.containers is missing or not a list of objects")
+        }
+        for field in ["nodeSelector", "tolerations", "topologySpreadConstraints"] {
+            guard let value = pod["spec", field], value != .null else { continue }
+            let wellTyped = field == "nodeSelector" ? value.objectValue != nil : value.arrayValue != nil
+            if !wellTyped { throw MutationError("pod spec.\(field) has the wrong type") }
+        }
+        if let annotations = pod["metadata", "annotations"], annotations.objectValue == nil, annotations != .null {
+            throw MutationError("pod metadata.annotations is not an object")
+        }
         self.pod = object
         self.role = role
         self.namespace = namespace ?? pod["metadata", "namespace"]?.stringValue ?? ""
@@ -91,4 +104,9 @@ struct Ownership {
         }
         return true
     }
+}
+
+public struct MutationError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

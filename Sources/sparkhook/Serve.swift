@@ -1,7 +1,141 @@
-// `sparkhook serve`: placeholder until the Webhook module lands.
+// `sparkhook serve`: the webhook server. Validates its flags, loads the policy (an invalid one
+// fails fast), then serves until SIGTERM, reloading policy and certificates as they change.
 import ArgumentParser
+import Glibc
+import HTTPServer
+import Policy
+import Webhook
 
 struct Serve: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the webhook server.")
-    func run() throws {}
+    static let configuration = CommandConfiguration(abstract: "Run the webhook server (HTTPS: /mutate, /preview, /healthz, /readyz, /metrics).")
+
+    @Option(help: "Address to listen on, IPv4 or [IPv6] with port; repeat for several.")
+    var listen: [String] = ["127.0.0.1:8443"]
+
+    @Option(name: .customLong("tls-cert"), help: "Serving certificate (PEM, chain allowed). Reloaded when it changes.")
+    var tlsCert: String
+
+    @Option(name: .customLong("tls-key"), help: "Private key of the serving certificate (PEM).")
+    var tlsKey: String
+
+    @Option(help: "A policy file, or a folder of them (a mounted ConfigMap). Reloaded when it changes and on SIGHUP.")
+    var policy: String
+
+    @Option(name: .customLong("client-ca"), help: "Require client certificates signed by this CA (PEM).")
+    var clientCA: String?
+
+    @Option(help: "Event-loop threads (default: one per core).")
+    var threads: Int?
+
+    @Option(name: .customLong("log-level"), help: "debug, info, warning or error.")
+    var logLevel: String = "info"
+
+    @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted.")
+    var maxBodyBytes: Int = HTTPLimits().maxBodyBytes
+
+    @Option(name: .customLong("max-connections"), help: "Open connections at most; more are closed at accept.")
+    var maxConnections: Int = HTTPLimits().maxConnections
+
+    @Option(name: .customLong("header-timeout"), help: "Seconds a client may take to send request headers (and the TLS handshake).")
+    var headerTimeout: Double = 10
+
+    @Option(name: .customLong("body-timeout"), help: "Seconds a client may take to send a request body.")
+    var bodyTimeout: Double = 30
+
+    @Option(name: .customLong("idle-timeout"), help: "Seconds an idle keep-alive connection stays open (above the apiserver's 90).")
+    var idleTimeout: Double = 120
+
+    @Option(name: .customLong("shutdown-delay"), help: "Seconds to keep serving, unready, after SIGTERM before closing the listener.")
+    var shutdownDelay: Double = 0
+
+    @Option(name: .customLong("shutdown-grace"), help: "Seconds in-flight requests may take to finish on shutdown.")
+    var shutdownGrace: Double = 20
+
+    @Option(name: .customLong("watch-interval-ms"), help: "How often policy and certificate files are re-checked besides inotify.")
+    var watchIntervalMs: Int32 = 2000
+
+    var level: Logger.Level? { ["debug": .debug, "info": .info, "warning": .warning, "error": .error][logLevel] }
+
+    func validate() throws {
+        for address in listen {
+            do { _ = try SocketAddress(parsing: address) } catch { throw ValidationError("\(error)") }
+        }
+        guard level != nil else { throw ValidationError("--log-level must be debug, info, warning or error") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard maxBodyBytes >= 1024, maxConnections >= 1 else { throw ValidationError("--max-body-bytes must be at least 1024 and --max-connections at least 1") }
+        for (name, value) in [("header-timeout", headerTimeout), ("body-timeout", bodyTimeout), ("idle-timeout", idleTimeout)] where value <= 0 {
+            throw ValidationError("--\(name) must be positive")
+        }
+        guard shutdownDelay >= 0, shutdownGrace >= 0 else { throw ValidationError("--shutdown-delay and --shutdown-grace must not be negative") }
+    }
+
+    func run() throws {
+        Lifecycle.blockSignals()
+        let logger = Logger(minimum: level!)
+        let policies: PolicyStore
+        do { policies = try PolicyStore(path: policy) } catch {
+            logger.error("invalid policy; not starting", ["policy": policy, "errors": "\(error)"])
+            printError("\(error)")
+            throw ExitCode(1)
+        }
+        let certificates: CertificateStore
+        do {
+            certificates = try CertificateStore(files: TLSFiles(certificate: tlsCert, privateKey: tlsKey, clientCA: clientCA))
+        } catch {
+            logger.error("cannot load TLS certificate; not starting", ["error": "\(error)"])
+            printError("\(error)")
+            throw ExitCode(1)
+        }
+        var limits = HTTPLimits()
+        limits.maxBodyBytes = maxBodyBytes
+        limits.maxConnections = maxConnections
+        limits.headerTimeoutNanos = UInt64(headerTimeout * 1e9)
+        limits.bodyTimeoutNanos = UInt64(bodyTimeout * 1e9)
+        limits.idleTimeoutNanos = UInt64(idleTimeout * 1e9)
+        let configuration = ServerConfiguration(
+            listen: try listen.map { try SocketAddress(parsing: $0) },
+            threads: threads ?? ServerConfiguration.onlineCores,
+            limits: limits,
+            shutdownGraceNanos: UInt64(shutdownGrace * 1e9))
+
+        let metrics = Metrics()
+        let handler = WebhookHandler(policies: policies, metrics: metrics, logger: logger)
+        let server = Server(configuration: configuration, certificates: certificates, handler: handler, logger: logger)
+        handler.server = server
+        let snapshot = policies.current
+        metrics.policyLoaded(generation: snapshot.generation, rules: snapshot.policy.rules.count, at: wallClock(), success: true, initial: true)
+        logger.info("policy loaded", ["policy": policy, "rules": "\(snapshot.policy.rules.count)", "generation": "1"])
+        do { try server.start() } catch {
+            logger.error("cannot start server", ["error": "\(error)"])
+            printError("\(error)")
+            throw ExitCode(1)
+        }
+
+        let reload: @Sendable (Bool) -> Void = { force in
+            switch policies.reload(force: force) {
+            case .unchanged:
+                break
+            case .reloaded(let generation):
+                let rules = policies.current.policy.rules.count
+                metrics.policyLoaded(generation: generation, rules: rules, at: wallClock(), success: true)
+                logger.info("policy reloaded", ["policy": policy, "rules": "\(rules)", "generation": "\(generation)"])
+            case .refused(let errors):
+                metrics.policyRefused()
+                logger.error("policy refused; keeping the last good one",
+                             ["policy": policy, "generation": "\(policies.current.generation)", "errors": errors])
+            }
+        }
+        let policyWatcher = FileWatcher(paths: [policy], intervalMilliseconds: watchIntervalMs) { reload(false) }
+        policyWatcher.start()
+        let certificateWatcher = Lifecycle.watchCertificates(certificates, logger: logger, intervalMilliseconds: watchIntervalMs)
+        Lifecycle.run(server, shutdownDelaySeconds: shutdownDelay) { reload(true) }
+        policyWatcher.stop()
+        certificateWatcher.stop()
+    }
+}
+
+func wallClock() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

@@ -54,7 +54,7 @@ struct Preview: ParsableCommand {
         }
         do {
             let input = try Decision.previewInput(bytes, source: file == "-" ? "<stdin>" : file)
-            print(Decision.preview(pod: input.pod, namespace: input.namespace, policy: set).pretty(), terminator: "")
+            print(try Decision.preview(pod: input.pod, namespace: input.namespace, policy: set).pretty(), terminator: "")
         } catch {
             printError("\(error)")
             throw ExitCode(1)

@@ -38,7 +38,21 @@ extension JSON {
 
 final class MutatorTests: XCTestCase {
     func mutate(_ pod: JSON, _ set: PolicySet, namespace: String? = "spark-jobs") -> Mutation {
-        Mutator.mutate(pod: pod, namespace: namespace, policy: set)
+        do { return try Mutator.mutate(pod: pod, namespace: namespace, policy: set) } catch {
+            XCTFail("\(error)")
+            return Mutation(pod: pod, applied: [], warnings: [], isSparkPod: false)
+        }
+    }
+
+    func testMalformedSparkPodsAreRefusedNotRewritten() throws {
+        let set = try policy("    - {name: a, set: {priorityClassName: x}}\n")
+        var pod = try Fixtures.pod("executor-submit.json")
+        pod.set(["spec", "containers"], "not a list")
+        XCTAssertThrowsError(try Mutator.mutate(pod: pod, namespace: nil, policy: set)) {
+            XCTAssertEqual("\($0)", "pod spec.containers is missing or not a list of objects")
+        }
+        pod.set(["spec"], [1, 2])
+        XCTAssertThrowsError(try Mutator.mutate(pod: pod, namespace: nil, policy: set))
     }
 
     func testNonSparkPodsPassUntouched() throws {

@@ -1,6 +1,7 @@
 // Process lifecycle around a server: signals (SIGTERM/SIGINT drain and stop, SIGHUP reloads)
 // and certificate reload when the PEM files change.
 import CPosix
+import Glibc
 
 public enum Lifecycle {
     /// Call first in main, before any thread starts, so that only `run` receives the signals.
@@ -26,7 +27,7 @@ public enum Lifecycle {
 
     /// Blocks until SIGTERM or SIGINT, running `onHangup` for each SIGHUP; then drains the
     /// server and returns when it has stopped.
-    public static func run(_ server: Server, onHangup: () -> Void = {}) {
+    public static func run(_ server: Server, shutdownDelaySeconds: Double = 0, onHangup: () -> Void = {}) {
         while true {
             let signal = cposix_wait_signal(1000)
             if signal == 1 {  // SIGHUP
@@ -37,6 +38,11 @@ public enum Lifecycle {
                 server.logger.info("signal received", ["signal": signal == 15 ? "SIGTERM" : "SIGINT"])
                 break
             }
+        }
+        if shutdownDelaySeconds > 0 {
+            server.markUnready()
+            server.logger.info("not ready; serving on until endpoints catch up", ["delaySeconds": "\(shutdownDelaySeconds)"])
+            usleep(UInt32(shutdownDelaySeconds * 1_000_000))
         }
         server.shutdown()
         server.waitUntilStopped()

@@ -36,6 +36,7 @@ public final class Server: @unchecked Sendable {
     private let deadline = Atomic<UInt64>(.max)
     private let loopsListening = Atomic<Int>(0)
     private let started = Atomic<Bool>(false)
+    private let unready = Atomic<Bool>(false)
 
     public init(configuration: ServerConfiguration, certificates: CertificateStore, handler: any HTTPHandler, logger: Logger) {
         self.configuration = configuration
@@ -45,7 +46,11 @@ public final class Server: @unchecked Sendable {
     }
 
     /// True from `start` until shutdown begins: the readiness signal.
-    public var isServing: Bool { started.load(ordering: .acquiring) && !isDraining }
+    public var isServing: Bool { started.load(ordering: .acquiring) && !isDraining && !unready.load(ordering: .relaxed) }
+
+    /// Readiness turns false while the server keeps serving: the first step of a shutdown, so
+    /// that endpoints drop this pod before its listener closes.
+    public func markUnready() { unready.store(true, ordering: .relaxed) }
     public var isDraining: Bool { draining.load(ordering: .acquiring) }
     var drainDeadline: UInt64 { deadline.load(ordering: .relaxed) }
 

@@ -1,0 +1,129 @@
+// Prometheus metrics in the text exposition format. Counters are kept under one lock: an
+// increment is a few nanoseconds next to an admission decision.
+import HTTPServer
+import Policy
+import Synchronization
+
+public final class Metrics: Sendable {
+    /// Admission latency buckets, in seconds: fine below a millisecond, where the work is.
+    static let buckets: [Double] = [0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.1]
+
+    struct State {
+        var requests: [String: Int] = [:]          // "endpoint\u{0}outcome"
+        var patches: [String: Int] = [:]           // "rule\u{0}variant"
+        var reloads: [String: Int] = ["success": 0, "failure": 0]
+        var bucketCounts = [Int](repeating: 0, count: Metrics.buckets.count)
+        var latencyCount = 0
+        var latencySum = 0.0
+        var warnings = 0
+        var policyGeneration = 0
+        var policyRules = 0
+        var lastReloadSuccess = 0.0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func request(endpoint: String, outcome: String) {
+        state.withLock { $0.requests[endpoint + "\u{0}" + outcome, default: 0] += 1 }
+    }
+
+    public func admission(seconds: Double, applied: [AppliedRule], warnings: Int) {
+        state.withLock { s in
+            if let i = Self.buckets.firstIndex(where: { seconds <= $0 }) { s.bucketCounts[i] += 1 }
+            s.latencyCount += 1
+            s.latencySum += seconds
+            s.warnings += warnings
+            for rule in applied where !rule.fields.isEmpty {
+                s.patches[rule.rule + "\u{0}" + (rule.variant ?? ""), default: 0] += 1
+            }
+        }
+    }
+
+    public func policyLoaded(generation: Int, rules: Int, at time: Double, success: Bool, initial: Bool = false) {
+        state.withLock { s in
+            if !initial { s.reloads[success ? "success" : "failure", default: 0] += 1 }
+            if success {
+                s.policyGeneration = generation
+                s.policyRules = rules
+                s.lastReloadSuccess = time
+            }
+        }
+    }
+
+    public func policyRefused() {
+        state.withLock { $0.reloads["failure", default: 0] += 1 }
+    }
+
+    public func render(server: ServerStats?) -> String {
+        let s = state.withLock { $0 }
+        var out = ""
+        func header(_ name: String, _ type: String, _ help: String) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        }
+        func labels(_ pairs: [(String, String)]) -> String {
+            "{" + pairs.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",") + "}"
+        }
+        header("sparkhook_requests_total", "counter", "HTTP requests by endpoint and outcome.")
+        for (key, count) in s.requests.sorted(by: { $0.key < $1.key }) {
+            let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
+            out += "sparkhook_requests_total\(labels([("endpoint", parts[0]), ("outcome", parts[1])])) \(count)\n"
+        }
+        header("sparkhook_admission_duration_seconds", "histogram", "Time to decide one admission review (parse, match, mutate, diff, encode).")
+        var cumulative = 0
+        for (i, bound) in Self.buckets.enumerated() {
+            cumulative += s.bucketCounts[i]
+            out += "sparkhook_admission_duration_seconds_bucket{le=\"\(bound)\"} \(cumulative)\n"
+        }
+        out += "sparkhook_admission_duration_seconds_bucket{le=\"+Inf\"} \(s.latencyCount)\n"
+        out += "sparkhook_admission_duration_seconds_sum \(s.latencySum)\n"
+        out += "sparkhook_admission_duration_seconds_count \(s.latencyCount)\n"
+        header("sparkhook_patches_total", "counter", "Pods changed, by rule and split variant.")
+        for (key, count) in s.patches.sorted(by: { $0.key < $1.key }) {
+            let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
+            out += "sparkhook_patches_total\(labels([("rule", parts[0]), ("variant", parts[1])])) \(count)\n"
+        }
+        header("sparkhook_admission_warnings_total", "counter", "Warnings returned to the apiserver (kept creator values, fallbacks, internal errors).")
+        out += "sparkhook_admission_warnings_total \(s.warnings)\n"
+        header("sparkhook_policy_reloads_total", "counter", "Policy reloads by result; a failure keeps the last good policy.")
+        for (result, count) in s.reloads.sorted(by: { $0.key < $1.key }) {
+            out += "sparkhook_policy_reloads_total{result=\"\(result)\"} \(count)\n"
+        }
+        header("sparkhook_policy_generation", "gauge", "Generation of the policy in force; starts at 1 and grows with each accepted reload.")
+        out += "sparkhook_policy_generation \(s.policyGeneration)\n"
+        header("sparkhook_policy_rules", "gauge", "Rules in the policy in force.")
+        out += "sparkhook_policy_rules \(s.policyRules)\n"
+        header("sparkhook_policy_last_reload_success_timestamp_seconds", "gauge", "When the policy in force was loaded.")
+        out += "sparkhook_policy_last_reload_success_timestamp_seconds \(s.lastReloadSuccess)\n"
+        if let server {
+            func gauge(_ name: String, _ type: String, _ help: String, _ value: Int) {
+                header(name, type, help)
+                out += "\(name) \(value)\n"
+            }
+            gauge("sparkhook_open_connections", "gauge", "Open client connections.", server.openConnections.load(ordering: .relaxed))
+            gauge("sparkhook_connections_accepted_total", "counter", "Connections accepted.", server.acceptedConnections.load(ordering: .relaxed))
+            gauge("sparkhook_connections_rejected_total", "counter", "Connections closed at accept because the connection limit was reached.", server.rejectedConnections.load(ordering: .relaxed))
+            header("sparkhook_tls_handshakes_total", "counter", "Completed TLS handshakes, full or resumed.")
+            out += "sparkhook_tls_handshakes_total{type=\"full\"} \(server.fullHandshakes.load(ordering: .relaxed))\n"
+            out += "sparkhook_tls_handshakes_total{type=\"resumed\"} \(server.resumedHandshakes.load(ordering: .relaxed))\n"
+            gauge("sparkhook_tls_handshake_failures_total", "counter", "TLS handshakes that failed (bad protocol version, untrusted client certificate, ...).", server.handshakeFailures.load(ordering: .relaxed))
+            gauge("sparkhook_http_protocol_errors_total", "counter", "Requests the server refused as malformed, too large or too slow.", server.protocolErrors.load(ordering: .relaxed))
+            gauge("sparkhook_http_timeouts_total", "counter", "Connections cut off for slowness.", server.timeouts.load(ordering: .relaxed))
+        }
+        return out
+    }
+
+    private func escape(_ value: String) -> String {
+        var out = ""
+        for c in value {
+            switch c {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,127 @@
+// The webhook's endpoints on one TLS port: /mutate, /preview, /healthz, /readyz, /metrics.
+// The webhook must never be why a Spark pod fails to start: anything short of a malformed
+// request is answered `allowed: true`, with a warning when something went wrong.
+import Admission
+import Glibc
+import HTTPServer
+import Policy
+import Synchronization
+
+public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
+    public let policies: PolicyStore
+    public let metrics: Metrics
+    let logger: Logger
+    private var router = Router()
+    /// Set once before the server starts; read for /readyz and /metrics.
+    public var server: Server?
+
+    public init(policies: PolicyStore, metrics: Metrics, logger: Logger) {
+        self.policies = policies
+        self.metrics = metrics
+        self.logger = logger
+        router.add("POST", "/mutate") { [unowned self] in mutate($0) }
+        router.add("POST", "/preview") { [unowned self] in preview($0) }
+        router.add("GET", "/healthz") { _ in .text(200, "ok") }
+        router.add("GET", "/readyz") { [unowned self] _ in
+            server?.isServing == true ? .text(200, "ready") : .text(503, "not ready: draining or not yet serving")
+        }
+        router.add("GET", "/metrics") { [unowned self] _ in
+            var headers = HTTPHeaders()
+            headers.add("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            return HTTPResponse(status: 200, headers: headers, body: Array(metrics.render(server: server?.stats).utf8))
+        }
+    }
+
+    public func handle(_ request: HTTPRequest) -> HTTPResponse { router.handle(request) }
+
+    static func mediaType(_ request: HTTPRequest) -> String {
+        let value = request.headers["Content-Type"] ?? ""
+        return String(value.split(separator: ";").first ?? "").trimmingCharacters().lowercased()
+    }
+
+    static func json(_ status: Int, _ body: [UInt8]) -> HTTPResponse {
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", "application/json")
+        return HTTPResponse(status: status, headers: headers, body: body)
+    }
+
+    func mutate(_ request: HTTPRequest) -> HTTPResponse {
+        guard Self.mediaType(request) == "application/json" else {
+            metrics.request(endpoint: "mutate", outcome: "unsupported_media_type")
+            logger.warning("mutate: unsupported Content-Type", ["contentType": request.headers["Content-Type"] ?? ""])
+            return .text(415, "Content-Type must be application/json")
+        }
+        let start = monotonicSeconds()
+        let snapshot = policies.current
+        let review: AdmissionRequest
+        do {
+            review = try AdmissionRequest(review: try JSONParser.parse(request.body))
+        } catch {
+            metrics.request(endpoint: "mutate", outcome: "bad_request")
+            logger.warning("mutate: not an AdmissionReview", ["error": "\(error)"])
+            return .text(400, "not an AdmissionReview: \(error)")
+        }
+        do {
+            let outcome = try Decision.decide(review, policy: snapshot.policy)
+            let body = outcome.response.review(apiVersion: review.apiVersion)
+            let elapsed = monotonicSeconds() - start
+            let applied = outcome.mutation?.applied ?? []
+            metrics.admission(seconds: elapsed, applied: applied, warnings: outcome.response.warnings.count)
+            let result = outcome.mutation?.isSparkPod != true ? "skipped" : outcome.response.patch.isEmpty ? "unchanged" : "mutated"
+            metrics.request(endpoint: "mutate", outcome: result)
+            let level: Logger.Level = outcome.response.warnings.isEmpty ? (result == "mutated" ? .info : .debug) : .warning
+            logger.log(level, "admission", [
+                "uid": review.uid, "namespace": review.namespace ?? "", "name": review.object?["metadata", "name"]?.stringValue ?? "",
+                "outcome": result, "rules": applied.map { a in a.variant.map { "\(a.rule)/\($0)" } ?? a.rule }.joined(separator: ","),
+                "warnings": outcome.response.warnings.joined(separator: "; "), "dryRun": "\(review.dryRun)",
+                "micros": "\(Int(elapsed * 1_000_000))", "generation": "\(snapshot.generation)",
+            ])
+            return Self.json(200, body)
+        } catch {
+            // Could not decide: let the pod through unchanged, and say so everywhere.
+            var response = AdmissionResponse(uid: review.uid)
+            response.warnings = ["\(Decision.warningPrefix)internal error, pod admitted unchanged: \(error)"]
+            metrics.admission(seconds: monotonicSeconds() - start, applied: [], warnings: 1)
+            metrics.request(endpoint: "mutate", outcome: "internal_error")
+            logger.error("admission failed; pod admitted unchanged", ["uid": review.uid, "namespace": review.namespace ?? "", "error": "\(error)"])
+            return Self.json(200, response.review(apiVersion: review.apiVersion))
+        }
+    }
+
+    static let previewTypes = ["application/json", "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"]
+
+    func preview(_ request: HTTPRequest) -> HTTPResponse {
+        guard Self.previewTypes.contains(Self.mediaType(request)) else {
+            metrics.request(endpoint: "preview", outcome: "unsupported_media_type")
+            return .text(415, "Content-Type must be application/json or application/yaml")
+        }
+        do {
+            let input = try Decision.previewInput(request.body, source: "request body")
+            let result = try Decision.preview(pod: input.pod, namespace: input.namespace, policy: policies.current.policy)
+            metrics.request(endpoint: "preview", outcome: "ok")
+            return Self.json(200, result.serialized())
+        } catch {
+            metrics.request(endpoint: "preview", outcome: "bad_request")
+            logger.info("preview: bad input", ["error": "\(error)"])
+            return .text(400, "\(error)".replacingNewlines())
+        }
+    }
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+extension StringProtocol {
+    func trimmingCharacters() -> String {
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" { s.removeFirst() }
+        while s.last == " " || s.last == "\t" { s.removeLast() }
+        return String(s)
+    }
+
+    /// Error texts go out as one line.
+    func replacingNewlines() -> String { String(map { $0 == "\n" ? " " : $0 }) }
+}

@@ -53,7 +53,7 @@ struct ConnectionState {
         }
     }
 
-    /// On shutdown a connection with no request under way closes at once; the others finish
+    /// On shutdown a connection with no request under way may be closed; the others finish
     /// their request and then close.
     var closesImmediatelyWhenDraining: Bool {
         (phase == .idle || phase == .handshake) && blockedWritingSince == nil

@@ -15,6 +15,7 @@ final class EventLoop: @unchecked Sendable {
     private var lastSweep: UInt64 = 0
     private static let maxQueuedOutput = 1 << 20
     private static let lingerNanos: UInt64 = 2_000_000_000
+    private static let drainIdleNanos: UInt64 = 500_000_000
 
     init(server: Server) throws {
         self.epoll = try Epoll()
@@ -70,9 +71,6 @@ final class EventLoop: @unchecked Sendable {
         for listener in server.listeners { epoll.remove(listener.fd) }
         listening = false
         server.loopStoppedListening()
-        for connection in Array(connections.values) where connection.state.closesImmediatelyWhenDraining && !connection.hasBufferedInput {
-            close(connection)
-        }
     }
 
     // MARK: accepting
@@ -251,9 +249,6 @@ final class EventLoop: @unchecked Sendable {
             if !connection.lingering { beginLinger(connection) }
             return
         }
-        if server.isDraining && !connection.hasBufferedInput && connection.state.closesImmediatelyWhenDraining {
-            return close(connection)
-        }
         if connection.readPaused {
             connection.readPaused = false
             process(connection)
@@ -284,7 +279,16 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func sweep(_ now: UInt64) {
+        let draining = server.isDraining
         for connection in Array(connections.values) {
+            // Draining: an idle keep-alive connection is closed once it has stayed idle a moment.
+            // Closing it at once would race with a request the client is sending right now;
+            // a busy client instead gets Connection: close on its next answer.
+            if draining && connection.state.closesImmediatelyWhenDraining && !connection.hasBufferedInput
+                && now &- connection.state.since >= Self.drainIdleNanos {
+                close(connection)
+                continue
+            }
             if connection.lingering {
                 if now &- connection.state.since >= Self.lingerNanos { close(connection) }
                 continue

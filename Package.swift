@@ -26,6 +26,9 @@ let package = Package(
         ]),
         // A trivial handler behind the real server, for the server-core tests and benchmarks.
         .executableTarget(name: "http-echo", dependencies: ["HTTPServer"]),
+        // `make bench`: time and allocations per admission decision; the C target counts mallocs.
+        .target(name: "CMallocCounter"),
+        .executableTarget(name: "sparkhook-bench", dependencies: ["Policy", "Admission", "CMallocCounter"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "AdmissionTests", dependencies: ["Admission"]),

@@ -1,0 +1,103 @@
+// Micro-benchmark of one admission decision: decode the review, match, mutate, diff, encode the
+// response. For each fixture and policy: median and p99 time per decision, and heap allocations
+// per decision. Usage: sparkhook-bench [--iterations N] [--fixtures DIR] [--policy FILE]...
+import Admission
+import CMallocCounter
+import Glibc
+import Policy
+
+func now() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+func readBytes(_ path: String) -> [UInt8] {
+    guard let f = fopen(path, "rb") else { fatalError("cannot read \(path)") }
+    defer { fclose(f) }
+    var out: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = fread(&chunk, 1, chunk.count, f)
+        out.append(contentsOf: chunk[0..<n])
+        if n < chunk.count { return out }
+    }
+}
+
+func listJSON(_ dir: String) -> [String] {
+    guard let d = opendir(dir) else { fatalError("cannot open \(dir)") }
+    defer { closedir(d) }
+    var names: [String] = []
+    while let e = readdir(d) {
+        let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+        if name.hasSuffix(".json") { names.append(dir + "/" + name) }
+    }
+    return names.sorted()
+}
+
+/// A policy of `count` rules, all but the last few matching nothing (a namespace glob that never
+/// matches): the cost of rules a pod passes over.
+func largePolicy(rules count: Int) -> String {
+    var text = "apiVersion: sparkhook.io/v1alpha1\nkind: SparkPodPolicy\nmetadata: {name: large}\nspec:\n  rules:\n"
+    for i in 0..<count - 1 {
+        text += "    - {name: team-\(i), match: {namespaces: [\"team-\(i)-*\"], roles: [executor]}, set: {priorityClassName: team-\(i), nodeSelector: {pool: team-\(i)}}}\n"
+    }
+    text += "    - {name: executors, match: {roles: [executor]}, set: {priorityClassName: spark-executor}}\n"
+    return text
+}
+
+var iterations = 20_000
+var fixturesDir = "../shared/bench/fixtures"
+var policies: [String] = []
+var args = CommandLine.arguments.dropFirst()
+while let flag = args.popFirst() {
+    switch flag {
+    case "--iterations": iterations = Int(args.popFirst() ?? "") ?? iterations
+    case "--fixtures": fixturesDir = args.popFirst() ?? fixturesDir
+    case "--policy": policies.append(args.popFirst() ?? "")
+    default: fatalError("unknown flag \(flag)")
+    }
+}
+if policies.isEmpty { policies = ["examples/production.yaml"] }
+
+var sets: [(String, PolicySet)] = []
+for path in policies { sets.append((path, try PolicyLoader.load(path: path))) }
+sets.append(("500 rules (499 not matching)", try PolicyLoader.load(sources: [("large.yaml", largePolicy(rules: 500))])))
+
+print("Admission decision (decode, match, mutate, diff, encode), \(iterations) iterations each, medians")
+print(String(repeating: "-", count: 110))
+func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
+print(pad("policy", 32) + pad("fixture", 40) + lpad("median", 10) + lpad("p99", 10) + lpad("allocs", 9) + lpad("bytes", 8))
+for (name, set) in sets {
+    for fixture in listJSON(fixturesDir) {
+        let body = readBytes(fixture)
+        var samples = [UInt64](repeating: 0, count: iterations)
+        var outBytes = 0
+        for _ in 0..<min(2000, iterations) {  // warm up
+            outBytes = (try? Decision.decide(body: body, policy: set))?.response.review(apiVersion: "admission.k8s.io/v1").count ?? 0
+        }
+        let allocsBefore = cmalloc_count()
+        for i in 0..<iterations {
+            let t0 = now()
+            let outcome = try Decision.decide(body: body, policy: set)
+            let answer = outcome.response.review(apiVersion: outcome.request.apiVersion)
+            samples[i] = now() - t0
+            outBytes = answer.count
+        }
+        let allocs = Double(cmalloc_count() - allocsBefore) / Double(iterations)
+        samples.sort()
+        let median = Double(samples[iterations / 2]) / 1000
+        let p99 = Double(samples[iterations * 99 / 100]) / 1000
+        let fixtureName = String(fixture.split(separator: "/").last!)
+        print(pad(String(name.suffix(31)), 32) + pad(fixtureName, 40) + lpad(String(format2(median)) + "us", 10)
+              + lpad(format2(p99) + "us", 10) + lpad(String(Int(allocs.rounded())), 9) + lpad(String(outBytes), 8))
+    }
+}
+
+func format2(_ v: Double) -> String {
+    let scaled = (v * 100).rounded() / 100
+    var s = String(scaled)
+    if let dot = s.firstIndex(of: ".") , s.distance(from: dot, to: s.endIndex) == 2 { s += "0" }
+    return s
+}

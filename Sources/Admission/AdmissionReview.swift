@@ -22,14 +22,14 @@ public struct AdmissionRequest: Sendable {
 
     /// Reads an AdmissionReview; anything that is not one is an error with a plain reason.
     public init(review: JSON) throws {
-        guard case .object(let top) = review else { throw AdmissionError("body is not a JSON object") }
+        guard let top = review.objectValue else { throw AdmissionError("body is not a JSON object") }
         guard top["kind"]?.stringValue == "AdmissionReview" else {
             throw AdmissionError("kind must be AdmissionReview, got \(top["kind"].map { $0.text } ?? "nothing")")
         }
         guard let version = top["apiVersion"]?.stringValue, Self.versions.contains(version) else {
             throw AdmissionError("apiVersion must be admission.k8s.io/v1 or admission.k8s.io/v1beta1")
         }
-        guard case .object(let request)? = top["request"] else { throw AdmissionError("AdmissionReview has no request") }
+        guard let request = top["request"]?.objectValue else { throw AdmissionError("AdmissionReview has no request") }
         guard let uid = request["uid"]?.stringValue, !uid.isEmpty else { throw AdmissionError("request.uid is missing") }
         apiVersion = version
         self.uid = uid

@@ -1,7 +1,12 @@
 // A JSON value that keeps object keys in their order and numbers as their original text, so a
 // pod round-trips byte for byte and the same input always gives the same patch.
+//
+// Parsed input stays lazy: a container nobody looked into is a `.raw` byte range of the input,
+// materialized one level at a time when read (see JSONParser). Untouched subtrees are never
+// decoded, compare equal by identity and serialize as a copy of their bytes. Read values through
+// the accessors (`objectValue`, `arrayValue`, subscripts, `resolved`), which see through `.raw`.
 
-public enum JSON: Sendable, Equatable {
+public enum JSON: Sendable {
     case null
     case bool(Bool)
     /// The number's text as it appeared (Kubernetes integers stay exact).
@@ -9,18 +14,37 @@ public enum JSON: Sendable, Equatable {
     case string(String)
     case array([JSON])
     case object(JSONObject)
+    /// A container of parsed input, not yet decoded.
+    case raw(RawJSON)
 
     public static func int(_ value: Int) -> JSON { .number(String(value)) }
 
+    /// The value with its top level decoded (children may still be `.raw`).
+    public var resolved: JSON {
+        if case .raw(let raw) = self { return raw.materialize() }
+        return self
+    }
+
     public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
-    public var objectValue: JSONObject? { if case .object(let o) = self { return o }; return nil }
-    public var arrayValue: [JSON]? { if case .array(let a) = self { return a }; return nil }
+    public var objectValue: JSONObject? {
+        switch self {
+        case .object(let o): return o
+        case .raw(let r) where r.isObject: return r.materialize().objectValue
+        default: return nil
+        }
+    }
+    public var arrayValue: [JSON]? {
+        switch self {
+        case .array(let a): return a
+        case .raw(let r) where !r.isObject: return r.materialize().arrayValue
+        default: return nil
+        }
+    }
     public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
     public var intValue: Int? { if case .number(let n) = self { return Int(n) }; return nil }
 
     public subscript(key: String) -> JSON? {
-        if case .object(let o) = self { return o[key] }
-        return nil
+        objectValue?[key]
     }
 
     /// Follows object keys; nil as soon as one is missing or not an object.
@@ -34,11 +58,33 @@ public enum JSON: Sendable, Equatable {
     /// (arrays compare whole). Used to see that a value we would set is already in place, even
     /// after the apiserver filled in defaults around it.
     public func contains(_ other: JSON) -> Bool {
-        switch (self, other) {
+        switch (resolved, other.resolved) {
         case (.object(let mine), .object(let theirs)):
             return theirs.allSatisfy { entry in mine[entry.key].map { $0.contains(entry.value) } ?? false }
         default:
             return self == other
+        }
+    }
+}
+
+extension JSON: Equatable {
+    public static func == (a: JSON, b: JSON) -> Bool {
+        switch (a, b) {
+        case (.raw(let x), .raw(let y)) where x.sameBytes(as: y): return true
+        case (.raw, _), (_, .raw): return a.resolved.equalsResolved(b.resolved)
+        default: return a.equalsResolved(b)
+        }
+    }
+
+    private func equalsResolved(_ other: JSON) -> Bool {
+        switch (self, other) {
+        case (.null, .null): return true
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.number(let x), .number(let y)): return x == y
+        case (.string(let x), .string(let y)): return x == y
+        case (.array(let x), .array(let y)): return x == y
+        case (.object(let x), .object(let y)): return x == y
+        default: return false
         }
     }
 }

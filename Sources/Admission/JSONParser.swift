@@ -1,4 +1,7 @@
-// Parses JSON text (RFC 8259) from bytes in one pass. Errors give the byte offset.
+// Parses JSON text (RFC 8259). One structural pass over the bytes checks strings (terminated, no
+// raw control characters) and bracket balance, and records where each string and container ends.
+// Values are then decoded one level at a time: a container's children stay `.raw` byte ranges
+// until read, so the parts of a pod no rule looks at cost one pass and nothing more.
 
 public struct JSONParseError: Error, CustomStringConvertible, Sendable {
     public let offset: Int
@@ -6,27 +9,134 @@ public struct JSONParseError: Error, CustomStringConvertible, Sendable {
     public var description: String { "invalid JSON at byte \(offset): \(message)" }
 }
 
-public enum JSONParser {
+/// Parsed input shared by the raw values that point into it.
+public final class JSONDocument: @unchecked Sendable {
+    let bytes: [UInt8]
+    /// For a `"`, `{` or `[` at index i: the index just past its end. Other slots are unused.
+    private(set) var ends: [Int32]
+
+    init(_ bytes: [UInt8]) throws {
+        self.bytes = bytes
+        ends = []
+        ends = try bytes.withUnsafeBufferPointer { try Self.index($0) }
+    }
+
     static let maxDepth = 256
 
+    private static func index(_ b: UnsafeBufferPointer<UInt8>) throws -> [Int32] {
+        let n = b.count
+        return try [Int32](unsafeUninitializedCapacity: max(n, 1)) { ends, count in
+            count = max(n, 1)
+            var stack = [Int](repeating: 0, count: maxDepth + 1)
+            var depth = 0
+            var i = 0
+            while i < n {
+                let c = b[i]
+                if c == 0x22 {  // "
+                    var j = i + 1
+                    while true {
+                        guard j < n else { throw JSONParseError(offset: i, message: "unterminated string") }
+                        let d = b[j]
+                        if d == 0x22 { break }
+                        if d == 0x5C { j += 2; continue }
+                        if d < 0x20 { throw JSONParseError(offset: j, message: "control character in string") }
+                        j += 1
+                    }
+                    ends[i] = Int32(j + 1)
+                    i = j + 1
+                } else if c == 0x7B || c == 0x5B {  // { [
+                    guard depth < maxDepth else { throw JSONParseError(offset: i, message: "nesting deeper than \(maxDepth)") }
+                    stack[depth] = i
+                    depth += 1
+                    i += 1
+                } else if c == 0x7D || c == 0x5D {  // } ]
+                    guard depth > 0 else { throw JSONParseError(offset: i, message: "unbalanced '\(Character(Unicode.Scalar(c)))'") }
+                    depth -= 1
+                    let open = stack[depth]
+                    guard (b[open] == 0x7B) == (c == 0x7D) else { throw JSONParseError(offset: i, message: "mismatched brackets") }
+                    ends[open] = Int32(i + 1)
+                    i += 1
+                } else {
+                    i += 1
+                }
+            }
+            if depth > 0 { throw JSONParseError(offset: stack[depth - 1], message: "unexpected end of input") }
+        }
+    }
+
+    func end(of index: Int) -> Int { Int(ends[index]) }
+}
+
+/// A container in a parsed document, not decoded yet.
+public struct RawJSON: Sendable {
+    let document: JSONDocument
+    let start: Int32
+    let end: Int32
+
+    var isObject: Bool { document.bytes[Int(start)] == 0x7B }
+
+    func sameBytes(as other: RawJSON) -> Bool {
+        if document === other.document && start == other.start { return true }
+        guard end - start == other.end - other.start else { return false }
+        return document.bytes[Int(start)..<Int(end)].elementsEqual(other.document.bytes[Int(other.start)..<Int(other.end)])
+    }
+
+    /// Decodes this container's top level; its children stay raw.
+    func materialize() -> JSON {
+        document.bytes.withUnsafeBufferPointer { b in
+            var reader = JSONParser.Reader(bytes: b, document: document, index: Int(start))
+            // The structural pass already vouched for this range's strings and brackets; what
+            // can still be wrong (a missing comma, a bad number) was checked when the parent
+            // level was decoded or is reported here as null.
+            return (try? reader.value()) ?? .null
+        }
+    }
+
+    func write(to out: inout [UInt8]) {
+        out.append(contentsOf: document.bytes[Int(start)..<Int(end)])
+    }
+}
+
+public enum JSONParser {
+    /// The value, with containers below the top level left raw until read.
     public static func parse(_ bytes: [UInt8]) throws -> JSON {
-        try bytes.withUnsafeBufferPointer { try parse($0) }
+        let document = try JSONDocument(bytes)
+        return try bytes.withUnsafeBufferPointer { b in
+            var reader = Reader(bytes: b, document: document, index: 0)
+            reader.skipSpace()
+            let value = try reader.value()
+            reader.skipSpace()
+            if reader.index != b.count { throw reader.error("unexpected data after the value") }
+            return value
+        }
     }
 
     public static func parse(_ text: String) throws -> JSON { try parse(Array(text.utf8)) }
 
-    public static func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws -> JSON {
-        var reader = Reader(bytes: buffer)
-        reader.skipSpace()
-        let value = try reader.value(depth: 0)
-        reader.skipSpace()
-        if reader.index != buffer.count { throw reader.error("unexpected data after the value") }
-        return value
+    /// Parses and decodes every level, checking the whole text: for input from people (preview).
+    public static func parseFully(_ bytes: [UInt8]) throws -> JSON {
+        try materializeAll(parse(bytes))
+    }
+
+    static func materializeAll(_ value: JSON) throws -> JSON {
+        switch value {
+        case .raw(let raw):
+            try raw.document.bytes.withUnsafeBufferPointer { b in
+                var reader = Reader(bytes: b, document: raw.document, index: Int(raw.start))
+                _ = try reader.value()
+            }
+            return try materializeAll(raw.materialize())
+        case .array(let elements): return .array(try elements.map(materializeAll))
+        case .object(let object):
+            return .object(JSONObject(try object.entries.map { JSONObject.Entry(key: $0.key, value: try materializeAll($0.value)) }))
+        default: return value
+        }
     }
 
     struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>
-        var index = 0
+        let document: JSONDocument
+        var index: Int
 
         func error(_ message: String) -> JSONParseError { JSONParseError(offset: index, message: message) }
 
@@ -39,11 +149,12 @@ public enum JSONParser {
             }
         }
 
-        mutating func value(depth: Int) throws -> JSON {
+        /// The value at `index`, its top level decoded and nested containers raw.
+        mutating func value() throws -> JSON {
             guard index < bytes.count else { throw error("unexpected end of input") }
             switch bytes[index] {
-            case UInt8(ascii: "{"): return try object(depth: depth + 1)
-            case UInt8(ascii: "["): return try array(depth: depth + 1)
+            case UInt8(ascii: "{"): return try object()
+            case UInt8(ascii: "["): return try array()
             case UInt8(ascii: "\""): return .string(try string())
             case UInt8(ascii: "t"): try literal("true"); return .bool(true)
             case UInt8(ascii: "f"): try literal("false"); return .bool(false)
@@ -53,6 +164,19 @@ public enum JSONParser {
             }
         }
 
+        /// A child value: containers stay raw, scalars are decoded.
+        mutating func child() throws -> JSON {
+            guard index < bytes.count else { throw error("unexpected end of input") }
+            let c = bytes[index]
+            if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+                let end = document.end(of: index)
+                let raw = RawJSON(document: document, start: Int32(index), end: Int32(end))
+                index = end
+                return .raw(raw)
+            }
+            return try value()
+        }
+
         mutating func literal(_ word: StaticString) throws {
             let count = word.utf8CodeUnitCount
             guard index + count <= bytes.count else { throw error("unexpected end of input") }
@@ -60,8 +184,7 @@ public enum JSONParser {
             index += count
         }
 
-        mutating func object(depth: Int) throws -> JSON {
-            if depth > JSONParser.maxDepth { throw error("nesting deeper than \(JSONParser.maxDepth)") }
+        mutating func object() throws -> JSON {
             index += 1
             var entries: [JSONObject.Entry] = []
             skipSpace()
@@ -74,7 +197,7 @@ public enum JSONParser {
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
                 index += 1
                 skipSpace()
-                entries.append(JSONObject.Entry(key: key, value: try value(depth: depth)))
+                entries.append(JSONObject.Entry(key: key, value: try child()))
                 skipSpace()
                 guard index < bytes.count else { throw error("unexpected end of input") }
                 if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -83,15 +206,14 @@ public enum JSONParser {
             }
         }
 
-        mutating func array(depth: Int) throws -> JSON {
-            if depth > JSONParser.maxDepth { throw error("nesting deeper than \(JSONParser.maxDepth)") }
+        mutating func array() throws -> JSON {
             index += 1
             var elements: [JSON] = []
             skipSpace()
             if index < bytes.count && bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
             while true {
                 skipSpace()
-                elements.append(try value(depth: depth))
+                elements.append(try child())
                 skipSpace()
                 guard index < bytes.count else { throw error("unexpected end of input") }
                 if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -126,31 +248,21 @@ public enum JSONParser {
         func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 
         mutating func string() throws -> String {
-            index += 1
-            let start = index
-            // Fast path: no escapes.
-            while index < bytes.count {
-                let c = bytes[index]
-                if c == UInt8(ascii: "\"") {
-                    let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-                    index += 1
-                    return s
-                }
-                if c == UInt8(ascii: "\\") { break }
-                if c < 0x20 { throw error("control character in string") }
-                index += 1
+            let start = index + 1
+            let end = document.end(of: index) - 1  // the closing quote
+            var i = start
+            while i < end && bytes[i] != UInt8(ascii: "\\") { i += 1 }
+            if i == end {
+                index = end + 1
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
             }
-            var out = Array(bytes[start..<index])
-            while index < bytes.count {
+            var out = Array(bytes[start..<i])
+            index = i
+            while index < end {
                 let c = bytes[index]
-                if c == UInt8(ascii: "\"") {
-                    index += 1
-                    return String(decoding: out, as: UTF8.self)
-                }
-                if c < 0x20 { throw error("control character in string") }
                 if c != UInt8(ascii: "\\") { out.append(c); index += 1; continue }
                 index += 1
-                guard index < bytes.count else { break }
+                guard index < end else { throw error("invalid escape") }
                 let e = bytes[index]
                 index += 1
                 switch e {
@@ -163,13 +275,13 @@ public enum JSONParser {
                 case UInt8(ascii: "r"): out.append(0x0D)
                 case UInt8(ascii: "t"): out.append(0x09)
                 case UInt8(ascii: "u"):
-                    var scalar = try hex4()
+                    var scalar = try hex4(end)
                     if scalar >= 0xD800 && scalar < 0xDC00 {
-                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                        guard index + 1 < end, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
                             throw error("unpaired surrogate")
                         }
                         index += 2
-                        let low = try hex4()
+                        let low = try hex4(end)
                         guard low >= 0xDC00 && low < 0xE000 else { throw error("unpaired surrogate") }
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     } else if scalar >= 0xDC00 && scalar < 0xE000 {
@@ -179,11 +291,12 @@ public enum JSONParser {
                 default: throw error("invalid escape")
                 }
             }
-            throw error("unterminated string")
+            index = end + 1
+            return String(decoding: out, as: UTF8.self)
         }
 
-        mutating func hex4() throws -> UInt32 {
-            guard index + 4 <= bytes.count else { throw error("invalid \\u escape") }
+        mutating func hex4(_ end: Int) throws -> UInt32 {
+            guard index + 4 <= end else { throw error("invalid \\u escape") }
             var value: UInt32 = 0
             for _ in 0..<4 {
                 let c = bytes[index]

@@ -32,13 +32,22 @@ public enum JSONPatch {
     public static func encode(_ ops: [PatchOperation]) -> JSON { .array(ops.map(\.json)) }
 
     private static func diff(_ a: JSON, _ b: JSON, _ path: JSONPointer, _ ops: inout [PatchOperation]) {
-        switch (a, b) {
+        if a == b { return }
+        switch (a.resolved, b.resolved) {
         case (.object(let x), .object(let y)):
-            for entry in x where y[entry.key] == nil {
+            // Mutation keeps keys in place and appends new ones, so walk both in step and look
+            // keys up only where they stop lining up.
+            let xs = x.entries, ys = y.entries
+            var aligned = 0
+            while aligned < xs.count && aligned < ys.count && xs[aligned].key == ys[aligned].key { aligned += 1 }
+            for entry in xs[aligned...] where y[entry.key] == nil {
                 ops.append(.remove(path.appending(entry.key)))
             }
-            for entry in y {
-                if let old = x[entry.key] {
+            for i in 0..<ys.count {
+                let entry = ys[i]
+                if i < aligned {
+                    if xs[i].value != entry.value { diff(xs[i].value, entry.value, path.appending(entry.key), &ops) }
+                } else if let old = x[entry.key] {
                     if old != entry.value { diff(old, entry.value, path.appending(entry.key), &ops) }
                 } else {
                     ops.append(.add(path.appending(entry.key), entry.value))
@@ -58,7 +67,7 @@ public enum JSONPatch {
                 for i in stride(from: x.count - 1, through: y.count, by: -1) { ops.append(.remove(path.appending(i))) }
             }
         default:
-            if a != b { ops.append(.replace(path, b)) }
+            ops.append(.replace(path, b))
         }
     }
 }
@@ -118,6 +127,7 @@ extension JSONPatch {
             if case .replace(_, let v) = op { node = v; return }
             throw ApplyError(description: "cannot add or remove the whole document")
         }
+        node = node.resolved
         if tokens.count == 1 { return try body(&node, first) }
         switch node {
         case .object(var object):

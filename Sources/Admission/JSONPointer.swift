@@ -16,12 +16,31 @@ public struct JSONPointer: Sendable, Equatable, CustomStringConvertible {
     public func appending(_ index: Int) -> JSONPointer { JSONPointer(tokens + [String(index)]) }
 
     public var description: String {
-        tokens.map { "/" + Self.escape($0) }.joined()
+        var out: [UInt8] = []
+        out.reserveCapacity(tokens.reduce(0) { $0 + $1.utf8.count + 2 })
+        for token in tokens {
+            out.append(UInt8(ascii: "/"))
+            Self.appendEscaped(token, to: &out)
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func escape(_ token: String) -> String {
         guard token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return token }
-        return token.replacingOccurrences("~", "~0").replacingOccurrences("/", "~1")
+        var out: [UInt8] = []
+        appendEscaped(token, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `~` becomes `~0` and `/` becomes `~1` (RFC 6901 section 3).
+    static func appendEscaped(_ token: String, to out: inout [UInt8]) {
+        for byte in token.utf8 {
+            switch byte {
+            case UInt8(ascii: "~"): out.append(UInt8(ascii: "~")); out.append(UInt8(ascii: "0"))
+            case UInt8(ascii: "/"): out.append(UInt8(ascii: "~")); out.append(UInt8(ascii: "1"))
+            default: out.append(byte)
+            }
+        }
     }
 }
 

@@ -32,6 +32,8 @@ extension JSON {
                 entry.value.write(to: &out)
             }
             out.append(UInt8(ascii: "}"))
+        case .raw(let raw):
+            raw.write(to: &out)
         }
     }
 
@@ -71,7 +73,7 @@ extension JSON {
             out.append(0x0A)
             out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: level * 2))
         }
-        switch self {
+        switch resolved {
         case .array(let elements) where !elements.isEmpty:
             out.append(UInt8(ascii: "["))
             for (i, element) in elements.enumerated() {

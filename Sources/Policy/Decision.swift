@@ -22,10 +22,10 @@ public enum Decision {
             return ReviewOutcome(request: request, response: response, mutation: nil)
         }
         let mutation = try Mutator.mutate(pod: object, namespace: request.namespace, policy: policy)
-        response.patch = JSONPatch.diff(from: object, to: mutation.pod)
+        response.patch = JSONPatch.diff(from: mutation.original, to: mutation.pod)
         // A patch that fails to apply gets the pod rejected even under failurePolicy: Ignore, so
         // check it before sending: it must turn the original into exactly the mutated pod.
-        guard (try? JSONPatch.apply(response.patch, to: object)) == mutation.pod else {
+        guard response.patch.isEmpty || (try? JSONPatch.apply(response.patch, to: mutation.original)) == mutation.pod else {
             throw MutationError("generated patch does not reproduce the mutated pod")
         }
         response.warnings = mutation.warnings.map { warningPrefix + $0 }
@@ -54,7 +54,7 @@ public enum Decision {
             ["rule": .string($0.rule), "variant": $0.variant.map { .string($0) } ?? .null, "fields": .array($0.fields.map { .string($0) })]
         }
         return [
-            "patch": JSONPatch.encode(JSONPatch.diff(from: pod, to: mutation.pod)),
+            "patch": JSONPatch.encode(JSONPatch.diff(from: mutation.original, to: mutation.pod)),
             "applied": .array(applied),
             "pod": mutation.pod,
             "warnings": .array(warnings.map { .string($0) }),
@@ -66,7 +66,7 @@ public enum Decision {
         let first = bytes.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
         let document: JSON
         if first == UInt8(ascii: "{") {
-            do { document = try JSONParser.parse(bytes) } catch { throw AdmissionError("\(source): \(error)") }
+            do { document = try JSONParser.parseFully(bytes) } catch { throw AdmissionError("\(source): \(error)") }
         } else {
             let nodes = try YAMLParser(text: String(decoding: bytes, as: UTF8.self), file: source).documents()
             guard nodes.count == 1 else { throw AdmissionError("\(source): expected one YAML document, found \(nodes.count)") }

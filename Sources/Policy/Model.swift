@@ -18,13 +18,24 @@ public struct PolicySet: Sendable {
     }
 }
 
-public struct Rule: Sendable {
-    public var name: String
-    public var policy: String
-    public var match: Match
-    public var set: Settings
-    public var split: Split?
-    public var override: Bool
+/// A class: the hot path walks every rule for every pod, and a reference is one retain where a
+/// struct of arrays would be a retain per field.
+public final class Rule: Sendable {
+    public let name: String
+    public let policy: String
+    public let match: Match
+    public let set: Settings
+    public let split: Split?
+    public let override: Bool
+
+    init(name: String, policy: String, match: Match, set: Settings, split: Split?, override: Bool) {
+        self.name = name
+        self.policy = policy
+        self.match = match
+        self.set = set
+        self.split = split
+        self.override = override
+    }
 }
 
 public struct Match: Sendable {

@@ -9,6 +9,8 @@ public struct AppliedRule: Sendable, Equatable {
 }
 
 public struct Mutation: Sendable {
+    /// The original pod, with the levels the mutation decoded shared: diff against this one.
+    public var original: JSON
     public var pod: JSON
     public var applied: [AppliedRule]
     public var warnings: [String]
@@ -20,14 +22,15 @@ public enum Mutator {
 
     public static func mutate(pod original: JSON, namespace: String?, policy: PolicySet) throws -> Mutation {
         guard let spark = try SparkPod(original, namespace: namespace) else {
-            return Mutation(pod: original, applied: [], warnings: [], isSparkPod: false)
+            return Mutation(original: original, pod: original, applied: [], warnings: [], isSparkPod: false)
         }
         var state = State(spark: spark)
         for rule in policy.rules where matches(rule.match, spark) {
             state.apply(rule)
         }
         state.finish()
-        return Mutation(pod: .object(state.pod), applied: state.applied, warnings: state.warnings, isSparkPod: true)
+        return Mutation(original: .object(spark.decodedPod), pod: .object(state.pod), applied: state.applied,
+                        warnings: state.warnings, isSparkPod: true)
     }
 
     static func matches(_ m: Match, _ pod: SparkPod) -> Bool {
@@ -42,7 +45,8 @@ public enum Mutator {
 
     struct State {
         let spark: SparkPod
-        var pod: JSONObject
+        var metadata: JSONObject
+        var spec: JSONObject
         var applied: [AppliedRule] = []
         var warnings: [String] = []
         /// Fields a rule of this pass has set: a later rule may replace them whatever `override` says.
@@ -50,12 +54,16 @@ public enum Mutator {
 
         init(spark: SparkPod) {
             self.spark = spark
-            self.pod = spark.pod
+            self.metadata = spark.metadata
+            self.spec = spark.spec
         }
 
-        var spec: JSONObject {
-            get { pod["spec"]?.objectValue ?? JSONObject() }
-            set { pod["spec"] = .object(newValue) }
+        /// The mutated pod: the original with the new metadata and spec in their places.
+        var pod: JSONObject {
+            var pod = spark.decodedPod
+            pod["metadata"] = .object(metadata)
+            pod["spec"] = .object(spec)
+            return pod
         }
 
         mutating func apply(_ rule: Rule) {
@@ -99,7 +107,7 @@ public enum Mutator {
             let current = spec["priorityClassName"]
             if current?.stringValue == name { return }
             let pointer = "/spec/priorityClassName"
-            let creatorSet = spark.ownership.creatorSet(["spec", "priorityClassName"], present: spark.pod["spec"]?["priorityClassName"] != nil)
+            let creatorSet = spark.ownership.creatorSet(["spec", "priorityClassName"], present: spark.spec["priorityClassName"] != nil)
             guard mayWrite(pointer, creatorSet: creatorSet, rule, what: "priorityClassName", current: current) else { return }
             spec["priorityClassName"] = .string(name)
             setByUs.insert(pointer)
@@ -109,7 +117,7 @@ public enum Mutator {
         mutating func setNodeSelector(_ entries: [(key: String, value: String)], _ rule: Rule, _ changed: inout [String]) {
             guard !entries.isEmpty else { return }
             var selector = spec["nodeSelector"]?.objectValue ?? JSONObject()
-            let original = spark.pod["spec"]?["nodeSelector"]?.objectValue
+            let original = spark.spec["nodeSelector"]?.objectValue
             for (key, value) in entries {
                 let current = selector[key]
                 if current?.stringValue == value { continue }
@@ -153,7 +161,7 @@ public enum Mutator {
                 if let i = list.firstIndex(where: { $0["topologyKey"] == key && $0["whenUnsatisfiable"] == when }) {
                     if list[i].contains(constraint) { continue }
                     let pointer = "/spec/topologySpreadConstraints/\(i)"
-                    let original = spark.pod["spec"]?["topologySpreadConstraints"]?.arrayValue ?? []
+                    let original = spark.spec["topologySpreadConstraints"]?.arrayValue ?? []
                     let creatorSet = original.contains { $0["topologyKey"] == key && $0["whenUnsatisfiable"] == when }
                     guard mayWrite(pointer, creatorSet: creatorSet, rule, what: "topology spread constraint for \(key?.stringValue ?? "")", current: nil) else { continue }
                     list[i] = constraint
@@ -178,7 +186,7 @@ public enum Mutator {
             if spark.labels?["spark-app-selector"] == nil {
                 warnings.append("rule \(rule.name): pod has no spark-app-selector label; spreading on spark-role alone")
             }
-            guard case .object(var object) = constraint else { return constraint }
+            guard var object = constraint.objectValue else { return constraint }
             object["labelSelector"] = .object(["matchLabels": .object(matchLabels)])
             return .object(object)
         }
@@ -188,13 +196,13 @@ public enum Mutator {
             guard !kinds.isEmpty else { return }
             var containers = spec["containers"]?.arrayValue ?? []
             guard let index = SparkPod.mainContainer(in: containers, named: probes.container),
-                  case .object(var container) = containers[index] else {
+                  var container = containers[index].objectValue else {
                 let which = probes.container.map { "container \"\($0)\"" } ?? "Spark's container"
                 warnings.append("rule \(rule.name): \(which) not found in the pod; probes not set")
                 return
             }
             let name = container["name"]?.stringValue ?? ""
-            let original = spark.pod["spec"]?["containers"]?.arrayValue?.first { $0["name"]?.stringValue == name }
+            let original = spark.spec["containers"]?.arrayValue?.first { $0["name"]?.stringValue == name }
             for kind in kinds {
                 let probe = probes[kind]!
                 let current = container[kind.field]
@@ -227,7 +235,7 @@ public enum Mutator {
 
         /// After all rules: re-resolve priority when the class changed, and record what applied.
         mutating func finish() {
-            let before = spark.pod["spec"]?["priorityClassName"]
+            let before = spark.spec["priorityClassName"]
             if spec["priorityClassName"] != before {
                 // The apiserver resolved priority and preemptionPolicy from the old class; left in
                 // place they get the pod rejected. Removed, they are resolved again from the new one.
@@ -236,11 +244,9 @@ public enum Mutator {
             }
             guard !applied.isEmpty else { return }
             let value = applied.map { a in a.variant.map { "\(a.rule)/\($0)" } ?? a.rule }.joined(separator: ",")
-            var metadata = pod["metadata"]?.objectValue ?? JSONObject()
             var annotations = metadata["annotations"]?.objectValue ?? JSONObject()
             annotations[Mutator.appliedAnnotation] = .string(value)
             metadata["annotations"] = .object(annotations)
-            pod["metadata"] = .object(metadata)
         }
     }
 }

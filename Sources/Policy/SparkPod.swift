@@ -4,6 +4,9 @@ import Admission
 
 struct SparkPod {
     let pod: JSONObject
+    /// The pod's metadata and spec, decoded once (their own children stay lazy).
+    let metadata: JSONObject
+    let spec: JSONObject
     let role: SparkRole
     let namespace: String
     let labels: JSONObject?
@@ -13,33 +16,45 @@ struct SparkPod {
     /// nil when the pod is not a Spark pod (no or unknown `spark-role` label). Throws when a
     /// Spark pod is not shaped like a Pod, so that nothing is decided on a misread object.
     init?(_ pod: JSON, namespace: String?) throws {
-        guard case .object(let object) = pod,
-              let role = pod["metadata", "labels", "spark-role"]?.stringValue.flatMap(SparkRole.init(rawValue:)) else { return nil }
-        guard case .object? = pod["spec"] else { throw MutationError("pod spec is missing or not an object") }
-        guard case .array(let containers)? = pod["spec", "containers"], containers.allSatisfy({ $0.objectValue != nil }) else {
+        guard let object = pod.objectValue, let metadata = object["metadata"]?.objectValue else { return nil }
+        let labels = metadata["labels"]?.objectValue
+        guard let role = labels?["spark-role"]?.stringValue.flatMap(SparkRole.init(rawValue:)) else { return nil }
+        guard let spec = object["spec"]?.objectValue else { throw MutationError("pod spec is missing or not an object") }
+        guard let containers = spec["containers"]?.arrayValue, containers.allSatisfy({ $0.objectValue != nil }) else {
             throw MutationError("pod spec.containers is missing or not a list of objects")
         }
         for field in ["nodeSelector", "tolerations", "topologySpreadConstraints"] {
-            guard let value = pod["spec", field], value != .null else { continue }
+            guard let value = spec[field], value != .null else { continue }
             let wellTyped = field == "nodeSelector" ? value.objectValue != nil : value.arrayValue != nil
             if !wellTyped { throw MutationError("pod spec.\(field) has the wrong type") }
         }
-        if let annotations = pod["metadata", "annotations"], annotations.objectValue == nil, annotations != .null {
+        let annotations = metadata["annotations"]
+        if let annotations, annotations.objectValue == nil, annotations != .null {
             throw MutationError("pod metadata.annotations is not an object")
         }
         self.pod = object
+        self.metadata = metadata
+        self.spec = spec
         self.role = role
-        self.namespace = namespace ?? pod["metadata", "namespace"]?.stringValue ?? ""
-        labels = pod["metadata", "labels"]?.objectValue
-        annotations = pod["metadata", "annotations"]?.objectValue
-        ownership = Ownership(pod)
+        self.namespace = namespace ?? metadata["namespace"]?.stringValue ?? ""
+        self.labels = labels
+        self.annotations = annotations?.objectValue
+        ownership = Ownership(metadata["managedFields"])
+    }
+
+    /// The pod with metadata and spec decoded one level: the same value as `pod`, cheaper to compare.
+    var decodedPod: JSONObject {
+        var pod = self.pod
+        pod["metadata"] = .object(metadata)
+        pod["spec"] = .object(spec)
+        return pod
     }
 
     var appNames: [String] {
         ["spark-app-name", "sparkoperator.k8s.io/app-name"].compactMap { labels?[$0]?.stringValue }
     }
 
-    var serviceAccount: String { pod["spec"]?["serviceAccountName"]?.stringValue ?? "default" }
+    var serviceAccount: String { spec["serviceAccountName"]?.stringValue ?? "default" }
 
     /// `spark-exec-id` as a positive integer, or nil.
     var executorID: Int? {
@@ -67,24 +82,24 @@ struct SparkPod {
 /// so a value built-in admission filled in (globalDefault priority class, default tolerations)
 /// is absent from them. Without managedFields every present value counts as the creator's.
 struct Ownership {
-    private let fields: JSONObject?
+    private let managedFields: JSON?
 
-    init(_ pod: JSON) {
-        guard let entries = pod["metadata", "managedFields"]?.arrayValue, !entries.isEmpty else {
-            fields = nil
-            return
-        }
+    /// Decoded only when a rule would change a value that is already there.
+    init(_ managedFields: JSON?) { self.managedFields = managedFields }
+
+    private var fields: JSONObject? {
+        guard let entries = managedFields?.arrayValue, !entries.isEmpty else { return nil }
         var union = JSONObject()
         for entry in entries {
             if let f = entry["fieldsV1"]?.objectValue { union = Self.merge(union, f) }
         }
-        fields = union
+        return union
     }
 
     private static func merge(_ a: JSONObject, _ b: JSONObject) -> JSONObject {
         var result = a
         for entry in b {
-            if case .object(let mine)? = result[entry.key], case .object(let theirs) = entry.value {
+            if let mine = result[entry.key]?.objectValue, let theirs = entry.value.objectValue {
                 result[entry.key] = .object(merge(mine, theirs))
             } else if result[entry.key] == nil {
                 result[entry.key] = entry.value

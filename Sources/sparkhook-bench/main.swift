@@ -49,12 +49,14 @@ func largePolicy(rules count: Int) -> String {
 var iterations = 20_000
 var fixturesDir = "../shared/bench/fixtures"
 var policies: [String] = []
+var includeLarge = true
 var args = CommandLine.arguments.dropFirst()
 while let flag = args.popFirst() {
     switch flag {
     case "--iterations": iterations = Int(args.popFirst() ?? "") ?? iterations
     case "--fixtures": fixturesDir = args.popFirst() ?? fixturesDir
     case "--policy": policies.append(args.popFirst() ?? "")
+    case "--no-large": includeLarge = false
     default: fatalError("unknown flag \(flag)")
     }
 }
@@ -62,7 +64,7 @@ if policies.isEmpty { policies = ["examples/production.yaml"] }
 
 var sets: [(String, PolicySet)] = []
 for path in policies { sets.append((path, try PolicyLoader.load(path: path))) }
-sets.append(("500 rules (499 not matching)", try PolicyLoader.load(sources: [("large.yaml", largePolicy(rules: 500))])))
+if includeLarge { sets.append(("500 rules (499 not matching)", try PolicyLoader.load(sources: [("large.yaml", largePolicy(rules: 500))]))) }
 
 print("Admission decision (decode, match, mutate, diff, encode), \(iterations) iterations each, medians")
 print(String(repeating: "-", count: 110))

@@ -5,8 +5,20 @@ final class JSONTests: XCTestCase {
     func testRoundTripKeepsKeyOrderAndNumberText() throws {
         let text = #"{"b":1,"a":[true,false,null,-0.5e3,"x\"\\\/\n\u00e9\ud83d\ude00"],"c":{}}"#
         let value = try JSONParser.parse(text)
-        XCTAssertEqual(value.text, #"{"b":1,"a":[true,false,null,-0.5e3,"x\"\\/\né😀"],"c":{}}"#)
-        XCTAssertEqual(try JSONParser.parse(value.text), value)
+        XCTAssertEqual(value.text, text)  // untouched subtrees are copied as they came
+        let decoded = try JSONParser.parseFully(Array(text.utf8))
+        XCTAssertEqual(decoded.text, #"{"b":1,"a":[true,false,null,-0.5e3,"x\"\\/\né😀"],"c":{}}"#)
+        XCTAssertEqual(decoded, value)  // lazy and decoded values compare equal
+        XCTAssertEqual(try JSONParser.parse(decoded.text), value)
+    }
+
+    func testLazyValuesDecodeOnReadAndCompareByContent() throws {
+        let a = try JSONParser.parse(#"{"spec":{"containers":[{"name":"x","env":[{"name":"A"}]}]}}"#)
+        let b = try JSONParser.parse(#"{"spec": {"containers": [{"name": "x", "env": [{"name": "A"}]}]}}"#)
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(a["spec", "containers"]?.arrayValue?.first?["env"]?.arrayValue?.first?["name"], "A")
+        XCTAssertNotEqual(a, try JSONParser.parse(#"{"spec":{"containers":[{"name":"y"}]}}"#))
+        XCTAssertThrowsError(try JSONParser.parseFully(Array(#"{"a":{"b" 1}}"#.utf8)))
     }
 
     func testRejectsInvalidJSON() {

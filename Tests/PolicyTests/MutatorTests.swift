@@ -24,7 +24,7 @@ func policy(_ rules: String) throws -> PolicySet {
 
 extension JSON {
     mutating func set(_ path: [String], _ value: JSON?) {
-        guard case .object(var object) = self, let first = path.first else { return }
+        guard var object = objectValue, let first = path.first else { return }
         if path.count == 1 {
             object[first] = value
         } else {

@@ -30,6 +30,13 @@ test-swift:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# Benchmarks (not part of `make test`: timing on a shared machine is noise, not a verdict).
+BENCH_FIXTURES ?= $(firstword $(wildcard ../shared/bench/fixtures) ../shared/fixtures)
+bench:
+	$(SWIFT) build -c release --product sparkhook-bench
+	.build/release/sparkhook-bench --fixtures $(BENCH_FIXTURES) --policy $(POLICY)
+	bench/load.sh
+
 test-e2e: build
 	SPARKHOOK_BIN_DIR=$(BIN) $(PYTHON) -m pytest -q Tests/e2e
 

@@ -1,7 +1,7 @@
 // Shell-style globs for names: `*` any run, `?` one character, `[abc]`, `[a-z]`, `[!abc]`.
 // Matched on UTF-8 bytes, with fast paths for the common shapes ("exact", "prefix-*", "*").
 
-public struct Glob: Sendable, CustomStringConvertible {
+public final class Glob: Sendable, CustomStringConvertible {
     enum Token: Sendable {
         case literal(UInt8)
         case any
@@ -68,12 +68,14 @@ public struct Glob: Sendable, CustomStringConvertible {
 
     public func matches(_ text: String) -> Bool {
         var text = text
-        return text.withUTF8 { bytes in
-            switch shape {
-            case .exact(let literal): return bytes.elementsEqual(literal)
-            case .prefix(let literal): return bytes.count >= literal.count && bytes[0..<literal.count].elementsEqual(literal)
-            case .general: return Self.match(tokens[...], bytes[...])
-            }
+        return text.withUTF8 { matches($0) }
+    }
+
+    func matches(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch shape {
+        case .exact(let literal): return bytes.elementsEqual(literal)
+        case .prefix(let literal): return bytes.count >= literal.count && bytes[0..<literal.count].elementsEqual(literal)
+        case .general: return Self.match(tokens[...], bytes[...])
         }
     }
 
@@ -120,5 +122,8 @@ public struct Glob: Sendable, CustomStringConvertible {
 }
 
 extension Array where Element == Glob {
-    func anyMatches(_ text: String) -> Bool { contains { $0.matches(text) } }
+    func anyMatches(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in contains { $0.matches(bytes) } }
+    }
 }

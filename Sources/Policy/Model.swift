@@ -5,6 +5,16 @@ public enum SparkRole: String, Sendable, CaseIterable {
     case driver
     case executor
     case connectServer = "connect-server"
+
+    var bit: UInt8 {
+        switch self {
+        case .driver: return 1
+        case .executor: return 2
+        case .connectServer: return 4
+        }
+    }
+
+    static let allBits: UInt8 = 7
 }
 
 public struct PolicySet: Sendable {
@@ -38,13 +48,20 @@ public final class Rule: Sendable {
     }
 }
 
-public struct Match: Sendable {
-    public var roles: Set<SparkRole>?
+/// A class for the same reason as Rule: it is read for every rule and every pod.
+public final class Match: @unchecked Sendable {
+    public var roles: Set<SparkRole>? {
+        didSet { roleMask = roles.map { $0.reduce(0) { $0 | $1.bit } } ?? SparkRole.allBits }
+    }
+    /// The roles as bits, checked first for every rule and pod.
+    private(set) var roleMask: UInt8 = SparkRole.allBits
     public var namespaces: [Glob]?
     public var podLabels: LabelSelector?
     public var annotations: LabelSelector?
     public var appNames: [Glob]?
     public var serviceAccounts: [Glob]?
+
+    public init() {}
 }
 
 public struct Settings: Sendable {

@@ -34,7 +34,7 @@ public enum Mutator {
     }
 
     static func matches(_ m: Match, _ pod: SparkPod) -> Bool {
-        if let roles = m.roles, !roles.contains(pod.role) { return false }
+        if m.roleMask & pod.role.bit == 0 { return false }
         if let globs = m.namespaces, !globs.anyMatches(pod.namespace) { return false }
         if let globs = m.appNames, !pod.appNames.contains(where: globs.anyMatches) { return false }
         if let globs = m.serviceAccounts, !globs.anyMatches(pod.serviceAccount) { return false }

@@ -12,6 +12,9 @@ struct SparkPod {
     let labels: JSONObject?
     let annotations: JSONObject?
     let ownership: Ownership
+    /// `spark-app-name` and `sparkoperator.k8s.io/app-name`, read once for every rule to match on.
+    let appNames: [String]
+    let serviceAccount: String
 
     /// nil when the pod is not a Spark pod (no or unknown `spark-role` label). Throws when a
     /// Spark pod is not shaped like a Pod, so that nothing is decided on a misread object.
@@ -40,6 +43,8 @@ struct SparkPod {
         self.labels = labels
         self.annotations = annotations?.objectValue
         ownership = Ownership(metadata["managedFields"])
+        appNames = ["spark-app-name", "sparkoperator.k8s.io/app-name"].compactMap { labels?[$0]?.stringValue }
+        serviceAccount = spec["serviceAccountName"]?.stringValue ?? "default"
     }
 
     /// The pod with metadata and spec decoded one level: the same value as `pod`, cheaper to compare.
@@ -50,11 +55,6 @@ struct SparkPod {
         return pod
     }
 
-    var appNames: [String] {
-        ["spark-app-name", "sparkoperator.k8s.io/app-name"].compactMap { labels?[$0]?.stringValue }
-    }
-
-    var serviceAccount: String { spec["serviceAccountName"]?.stringValue ?? "default" }
 
     /// `spark-exec-id` as a positive integer, or nil.
     var executorID: Int? {

@@ -69,13 +69,16 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
             metrics.admission(seconds: elapsed, applied: applied, warnings: outcome.response.warnings.count)
             let result = outcome.mutation?.isSparkPod != true ? "skipped" : outcome.response.patch.isEmpty ? "unchanged" : "mutated"
             metrics.request(endpoint: "mutate", outcome: result)
-            let level: Logger.Level = outcome.response.warnings.isEmpty ? (result == "mutated" ? .info : .debug) : .warning
-            logger.log(level, "admission", [
+            // One line per admission at debug only: the apiserver's audit log already records each
+            // decision through auditAnnotations, and a line per pod costs a write on the hot path.
+            // Warnings are always logged.
+            let level: Logger.Level = outcome.response.warnings.isEmpty ? .debug : .warning
+            if level >= logger.minimum { logger.log(level, "admission", [
                 "uid": review.uid, "namespace": review.namespace ?? "", "name": review.object?["metadata", "name"]?.stringValue ?? "",
                 "outcome": result, "rules": applied.map { a in a.variant.map { "\(a.rule)/\($0)" } ?? a.rule }.joined(separator: ","),
                 "warnings": outcome.response.warnings.joined(separator: "; "), "dryRun": "\(review.dryRun)",
                 "micros": "\(Int(elapsed * 1_000_000))", "generation": "\(snapshot.generation)",
-            ])
+            ]) }
             return Self.json(200, body)
         } catch {
             // Could not decide: let the pod through unchanged, and say so everywhere.

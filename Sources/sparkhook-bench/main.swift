@@ -35,14 +35,19 @@ func listJSON(_ dir: String) -> [String] {
     return names.sorted()
 }
 
-/// A policy of `count` rules, all but the last few matching nothing (a namespace glob that never
-/// matches): the cost of rules a pod passes over.
-func largePolicy(rules count: Int) -> String {
-    var text = "apiVersion: sparkhook.io/v1alpha1\nkind: SparkPodPolicy\nmetadata: {name: large}\nspec:\n  rules:\n"
-    for i in 0..<count - 1 {
-        text += "    - {name: team-\(i), match: {namespaces: [\"team-\(i)-*\"], roles: [executor]}, set: {priorityClassName: team-\(i), nodeSelector: {pool: team-\(i)}}}\n"
+/// `count` rules that match no fixture pod (team namespaces, app names, labels), in front of a
+/// policy's own rules: what passing over rules costs.
+func nonMatchingRules(_ count: Int) -> String {
+    var text = "apiVersion: sparkhook.io/v1alpha1\nkind: SparkPodPolicy\nmetadata: {name: teams}\nspec:\n  rules:\n"
+    for i in 0..<count {
+        let match: String
+        switch i % 3 {
+        case 0: match = "{namespaces: [\"team-\(i)-*\"]}"
+        case 1: match = "{appNames: [\"team-\(i)-*\"], roles: [executor, driver]}"
+        default: match = "{podLabels: {team: t\(i)}}"
+        }
+        text += "    - {name: team-\(i), match: \(match), set: {priorityClassName: team-\(i), nodeSelector: {pool: team-\(i)}}}\n"
     }
-    text += "    - {name: executors, match: {roles: [executor]}, set: {priorityClassName: spark-executor}}\n"
     return text
 }
 
@@ -64,7 +69,10 @@ if policies.isEmpty { policies = ["examples/production.yaml"] }
 
 var sets: [(String, PolicySet)] = []
 for path in policies { sets.append((path, try PolicyLoader.load(path: path))) }
-if includeLarge { sets.append(("500 rules (499 not matching)", try PolicyLoader.load(sources: [("large.yaml", largePolicy(rules: 500))]))) }
+if includeLarge, let first = policies.first {
+    let text = String(decoding: readBytes(first), as: UTF8.self)
+    sets.append(("500 more rules, none matching", try PolicyLoader.load(sources: [("teams.yaml", nonMatchingRules(500)), (first, text)])))
+}
 
 print("Admission decision (decode, match, mutate, diff, encode), \(iterations) iterations each, medians")
 print(String(repeating: "-", count: 110))

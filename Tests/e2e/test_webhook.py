@@ -129,11 +129,22 @@ def test_internal_error_admits_unchanged_with_warning_log_and_metric(webhook, co
     assert 'sparkhook_requests_total{endpoint="mutate",outcome="internal_error"} 1' in metrics
 
 
-def test_logs_are_json_lines_with_uid_and_no_pod_contents(webhook, conn):
+def test_logs_are_json_lines_with_uid_and_no_pod_contents(certs):
+    webhook = serve(certs, ROOT / "examples" / "production.yaml", "--log-level", "debug")
+    conn = tls_connect(webhook.port, client_context(certs / "ca.crt"))
     review = json.loads((FIXTURES / "executor-operator.json").read_text())
     post(conn, "/mutate", review)
     entry = webhook.wait_for_log(lambda e: e.get("uid") == review["request"]["uid"])
-    assert entry["level"] == "info" and entry["msg"] == "admission" and "time" in entry
+    assert entry["level"] == "debug" and entry["msg"] == "admission" and "time" in entry
+    assert entry["outcome"] == "mutated" and entry["rules"] == "executor-priority,executor-mix/on-demand,executor-zone-spread"
+    # A warning is logged at the default level, with the uid.
+    review["request"]["object"]["spec"]["priorityClassName"] = "team-class"
+    del review["request"]["object"]["metadata"]["managedFields"]  # so the class counts as the creator's
+    review["request"]["uid"] = "uid-with-warning"
+    post(conn, "/mutate", review)
+    warned = webhook.wait_for_log(lambda e: e.get("uid") == "uid-with-warning")
+    assert warned["level"] == "warning" and "kept priorityClassName" in warned["warnings"]
+    assert webhook.stop() == 0
     blob = json.dumps(webhook.logs())
     assert "SPARK_DRIVER_URL" not in blob and "spark.properties" not in blob
 

@@ -53,19 +53,41 @@ public struct AdmissionResponse: Sendable {
     /// The AdmissionReview to send back, in `apiVersion`. Always allowed: sparkhook never
     /// refuses a pod; at worst it leaves it unchanged and says why in a warning.
     public func review(apiVersion: String) -> [UInt8] {
-        var response: JSONObject = ["uid": .string(uid), "allowed": true]
+        var out: [UInt8] = []
+        out.reserveCapacity(512 + patch.count * 200)
+        out.append(contentsOf: "{\"apiVersion\":".utf8)
+        JSON.writeString(apiVersion, to: &out)
+        out.append(contentsOf: ",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":".utf8)
+        JSON.writeString(uid, to: &out)
+        out.append(contentsOf: ",\"allowed\":true".utf8)
         if !patch.isEmpty {
-            response["patchType"] = "JSONPatch"
-            response["patch"] = .string(Base64.encode(JSONPatch.encode(patch).serialized()))
+            var text: [UInt8] = []
+            text.reserveCapacity(patch.count * 150)
+            JSONPatch.write(patch, to: &text)
+            out.append(contentsOf: ",\"patchType\":\"JSONPatch\",\"patch\":\"".utf8)
+            Base64.encode(text, into: &out)
+            out.append(UInt8(ascii: "\""))
         }
         if !auditAnnotations.isEmpty {
-            response["auditAnnotations"] = .object(JSONObject(auditAnnotations.map { .init(key: $0.0, value: .string($0.1)) }))
+            out.append(contentsOf: ",\"auditAnnotations\":{".utf8)
+            for (i, (key, value)) in auditAnnotations.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSON.writeString(key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                JSON.writeString(value, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
         }
         if !warnings.isEmpty {
-            response["warnings"] = .array(warnings.map { .string($0) })
+            out.append(contentsOf: ",\"warnings\":[".utf8)
+            for (i, warning) in warnings.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSON.writeString(warning, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
         }
-        let review: JSON = ["apiVersion": .string(apiVersion), "kind": "AdmissionReview", "response": .object(response)]
-        return review.serialized()
+        out.append(contentsOf: "}}".utf8)
+        return out
     }
 }
 

@@ -22,45 +22,80 @@ public final class JSONDocument: @unchecked Sendable {
     }
 
     static let maxDepth = 256
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+    private static let controls: UInt64 = 0x2020_2020_2020_2020
+
+    /// Byte classes outside strings: 1 quote, 2 open bracket, 3 close bracket, 0 anything else.
+    private static let classes: [UInt8] = (0..<256).map { c in
+        switch c {
+        case 0x22: return 1
+        case 0x7B, 0x5B: return 2
+        case 0x7D, 0x5D: return 3
+        default: return 0
+        }
+    }
 
     private static func index(_ b: UnsafeBufferPointer<UInt8>) throws -> [Int32] {
         let n = b.count
-        return try [Int32](unsafeUninitializedCapacity: max(n, 1)) { ends, count in
-            count = max(n, 1)
-            var stack = [Int](repeating: 0, count: maxDepth + 1)
-            var depth = 0
-            var i = 0
-            while i < n {
-                let c = b[i]
-                if c == 0x22 {  // "
-                    var j = i + 1
-                    while true {
-                        guard j < n else { throw JSONParseError(offset: i, message: "unterminated string") }
-                        let d = b[j]
-                        if d == 0x22 { break }
-                        if d == 0x5C { j += 2; continue }
-                        if d < 0x20 { throw JSONParseError(offset: j, message: "control character in string") }
-                        j += 1
+        let base = UnsafeRawPointer(b.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+        return try classes.withUnsafeBufferPointer { cls in
+            try [Int32](unsafeUninitializedCapacity: max(n, 1)) { ends, count in
+                count = max(n, 1)
+                var stack = [Int](repeating: 0, count: maxDepth + 1)
+                var depth = 0
+                var i = 0
+                while i < n {
+                    let c = b[i]
+                    switch cls[Int(c)] {
+                    case 0:
+                        i += 1
+                    case 1:
+                        let end = try stringEnd(b, base, from: i + 1)
+                        ends[i] = Int32(end)
+                        i = end
+                    case 2:
+                        guard depth < maxDepth else { throw JSONParseError(offset: i, message: "nesting deeper than \(maxDepth)") }
+                        stack[depth] = i
+                        depth += 1
+                        i += 1
+                    default:
+                        guard depth > 0 else { throw JSONParseError(offset: i, message: "unbalanced '\(Character(Unicode.Scalar(c)))'") }
+                        depth -= 1
+                        let open = stack[depth]
+                        guard (b[open] == 0x7B) == (c == 0x7D) else { throw JSONParseError(offset: i, message: "mismatched brackets") }
+                        ends[open] = Int32(i + 1)
+                        i += 1
                     }
-                    ends[i] = Int32(j + 1)
-                    i = j + 1
-                } else if c == 0x7B || c == 0x5B {  // { [
-                    guard depth < maxDepth else { throw JSONParseError(offset: i, message: "nesting deeper than \(maxDepth)") }
-                    stack[depth] = i
-                    depth += 1
-                    i += 1
-                } else if c == 0x7D || c == 0x5D {  // } ]
-                    guard depth > 0 else { throw JSONParseError(offset: i, message: "unbalanced '\(Character(Unicode.Scalar(c)))'") }
-                    depth -= 1
-                    let open = stack[depth]
-                    guard (b[open] == 0x7B) == (c == 0x7D) else { throw JSONParseError(offset: i, message: "mismatched brackets") }
-                    ends[open] = Int32(i + 1)
-                    i += 1
-                } else {
-                    i += 1
                 }
+                if depth > 0 { throw JSONParseError(offset: stack[depth - 1], message: "unexpected end of input") }
             }
-            if depth > 0 { throw JSONParseError(offset: stack[depth - 1], message: "unexpected end of input") }
+        }
+    }
+
+    /// The index just past the quote that closes the string whose contents start at `from`.
+    /// Eight bytes at a time: a word's quotes, backslashes and control bytes are flagged with the
+    /// has-zero-byte bit trick, and the lowest flag is the first such byte.
+    @inline(__always)
+    private static func stringEnd(_ b: UnsafeBufferPointer<UInt8>, _ base: UnsafeRawPointer, from start: Int) throws -> Int {
+        let n = b.count
+        var j = start
+        while true {
+            if j + 8 <= n {
+                let w = base.loadUnaligned(fromByteOffset: j, as: UInt64.self)
+                let quote = w ^ 0x2222_2222_2222_2222
+                let slash = w ^ 0x5C5C_5C5C_5C5C_5C5C
+                let special = (((quote &- ones) & ~quote) | ((slash &- ones) & ~slash) | ((w &- controls) & ~w)) & highs
+                if special == 0 { j += 8; continue }
+                j += special.trailingZeroBitCount >> 3
+            } else {
+                while j < n && b[j] != 0x22 && b[j] != 0x5C && b[j] >= 0x20 { j += 1 }
+                guard j < n else { throw JSONParseError(offset: start - 1, message: "unterminated string") }
+            }
+            let d = b[j]
+            if d == 0x22 { return j + 1 }
+            if d == 0x5C { j += 2; continue }
+            throw JSONParseError(offset: j, message: "control character in string")
         }
     }
 

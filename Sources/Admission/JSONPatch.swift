@@ -31,6 +31,32 @@ public enum JSONPatch {
 
     public static func encode(_ ops: [PatchOperation]) -> JSON { .array(ops.map(\.json)) }
 
+    /// The patch as JSON text, written straight into `out` (the hot path: no intermediate tree).
+    public static func write(_ ops: [PatchOperation], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        for (i, op) in ops.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            let (name, path, value): (StaticString, JSONPointer, JSON?)
+            switch op {
+            case .add(let p, let v): (name, path, value) = ("{\"op\":\"add\",\"path\":\"", p, v)
+            case .remove(let p): (name, path, value) = ("{\"op\":\"remove\",\"path\":\"", p, nil)
+            case .replace(let p, let v): (name, path, value) = ("{\"op\":\"replace\",\"path\":\"", p, v)
+            }
+            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            for token in path.tokens {
+                out.append(UInt8(ascii: "/"))
+                JSONPointer.appendEscapedJSON(token, to: &out)
+            }
+            out.append(UInt8(ascii: "\""))
+            if let value {
+                out.append(contentsOf: ",\"value\":".utf8)
+                value.write(to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
     private static func diff(_ a: JSON, _ b: JSON, _ path: JSONPointer, _ ops: inout [PatchOperation]) {
         if a == b { return }
         switch (a.resolved, b.resolved) {
@@ -77,7 +103,12 @@ public enum Base64 {
 
     public static func encode(_ bytes: [UInt8]) -> String {
         var out = [UInt8]()
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        encode(bytes, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func encode(_ bytes: [UInt8], into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + (bytes.count + 2) / 3 * 4)
         var i = 0
         while i + 3 <= bytes.count {
             let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
@@ -95,7 +126,6 @@ public enum Base64 {
             out.append(rest == 2 ? alphabet[Int(n >> 6 & 63)] : UInt8(ascii: "="))
             out.append(UInt8(ascii: "="))
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
 

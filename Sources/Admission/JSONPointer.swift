@@ -32,6 +32,22 @@ public struct JSONPointer: Sendable, Equatable, CustomStringConvertible {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// A token escaped as a pointer and then as JSON string content, for writing patches.
+    static func appendEscapedJSON(_ token: String, to out: inout [UInt8]) {
+        for byte in token.utf8 {
+            switch byte {
+            case UInt8(ascii: "~"): out.append(UInt8(ascii: "~")); out.append(UInt8(ascii: "0"))
+            case UInt8(ascii: "/"): out.append(UInt8(ascii: "~")); out.append(UInt8(ascii: "1"))
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(byte)
+            case 0..<0x20:
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(JSON.hexDigits[Int(byte >> 4)])
+                out.append(JSON.hexDigits[Int(byte & 0xF)])
+            default: out.append(byte)
+            }
+        }
+    }
+
     /// `~` becomes `~0` and `/` becomes `~1` (RFC 6901 section 3).
     static func appendEscaped(_ token: String, to out: inout [UInt8]) {
         for byte in token.utf8 {

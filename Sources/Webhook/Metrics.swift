@@ -8,35 +8,54 @@ public final class Metrics: Sendable {
     /// Admission latency buckets, in seconds: fine below a millisecond, where the work is.
     static let buckets: [Double] = [0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.1]
 
+    public enum Endpoint: Int, CaseIterable, Sendable { case mutate, preview }
+    public enum Outcome: String, CaseIterable, Sendable {
+        case mutated, unchanged, skipped, ok
+        case badRequest = "bad_request"
+        case unsupportedMediaType = "unsupported_media_type"
+        case internalError = "internal_error"
+    }
+
+    struct PatchKey: Hashable {
+        let rule: String
+        let variant: String
+    }
+
     struct State {
-        var requests: [String: Int] = [:]          // "endpoint\u{0}outcome"
-        var patches: [String: Int] = [:]           // "rule\u{0}variant"
+        var patches: [PatchKey: Int] = [:]
         var reloads: [String: Int] = ["success": 0, "failure": 0]
-        var bucketCounts = [Int](repeating: 0, count: Metrics.buckets.count)
-        var latencyCount = 0
-        var latencySum = 0.0
-        var warnings = 0
         var policyGeneration = 0
         var policyRules = 0
         var lastReloadSuccess = 0.0
     }
 
     private let state = Mutex(State())
+    // Counted on every request from every loop: atomics, no lock and no keys to build.
+    private let requests: [Counter] = (0..<(Endpoint.allCases.count * Outcome.allCases.count)).map { _ in Counter() }
+    private let bucketCounts: [Counter] = Metrics.buckets.map { _ in Counter() }
+    private let latencyCount = Atomic<Int>(0)
+    private let latencySumNanos = Atomic<Int>(0)
+    private let warnings = Atomic<Int>(0)
 
     public init() {}
 
-    public func request(endpoint: String, outcome: String) {
-        state.withLock { $0.requests[endpoint + "\u{0}" + outcome, default: 0] += 1 }
+    private static func slot(_ endpoint: Endpoint, _ outcome: Outcome) -> Int {
+        endpoint.rawValue * Outcome.allCases.count + Outcome.allCases.firstIndex(of: outcome)!
     }
 
-    public func admission(seconds: Double, applied: [AppliedRule], warnings: Int) {
+    public func request(_ endpoint: Endpoint, _ outcome: Outcome) {
+        requests[Self.slot(endpoint, outcome)].value.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    public func admission(seconds: Double, applied: [AppliedRule], warnings count: Int) {
+        if let i = Self.buckets.firstIndex(where: { seconds <= $0 }) { bucketCounts[i].value.wrappingAdd(1, ordering: .relaxed) }
+        latencyCount.wrappingAdd(1, ordering: .relaxed)
+        latencySumNanos.wrappingAdd(Int(seconds * 1e9), ordering: .relaxed)
+        if count > 0 { warnings.wrappingAdd(count, ordering: .relaxed) }
+        guard applied.contains(where: { !$0.fields.isEmpty }) else { return }
         state.withLock { s in
-            if let i = Self.buckets.firstIndex(where: { seconds <= $0 }) { s.bucketCounts[i] += 1 }
-            s.latencyCount += 1
-            s.latencySum += seconds
-            s.warnings += warnings
             for rule in applied where !rule.fields.isEmpty {
-                s.patches[rule.rule + "\u{0}" + (rule.variant ?? ""), default: 0] += 1
+                s.patches[PatchKey(rule: rule.rule, variant: rule.variant ?? ""), default: 0] += 1
             }
         }
     }
@@ -66,26 +85,29 @@ public final class Metrics: Sendable {
             "{" + pairs.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",") + "}"
         }
         header("sparkhook_requests_total", "counter", "HTTP requests by endpoint and outcome.")
-        for (key, count) in s.requests.sorted(by: { $0.key < $1.key }) {
-            let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
-            out += "sparkhook_requests_total\(labels([("endpoint", parts[0]), ("outcome", parts[1])])) \(count)\n"
+        for endpoint in Endpoint.allCases {
+            for outcome in Outcome.allCases {
+                let count = requests[Self.slot(endpoint, outcome)].value.load(ordering: .relaxed)
+                guard count > 0 else { continue }
+                out += "sparkhook_requests_total\(labels([("endpoint", "\(endpoint)"), ("outcome", outcome.rawValue)])) \(count)\n"
+            }
         }
         header("sparkhook_admission_duration_seconds", "histogram", "Time to decide one admission review (parse, match, mutate, diff, encode).")
         var cumulative = 0
         for (i, bound) in Self.buckets.enumerated() {
-            cumulative += s.bucketCounts[i]
+            cumulative += bucketCounts[i].value.load(ordering: .relaxed)
             out += "sparkhook_admission_duration_seconds_bucket{le=\"\(bound)\"} \(cumulative)\n"
         }
-        out += "sparkhook_admission_duration_seconds_bucket{le=\"+Inf\"} \(s.latencyCount)\n"
-        out += "sparkhook_admission_duration_seconds_sum \(s.latencySum)\n"
-        out += "sparkhook_admission_duration_seconds_count \(s.latencyCount)\n"
+        let total = latencyCount.load(ordering: .relaxed)
+        out += "sparkhook_admission_duration_seconds_bucket{le=\"+Inf\"} \(total)\n"
+        out += "sparkhook_admission_duration_seconds_sum \(Double(latencySumNanos.load(ordering: .relaxed)) / 1e9)\n"
+        out += "sparkhook_admission_duration_seconds_count \(total)\n"
         header("sparkhook_patches_total", "counter", "Pods changed, by rule and split variant.")
-        for (key, count) in s.patches.sorted(by: { $0.key < $1.key }) {
-            let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
-            out += "sparkhook_patches_total\(labels([("rule", parts[0]), ("variant", parts[1])])) \(count)\n"
+        for (key, count) in s.patches.sorted(by: { ($0.key.rule, $0.key.variant) < ($1.key.rule, $1.key.variant) }) {
+            out += "sparkhook_patches_total\(labels([("rule", key.rule), ("variant", key.variant)])) \(count)\n"
         }
         header("sparkhook_admission_warnings_total", "counter", "Warnings returned to the apiserver (kept creator values, fallbacks, internal errors).")
-        out += "sparkhook_admission_warnings_total \(s.warnings)\n"
+        out += "sparkhook_admission_warnings_total \(warnings.load(ordering: .relaxed))\n"
         header("sparkhook_policy_reloads_total", "counter", "Policy reloads by result; a failure keeps the last good policy.")
         for (result, count) in s.reloads.sorted(by: { $0.key < $1.key }) {
             out += "sparkhook_policy_reloads_total{result=\"\(result)\"} \(count)\n"
@@ -126,4 +148,9 @@ public final class Metrics: Sendable {
         }
         return out
     }
+}
+
+/// An atomic counter that can sit in an array.
+final class Counter: Sendable {
+    let value = Atomic<Int>(0)
 }

@@ -39,6 +39,20 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
         return String(value.split(separator: ";").first ?? "").trimmingCharacters().lowercased()
     }
 
+    /// `application/json`, any case, with or without parameters; without allocating.
+    static func isJSON(_ request: HTTPRequest) -> Bool {
+        guard let value = request.headers["Content-Type"] else { return false }
+        let expected = "application/json".utf8
+        var it = value.utf8.makeIterator()
+        for e in expected {
+            guard let c = it.next() else { return false }
+            let lowered = c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") ? c | 0x20 : c
+            guard lowered == e else { return false }
+        }
+        let next = it.next()
+        return next == nil || next == UInt8(ascii: ";") || next == UInt8(ascii: " ")
+    }
+
     static func json(_ status: Int, _ body: [UInt8]) -> HTTPResponse {
         var headers = HTTPHeaders()
         headers.add("Content-Type", "application/json")
@@ -46,8 +60,8 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
     }
 
     func mutate(_ request: HTTPRequest) -> HTTPResponse {
-        guard Self.mediaType(request) == "application/json" else {
-            metrics.request(endpoint: "mutate", outcome: "unsupported_media_type")
+        guard Self.isJSON(request) else {
+            metrics.request(.mutate, .unsupportedMediaType)
             logger.warning("mutate: unsupported Content-Type", ["contentType": request.headers["Content-Type"] ?? ""])
             return .text(415, "Content-Type must be application/json")
         }
@@ -57,7 +71,7 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
         do {
             review = try AdmissionRequest(review: try JSONParser.parse(request.body))
         } catch {
-            metrics.request(endpoint: "mutate", outcome: "bad_request")
+            metrics.request(.mutate, .badRequest)
             logger.warning("mutate: not an AdmissionReview", ["error": "\(error)"])
             return .text(400, "not an AdmissionReview: \(error)")
         }
@@ -67,15 +81,15 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
             let elapsed = monotonicSeconds() - start
             let applied = outcome.mutation?.applied ?? []
             metrics.admission(seconds: elapsed, applied: applied, warnings: outcome.response.warnings.count)
-            let result = outcome.mutation?.isSparkPod != true ? "skipped" : outcome.response.patch.isEmpty ? "unchanged" : "mutated"
-            metrics.request(endpoint: "mutate", outcome: result)
+            let result: Metrics.Outcome = outcome.mutation?.isSparkPod != true ? .skipped : outcome.response.patch.isEmpty ? .unchanged : .mutated
+            metrics.request(.mutate, result)
             // One line per admission at debug only: the apiserver's audit log already records each
             // decision through auditAnnotations, and a line per pod costs a write on the hot path.
             // Warnings are always logged.
             let level: Logger.Level = outcome.response.warnings.isEmpty ? .debug : .warning
             if level >= logger.minimum { logger.log(level, "admission", [
                 "uid": review.uid, "namespace": review.namespace ?? "", "name": review.object?["metadata", "name"]?.stringValue ?? "",
-                "outcome": result, "rules": applied.map { a in a.variant.map { "\(a.rule)/\($0)" } ?? a.rule }.joined(separator: ","),
+                "outcome": result.rawValue, "rules": applied.map { a in a.variant.map { "\(a.rule)/\($0)" } ?? a.rule }.joined(separator: ","),
                 "warnings": outcome.response.warnings.joined(separator: "; "), "dryRun": "\(review.dryRun)",
                 "micros": "\(Int(elapsed * 1_000_000))", "generation": "\(snapshot.generation)",
             ]) }
@@ -85,7 +99,7 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
             var response = AdmissionResponse(uid: review.uid)
             response.warnings = ["\(Decision.warningPrefix)internal error, pod admitted unchanged: \(error)"]
             metrics.admission(seconds: monotonicSeconds() - start, applied: [], warnings: 1)
-            metrics.request(endpoint: "mutate", outcome: "internal_error")
+            metrics.request(.mutate, .internalError)
             logger.error("admission failed; pod admitted unchanged", ["uid": review.uid, "namespace": review.namespace ?? "", "error": "\(error)"])
             return Self.json(200, response.review(apiVersion: review.apiVersion))
         }
@@ -95,16 +109,16 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
 
     func preview(_ request: HTTPRequest) -> HTTPResponse {
         guard Self.previewTypes.contains(Self.mediaType(request)) else {
-            metrics.request(endpoint: "preview", outcome: "unsupported_media_type")
+            metrics.request(.preview, .unsupportedMediaType)
             return .text(415, "Content-Type must be application/json or application/yaml")
         }
         do {
             let input = try Decision.previewInput(request.body, source: "request body")
             let result = try Decision.preview(pod: input.pod, namespace: input.namespace, policy: policies.current.policy)
-            metrics.request(endpoint: "preview", outcome: "ok")
+            metrics.request(.preview, .ok)
             return Self.json(200, result.serialized())
         } catch {
-            metrics.request(endpoint: "preview", outcome: "bad_request")
+            metrics.request(.preview, .badRequest)
             logger.info("preview: bad input", ["error": "\(error)"])
             return .text(400, "\(error)".replacingNewlines())
         }

@@ -4,20 +4,34 @@ enum ResponseWriter {
     static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
     /// `headOnly` answers a HEAD request: the same head (Content-Length included), no body.
-    static func append(_ response: HTTPResponse, keepAlive: Bool, headOnly: Bool, date: String, to out: inout [UInt8]) {
-        var head = "HTTP/1.1 \(response.status) \(HTTPStatus.reason(response.status))\r\n"
-        head += "Date: \(date)\r\n"
-        head += "Content-Length: \(response.body.count)\r\n"
+    static func append(_ response: HTTPResponse, keepAlive: Bool, headOnly: Bool, date: [UInt8], to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + 160 + response.body.count)
+        out.append(contentsOf: statusLine(response.status))
+        out.append(contentsOf: "Date: ".utf8)
+        out.append(contentsOf: date)
+        out.append(contentsOf: "\r\nContent-Length: ".utf8)
+        appendDecimal(response.body.count, to: &out)
+        out.append(contentsOf: "\r\n".utf8)
         for (name, value) in response.headers where !isFramingHeader(name) {
-            head += name
-            head += ": "
-            head += value
-            head += "\r\n"
+            out.append(contentsOf: name.utf8)
+            out.append(contentsOf: ": ".utf8)
+            out.append(contentsOf: value.utf8)
+            out.append(contentsOf: "\r\n".utf8)
         }
-        if !keepAlive { head += "Connection: close\r\n" }
-        head += "\r\n"
-        out.append(contentsOf: head.utf8)
+        if !keepAlive { out.append(contentsOf: "Connection: close\r\n".utf8) }
+        out.append(contentsOf: "\r\n".utf8)
         if !headOnly { out.append(contentsOf: response.body) }
+    }
+
+    private static let ok = Array("HTTP/1.1 200 OK\r\n".utf8)
+
+    private static func statusLine(_ status: Int) -> [UInt8] {
+        status == 200 ? ok : Array("HTTP/1.1 \(status) \(HTTPStatus.reason(status))\r\n".utf8)
+    }
+
+    private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        if value >= 10 { appendDecimal(value / 10, to: &out) }
+        out.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     /// The server owns framing and connection management; handlers cannot set them.
@@ -32,7 +46,7 @@ enum ResponseWriter {
 /// The IMF-fixdate for the Date header, recomputed at most once a second per loop.
 struct DateCache {
     private var second = -1
-    private(set) var value = ""
+    private(set) var value: [UInt8] = []
 
     mutating func update(nowSeconds: Int) {
         guard nowSeconds != second else { return }
@@ -42,7 +56,7 @@ struct DateCache {
         gmtime_r(&t, &tm)
         var buffer = [CChar](repeating: 0, count: 40)
         strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S GMT", &tm)
-        value = string(fromCBuffer: buffer)
+        value = Array(string(fromCBuffer: buffer).utf8)
     }
 }
 

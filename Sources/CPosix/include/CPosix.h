@@ -35,6 +35,8 @@ int cposix_inotify_init(void);
 int cposix_inotify_watch_dir(int fd, const char *path);
 
 int cposix_accept(int fd);
+// CPUs this process may run on (its affinity mask, as taskset or a cgroup cpuset sets it).
+int cposix_available_cpus(void);
 int cposix_set_nonblocking(int fd);
 int cposix_set_nodelay(int fd);
 #endif

@@ -156,6 +156,10 @@ final class EventLoop: @unchecked Sendable {
                 connection.input.append(contentsOf: scratch[0..<n])
                 process(connection)
                 flush(connection)
+                // A short read with nothing left inside OpenSSL: the socket is very likely drained,
+                // and epoll (level-triggered) reports it again if not. Saves a read that would
+                // only say EAGAIN.
+                if n < scratch.count && !connection.tls.hasBufferedPlaintext { return }
             case .wantRead:
                 return
             case .wantWrite:

@@ -1,5 +1,6 @@
 // The server: listeners shared by N event-loop threads, a certificate store, a handler, and a
 // graceful shutdown (stop accepting, finish in-flight requests within a deadline, then stop).
+import CPosix
 import Glibc
 import Synchronization
 
@@ -18,7 +19,9 @@ public struct ServerConfiguration: Sendable {
         self.shutdownGraceNanos = shutdownGraceNanos
     }
 
-    public static var onlineCores: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+    /// One loop per CPU this process may use: its affinity mask, not every CPU online, so that a
+    /// pinned server does not run two loops on one core.
+    public static var onlineCores: Int { max(1, Int(cposix_available_cpus())) }
 }
 
 public final class Server: @unchecked Sendable {

@@ -24,7 +24,7 @@ if ! command -v wrk >/dev/null; then
     echo "load.sh: wrk is missing: apt-get install wrk" >&2; exit 1
   fi
 fi
-swift build -c release --product sparkhook >/dev/null
+swift build -c release --static-swift-stdlib --product sparkhook >/dev/null  # as `make release` and the image
 certs=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$certs"' EXIT
 certs/generate.sh "$certs" >/dev/null

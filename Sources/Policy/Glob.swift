@@ -122,8 +122,9 @@ public final class Glob: Sendable, CustomStringConvertible {
 }
 
 extension Array where Element == Glob {
-    func anyMatches(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { bytes in contains { $0.matches(bytes) } }
+    func anyMatches(_ text: String) -> Bool { anyMatches([UInt8](text.utf8)) }
+
+    func anyMatches(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in contains { $0.matches(buffer) } }
     }
 }

@@ -13,11 +13,11 @@ public struct LabelSelector: Sendable {
     public var matchLabels: [(key: String, value: String)] = []
     public var matchExpressions: [Requirement] = []
 
-    /// Labels as a JSON object (metadata.labels or metadata.annotations); absent is empty.
-    public func matches(_ labels: JSONObject?) -> Bool {
-        for (key, value) in matchLabels where labels?[key]?.stringValue != value { return false }
+    /// Labels (or annotations) by key.
+    public func matches(_ labels: [String: String]) -> Bool {
+        for (key, value) in matchLabels where labels[key] != value { return false }
         for requirement in matchExpressions {
-            let value = labels?[requirement.key]?.stringValue
+            let value = labels[requirement.key]
             switch requirement.op {
             case .in: guard let value, requirement.values.contains(value) else { return false }
             case .notIn: if let value, requirement.values.contains(value) { return false }

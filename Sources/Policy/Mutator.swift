@@ -25,7 +25,8 @@ public enum Mutator {
             return Mutation(original: original, pod: original, applied: [], warnings: [], isSparkPod: false)
         }
         var state = State(spark: spark)
-        for rule in policy.rules where matches(rule.match, spark) {
+        let facts = spark.facts, role = spark.role.bit
+        for rule in policy.rules where matches(rule.match, facts, role) {
             state.apply(rule)
         }
         state.finish()
@@ -33,13 +34,13 @@ public enum Mutator {
                         warnings: state.warnings, isSparkPod: true)
     }
 
-    static func matches(_ m: Match, _ pod: SparkPod) -> Bool {
-        if m.roleMask & pod.role.bit == 0 { return false }
-        if let globs = m.namespaces, !globs.anyMatches(pod.namespace) { return false }
-        if let globs = m.appNames, !pod.appNames.contains(where: globs.anyMatches) { return false }
-        if let globs = m.serviceAccounts, !globs.anyMatches(pod.serviceAccount) { return false }
-        if let selector = m.podLabels, !selector.matches(pod.labels) { return false }
-        if let selector = m.annotations, !selector.matches(pod.annotations) { return false }
+    static func matches(_ m: Match, _ facts: MatchFacts, _ role: UInt8) -> Bool {
+        if m.roleMask & role == 0 { return false }
+        if let globs = m.namespaces, !globs.anyMatches(facts.namespace) { return false }
+        if let globs = m.appNames, !facts.appNames.contains(where: globs.anyMatches) { return false }
+        if let globs = m.serviceAccounts, !globs.anyMatches(facts.serviceAccount) { return false }
+        if let selector = m.podLabels, !selector.matches(facts.labels) { return false }
+        if let selector = m.annotations, !selector.matches(facts.annotations) { return false }
         return true
     }
 

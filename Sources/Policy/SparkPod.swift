@@ -15,6 +15,9 @@ struct SparkPod {
     /// `spark-app-name` and `sparkoperator.k8s.io/app-name`, read once for every rule to match on.
     let appNames: [String]
     let serviceAccount: String
+    /// What rules match on, prepared once per pod: names as UTF-8 bytes, labels and annotations
+    /// as dictionaries. A policy of hundreds of rules then costs a compare or a lookup per rule.
+    let facts: MatchFacts
 
     /// nil when the pod is not a Spark pod (no or unknown `spark-role` label). Throws when a
     /// Spark pod is not shaped like a Pod, so that nothing is decided on a misread object.
@@ -45,6 +48,8 @@ struct SparkPod {
         ownership = Ownership(metadata["managedFields"])
         appNames = ["spark-app-name", "sparkoperator.k8s.io/app-name"].compactMap { labels?[$0]?.stringValue }
         serviceAccount = spec["serviceAccountName"]?.stringValue ?? "default"
+        facts = MatchFacts(namespace: self.namespace, appNames: appNames, serviceAccount: serviceAccount,
+                           labels: labels, annotations: self.annotations)
     }
 
     /// The pod with metadata and spec decoded one level: the same value as `pod`, cheaper to compare.
@@ -124,4 +129,29 @@ struct Ownership {
 public struct MutationError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// A class: read for every rule, a struct of five arrays would be five retains each time.
+final class MatchFacts {
+    let namespace: [UInt8]
+    let appNames: [[UInt8]]
+    let serviceAccount: [UInt8]
+    let labels: [String: String]
+    let annotations: [String: String]
+
+    init(namespace: String, appNames: [String], serviceAccount: String, labels: JSONObject?, annotations: JSONObject?) {
+        self.namespace = Array(namespace.utf8)
+        self.appNames = appNames.map { Array($0.utf8) }
+        self.serviceAccount = Array(serviceAccount.utf8)
+        self.labels = Self.strings(labels)
+        self.annotations = Self.strings(annotations)
+    }
+
+    private static func strings(_ object: JSONObject?) -> [String: String] {
+        var map: [String: String] = [:]
+        for entry in object ?? JSONObject() {
+            if let value = entry.value.stringValue { map[entry.key] = value }
+        }
+        return map
+    }
 }

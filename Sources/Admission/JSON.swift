@@ -122,6 +122,17 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 
     public func makeIterator() -> IndexingIterator<[Entry]> { entries.makeIterator() }
 
+    /// Changes the value under `key` in place (keeping the key's position and avoiding a copy of
+    /// the value); false when there is no such key.
+    public mutating func modify(_ key: String, _ body: (inout JSON) throws -> Void) rethrows -> Bool {
+        guard let index = entries.firstIndex(where: { $0.key == key }) else { return false }
+        var value = entries[index].value
+        entries[index].value = .null  // drop this reference so the value is uniquely held
+        defer { entries[index].value = value }
+        try body(&value)
+        return true
+    }
+
     /// Objects are equal when they hold the same keys with equal values, in any order.
     public static func == (a: JSONObject, b: JSONObject) -> Bool {
         guard a.entries.count == b.entries.count else { return false }

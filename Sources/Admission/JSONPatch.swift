@@ -161,11 +161,10 @@ extension JSONPatch {
         if tokens.count == 1 { return try body(&node, first) }
         switch node {
         case .object(var object):
-            guard var child = object[first] else { throw ApplyError(description: "path \(op.path) does not exist") }
-            object[first] = nil  // drop the reference so the child is mutated in place
-            try update(&child, tokens.dropFirst(), op, body)
-            object[first] = child
-            node = .object(object)
+            node = .null  // drop this reference so the object is uniquely held
+            defer { node = .object(object) }
+            let found = try object.modify(first) { child in try update(&child, tokens.dropFirst(), op, body) }
+            guard found else { throw ApplyError(description: "path \(op.path) does not exist") }
         case .array(var array):
             guard let i = Int(first), array.indices.contains(i) else { throw ApplyError(description: "path \(op.path) does not exist") }
             try update(&array[i], tokens.dropFirst(), op, body)

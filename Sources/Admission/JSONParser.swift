@@ -156,11 +156,12 @@ public enum JSONParser {
     static func materializeAll(_ value: JSON) throws -> JSON {
         switch value {
         case .raw(let raw):
-            try raw.document.bytes.withUnsafeBufferPointer { b in
+            // Decoded with errors reported, unlike `materialize`, which trusts the structural pass.
+            let level = try raw.document.bytes.withUnsafeBufferPointer { b in
                 var reader = Reader(bytes: b, document: raw.document, index: Int(raw.start))
-                _ = try reader.value()
+                return try reader.value()
             }
-            return try materializeAll(raw.materialize())
+            return try materializeAll(level)
         case .array(let elements): return .array(try elements.map(materializeAll))
         case .object(let object):
             return .object(JSONObject(try object.entries.map { JSONObject.Entry(key: $0.key, value: try materializeAll($0.value)) }))

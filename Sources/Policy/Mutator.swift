@@ -60,12 +60,7 @@ public enum Mutator {
         }
 
         /// The mutated pod: the original with the new metadata and spec in their places.
-        var pod: JSONObject {
-            var pod = spark.decodedPod
-            pod["metadata"] = .object(metadata)
-            pod["spec"] = .object(spec)
-            return pod
-        }
+        var pod: JSONObject { spark.pod(metadata: metadata, spec: spec) }
 
         mutating func apply(_ rule: Rule) {
             var settings = rule.set

@@ -16,27 +16,22 @@ public enum PolicyLoader {
             throw PolicyError(problems: [YAMLError(file: path, mark: Mark(line: 0, column: 0), message: "cannot read policy: \(String(cString: strerror(errno)))")])
         }
         guard (st.st_mode & S_IFMT) == S_IFDIR else { return [path] }
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            guard !name.hasPrefix(".") else { continue }
+        return (FileInput.entries(path) ?? []).compactMap { name in
+            guard !name.hasPrefix(".") else { return nil }
             var fst = stat()
             let full = path.hasSuffix("/") ? path + name : path + "/" + name
-            if stat(full, &fst) == 0 && (fst.st_mode & S_IFMT) == S_IFREG { names.append(full) }
+            return stat(full, &fst) == 0 && (fst.st_mode & S_IFMT) == S_IFREG ? full : nil
         }
-        return names.sorted()
     }
 
     public static func load(path: String) throws -> PolicySet {
         let paths = try files(at: path)
         var sources: [(file: String, text: String)] = []
         for file in paths {
-            guard let text = readFile(file) else {
-                throw PolicyError(problems: [YAMLError(file: file, mark: Mark(line: 0, column: 0), message: "cannot read file: \(String(cString: strerror(errno)))")])
+            guard let bytes = FileInput.read(file) else {
+                throw PolicyError(problems: [YAMLError(file: file, mark: Mark(line: 0, column: 0), message: "cannot read file: \(FileInput.lastError)")])
             }
-            sources.append((file, text))
+            sources.append((file, String(decoding: bytes, as: UTF8.self)))
         }
         return try load(sources: sources, emptyIs: path)
     }
@@ -74,19 +69,6 @@ public enum PolicyLoader {
         }
         guard problems.isEmpty else { throw PolicyError(problems: problems) }
         return PolicySet(rules: rules, files: sources.map(\.file))
-    }
-
-    static func readFile(_ path: String) -> String? {
-        guard let f = fopen(path, "rb") else { return nil }
-        defer { fclose(f) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = fread(&chunk, 1, chunk.count, f)
-            if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
-            if n < chunk.count { break }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

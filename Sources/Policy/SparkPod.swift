@@ -8,13 +8,8 @@ struct SparkPod {
     let metadata: JSONObject
     let spec: JSONObject
     let role: SparkRole
-    let namespace: String
     let labels: JSONObject?
-    let annotations: JSONObject?
     let ownership: Ownership
-    /// `spark-app-name` and `sparkoperator.k8s.io/app-name`, read once for every rule to match on.
-    let appNames: [String]
-    let serviceAccount: String
     /// What rules match on, prepared once per pod: names as UTF-8 bytes, labels and annotations
     /// as dictionaries. A policy of hundreds of rules then costs a compare or a lookup per rule.
     let facts: MatchFacts
@@ -42,23 +37,26 @@ struct SparkPod {
         self.metadata = metadata
         self.spec = spec
         self.role = role
-        self.namespace = namespace ?? metadata["namespace"]?.stringValue ?? ""
         self.labels = labels
-        self.annotations = annotations?.objectValue
         ownership = Ownership(metadata["managedFields"])
-        appNames = ["spark-app-name", "sparkoperator.k8s.io/app-name"].compactMap { labels?[$0]?.stringValue }
-        serviceAccount = spec["serviceAccountName"]?.stringValue ?? "default"
-        facts = MatchFacts(namespace: self.namespace, appNames: appNames, serviceAccount: serviceAccount,
-                           labels: labels, annotations: self.annotations)
+        facts = MatchFacts(
+            namespace: namespace ?? metadata["namespace"]?.stringValue ?? "",
+            appNames: ["spark-app-name", "sparkoperator.k8s.io/app-name"].compactMap { labels?[$0]?.stringValue },
+            serviceAccount: spec["serviceAccountName"]?.stringValue ?? "default",
+            labels: labels, annotations: annotations?.objectValue)
     }
 
-    /// The pod with metadata and spec decoded one level: the same value as `pod`, cheaper to compare.
-    var decodedPod: JSONObject {
+    /// The pod with these metadata and spec in place of its own.
+    func pod(metadata: JSONObject, spec: JSONObject) -> JSONObject {
         var pod = self.pod
         pod["metadata"] = .object(metadata)
         pod["spec"] = .object(spec)
         return pod
     }
+
+    /// The original pod with metadata and spec decoded one level: the same value as `pod`, but
+    /// sharing the decoded levels with the mutated pod, so the diff compares them cheaply.
+    var decodedPod: JSONObject { pod(metadata: metadata, spec: spec) }
 
 
     /// `spark-exec-id` as a positive integer, or nil.

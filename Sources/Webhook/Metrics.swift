@@ -60,14 +60,13 @@ public final class Metrics: Sendable {
         }
     }
 
-    public func policyLoaded(generation: Int, rules: Int, at time: Double, success: Bool, initial: Bool = false) {
+    /// A policy came into force: at start (`initial`, not counted as a reload) or by a reload.
+    public func policyLoaded(generation: Int, rules: Int, at time: Double, initial: Bool = false) {
         state.withLock { s in
-            if !initial { s.reloads[success ? "success" : "failure", default: 0] += 1 }
-            if success {
-                s.policyGeneration = generation
-                s.policyRules = rules
-                s.lastReloadSuccess = time
-            }
+            if !initial { s.reloads["success", default: 0] += 1 }
+            s.policyGeneration = generation
+            s.policyRules = rules
+            s.lastReloadSuccess = time
         }
     }
 

@@ -2,7 +2,6 @@
 // an invalid policy is refused and the last good one keeps serving.
 import HTTPServer
 import Policy
-import Synchronization
 
 public final class PolicyStore: Sendable {
     public struct Snapshot: Sendable {
@@ -17,34 +16,25 @@ public final class PolicyStore: Sendable {
     }
 
     public let path: String
-    private let state: Mutex<(snapshot: Snapshot, fingerprint: FileFingerprint, refused: FileFingerprint?)>
+    private let snapshot: FileBackedValue<Snapshot>
 
     /// Loads the policy or throws PolicyError: starting with an invalid policy fails fast.
     public init(path: String) throws {
         self.path = path
-        let fingerprint = FileFingerprint(paths: [path])
-        let policy = try PolicyLoader.load(path: path)
-        state = Mutex((Snapshot(policy: policy, generation: 1), fingerprint, nil))
+        snapshot = try FileBackedValue(paths: [path]) { Snapshot(policy: try PolicyLoader.load(path: path), generation: 1) }
     }
 
-    public var current: Snapshot { state.withLock { $0.snapshot } }
+    public var current: Snapshot { snapshot.current }
 
     /// Reloads when the files changed since the last load or refusal, or always when `force`.
     public func reload(force: Bool = false) -> ReloadResult {
-        let fingerprint = FileFingerprint(paths: [path])
-        let seen = state.withLock { $0.fingerprint == fingerprint || $0.refused == fingerprint }
-        if seen && !force { return .unchanged }
-        do {
-            let policy = try PolicyLoader.load(path: path)
-            return state.withLock {
-                $0.snapshot = Snapshot(policy: policy, generation: $0.snapshot.generation + 1)
-                $0.fingerprint = fingerprint
-                $0.refused = nil
-                return .reloaded(generation: $0.snapshot.generation)
-            }
-        } catch {
-            state.withLock { $0.refused = fingerprint }
-            return .refused(String(describing: error))
+        let result = snapshot.reload(force: force) { new, old in
+            Snapshot(policy: new.policy, generation: old.generation + 1)
+        }
+        switch result {
+        case .unchanged: return .unchanged
+        case .reloaded(let snapshot): return .reloaded(generation: snapshot.generation)
+        case .refused(let reason): return .refused(reason)
         }
     }
 }

@@ -34,24 +34,8 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse { router.handle(request) }
 
-    static func mediaType(_ request: HTTPRequest) -> String {
-        let value = request.headers["Content-Type"] ?? ""
-        return String(value.split(separator: ";").first ?? "").trimmingCharacters().lowercased()
-    }
-
-    /// `application/json`, any case, with or without parameters; without allocating.
-    static func isJSON(_ request: HTTPRequest) -> Bool {
-        guard let value = request.headers["Content-Type"] else { return false }
-        let expected = "application/json".utf8
-        var it = value.utf8.makeIterator()
-        for e in expected {
-            guard let c = it.next() else { return false }
-            let lowered = c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") ? c | 0x20 : c
-            guard lowered == e else { return false }
-        }
-        let next = it.next()
-        return next == nil || next == UInt8(ascii: ";") || next == UInt8(ascii: " ")
-    }
+    static let jsonTypes: [StaticString] = ["application/json"]
+    static let previewTypes: [StaticString] = ["application/json", "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"]
 
     static func json(_ status: Int, _ body: [UInt8]) -> HTTPResponse {
         var headers = HTTPHeaders()
@@ -60,7 +44,7 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
     }
 
     func mutate(_ request: HTTPRequest) -> HTTPResponse {
-        guard Self.isJSON(request) else {
+        guard request.hasMediaType(Self.jsonTypes) else {
             metrics.request(.mutate, .unsupportedMediaType)
             logger.warning("mutate: unsupported Content-Type", ["contentType": request.headers["Content-Type"] ?? ""])
             return .text(415, "Content-Type must be application/json")
@@ -105,10 +89,8 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
         }
     }
 
-    static let previewTypes = ["application/json", "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"]
-
     func preview(_ request: HTTPRequest) -> HTTPResponse {
-        guard Self.previewTypes.contains(Self.mediaType(request)) else {
+        guard request.hasMediaType(Self.previewTypes) else {
             metrics.request(.preview, .unsupportedMediaType)
             return .text(415, "Content-Type must be application/json or application/yaml")
         }
@@ -132,13 +114,6 @@ func monotonicSeconds() -> Double {
 }
 
 extension StringProtocol {
-    func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while s.first == " " || s.first == "\t" { s.removeFirst() }
-        while s.last == " " || s.last == "\t" { s.removeLast() }
-        return String(s)
-    }
-
     /// Error texts go out as one line.
     func replacingNewlines() -> String { String(map { $0 == "\n" ? " " : $0 }) }
 }

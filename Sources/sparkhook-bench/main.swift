@@ -13,26 +13,13 @@ func now() -> UInt64 {
 }
 
 func readBytes(_ path: String) -> [UInt8] {
-    guard let f = fopen(path, "rb") else { fatalError("cannot read \(path)") }
-    defer { fclose(f) }
-    var out: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = fread(&chunk, 1, chunk.count, f)
-        out.append(contentsOf: chunk[0..<n])
-        if n < chunk.count { return out }
-    }
+    guard let bytes = FileInput.read(path) else { fatalError("cannot read \(path): \(FileInput.lastError)") }
+    return bytes
 }
 
 func listJSON(_ dir: String) -> [String] {
-    guard let d = opendir(dir) else { fatalError("cannot open \(dir)") }
-    defer { closedir(d) }
-    var names: [String] = []
-    while let e = readdir(d) {
-        let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-        if name.hasSuffix(".json") { names.append(dir + "/" + name) }
-    }
-    return names.sorted()
+    guard let names = FileInput.entries(dir) else { fatalError("cannot open \(dir)") }
+    return names.filter { $0.hasSuffix(".json") }.map { dir + "/" + $0 }
 }
 
 /// `count` rules that match no fixture pod (team namespaces, app names, labels), in front of a

@@ -103,7 +103,7 @@ struct Serve: ParsableCommand {
         let server = Server(configuration: configuration, certificates: certificates, handler: handler, logger: logger)
         handler.server = server
         let snapshot = policies.current
-        metrics.policyLoaded(generation: snapshot.generation, rules: snapshot.policy.rules.count, at: wallClock(), success: true, initial: true)
+        metrics.policyLoaded(generation: snapshot.generation, rules: snapshot.policy.rules.count, at: wallClock(), initial: true)
         logger.info("policy loaded", ["policy": policy, "rules": "\(snapshot.policy.rules.count)", "generation": "1"])
         do { try server.start() } catch {
             logger.error("cannot start server", ["error": "\(error)"])
@@ -117,7 +117,7 @@ struct Serve: ParsableCommand {
                 break
             case .reloaded(let generation):
                 let rules = policies.current.policy.rules.count
-                metrics.policyLoaded(generation: generation, rules: rules, at: wallClock(), success: true)
+                metrics.policyLoaded(generation: generation, rules: rules, at: wallClock())
                 logger.info("policy reloaded", ["policy": policy, "rules": "\(rules)", "generation": "\(generation)"])
             case .refused(let errors):
                 metrics.policyRefused()

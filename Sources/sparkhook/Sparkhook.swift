@@ -48,8 +48,8 @@ struct Preview: ParsableCommand {
             printError(error.description)
             throw ExitCode(1)
         }
-        guard let bytes = readInput(file) else {
-            printError("\(file): cannot read: \(String(cString: strerror(errno)))")
+        guard let bytes = FileInput.read(file) else {
+            printError("\(file): cannot read: \(FileInput.lastError)")
             throw ExitCode(1)
         }
         do {
@@ -67,16 +67,3 @@ func printError(_ text: String) {
     _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
 }
 
-func readInput(_ path: String) -> [UInt8]? {
-    let fd = path == "-" ? 0 : open(path, O_RDONLY)
-    guard fd >= 0 else { return nil }
-    defer { if fd != 0 { close(fd) } }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = read(fd, &chunk, chunk.count)
-        if n < 0 { return nil }
-        if n == 0 { return bytes }
-        bytes.append(contentsOf: chunk[0..<n])
-    }
-}

@@ -148,7 +148,9 @@ def test_tls_versions_below_1_2_are_refused(server, certs):
         out = subprocess.run(["openssl", "s_client", flag, "-cipher", "DEFAULT:@SECLEVEL=0", "-connect",
                               f"127.0.0.1:{server.port}"], input="", capture_output=True, text=True, timeout=10)
         assert out.returncode != 0
-        assert "alert protocol version" in out.stderr or "unsupported protocol" in out.stderr or "no protocols available" in out.stderr, out.stderr
+        # The client offered the old version (SECLEVEL=0) and the server said no: its alert, not a
+        # client that refused to try, is what counts.
+        assert "alert protocol version" in out.stderr, out.stderr
     ok = subprocess.run(["openssl", "s_client", "-tls1_2", "-connect", f"127.0.0.1:{server.port}"],
                         input="", capture_output=True, text=True, timeout=10)
     assert "Protocol  : TLSv1.2" in ok.stdout or "TLSv1.2" in ok.stdout

@@ -177,6 +177,19 @@ def test_health_readiness_and_metrics(conn):
     assert conn.request("POST", "/healthz", "x")[0] == 405
 
 
+def test_readiness_turns_false_while_draining_and_requests_still_get_answers(certs):
+    p = serve(certs, ROOT / "examples" / "production.yaml", "--shutdown-delay", "1.5")
+    c = tls_connect(p.port, client_context(certs / "ca.crt"))
+    assert c.request("GET", "/readyz")[0] == 200
+    p.signal(signal.SIGTERM)
+    time.sleep(0.3)
+    status, _, body = c.request("GET", "/readyz")
+    assert (status, body) == (503, b"not ready: draining or not yet serving\n")
+    assert json.loads(post(c, "/mutate", (FIXTURES / "executor-submit.json").read_bytes())[2])["response"]["allowed"]
+    assert c.request("GET", "/healthz")[0] == 200  # alive, just not ready
+    assert p.proc.wait(15) == 0
+
+
 def test_tls_handshake_failures_are_counted(webhook, certs):
     raw = socket.create_connection(("127.0.0.1", webhook.port))
     raw.sendall(b"GET / HTTP/1.1\r\n\r\n")  # plain HTTP on the TLS port

@@ -96,3 +96,21 @@ public struct HTTPStatus {
         }
     }
 }
+
+extension HTTPRequest {
+    /// Whether the Content-Type is one of `types` (given in lowercase), in any case, with or
+    /// without parameters such as `; charset=utf-8`. Runs on every request: no allocation.
+    public func hasMediaType(_ types: [StaticString]) -> Bool {
+        guard let value = headers["Content-Type"] else { return false }
+        return types.contains { type in
+            var it = value.utf8.makeIterator()
+            for i in 0..<type.utf8CodeUnitCount {
+                guard let c = it.next() else { return false }
+                let lowered = c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") ? c | 0x20 : c
+                guard lowered == type.utf8Start[i] else { return false }
+            }
+            let next = it.next()
+            return next == nil || next == UInt8(ascii: ";") || next == UInt8(ascii: " ") || next == UInt8(ascii: "\t")
+        }
+    }
+}

@@ -19,6 +19,8 @@ final class Connection {
     /// Our side is shut down; we read and drop until the peer closes, so that it sees our
     /// last answer instead of a reset.
     var lingering = false
+    /// Waiting in the event loop's list of answers to write at the end of this round.
+    var flushScheduled = false
 
     init(id: UInt64, socket: Socket, tls: TLSConnection, now: UInt64, limits: HTTPLimits) {
         self.id = id

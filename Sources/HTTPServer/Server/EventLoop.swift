@@ -13,6 +13,8 @@ final class EventLoop: @unchecked Sendable {
     private var dates = DateCache()
     private var listening = false
     private var lastSweep: UInt64 = 0
+    /// Connections with answers queued during this round of events, written when the round ends.
+    private var unflushed: [Connection] = []
     private static let maxQueuedOutput = 1 << 20
     private static let lingerNanos: UInt64 = 2_000_000_000
     private static let drainIdleNanos: UInt64 = 500_000_000
@@ -48,6 +50,7 @@ final class EventLoop: @unchecked Sendable {
             } catch {
                 server.logger.error("epoll_wait failed", ["error": "\(error)"])
             }
+            flushRound()
             let now = monotonicNanos()
             if server.isDraining {
                 if listening { stopListening() }
@@ -155,7 +158,7 @@ final class EventLoop: @unchecked Sendable {
                 if connection.lingering { continue }
                 connection.input.append(contentsOf: scratch[0..<n])
                 process(connection)
-                flush(connection)
+                scheduleFlush(connection)
                 // A short read with nothing left inside OpenSSL: the socket is very likely drained,
                 // and epoll (level-triggered) reports it again if not. Saves a read that would
                 // only say EAGAIN.
@@ -224,6 +227,25 @@ final class EventLoop: @unchecked Sendable {
             connection.input.removeFirst(connection.inputStart)
             connection.inputStart = 0
         }
+    }
+
+    /// Answers are written when the round of events ends rather than one by one: a client woken
+    /// once finds all its answers, instead of being woken (an interrupt on loopback) for each.
+    private func scheduleFlush(_ connection: Connection) {
+        guard connection.hasPendingOutput, !connection.flushScheduled else { return }
+        connection.flushScheduled = true
+        unflushed.append(connection)
+    }
+
+    private func flushRound() {
+        var i = 0
+        while i < unflushed.count {
+            let connection = unflushed[i]
+            connection.flushScheduled = false
+            if connections[connection.id] != nil { flush(connection) }
+            i += 1
+        }
+        unflushed.removeAll(keepingCapacity: true)
     }
 
     private func flush(_ connection: Connection) {

@@ -80,8 +80,8 @@ extension JSON: Equatable {
         switch (self, other) {
         case (.null, .null): return true
         case (.bool(let x), .bool(let y)): return x == y
-        case (.number(let x), .number(let y)): return x == y
-        case (.string(let x), .string(let y)): return x == y
+        case (.number(let x), .number(let y)): return sameText(x, y)
+        case (.string(let x), .string(let y)): return sameText(x, y)
         case (.array(let x), .array(let y)): return x == y
         case (.object(let x), .object(let y)): return x == y
         default: return false
@@ -108,11 +108,11 @@ public struct JSONObject: Sendable, Equatable, Sequence {
     /// Reading finds the key; writing replaces in place, appends a new key, or removes on nil.
     public subscript(key: String) -> JSON? {
         get {
-            for entry in entries where entry.key == key { return entry.value }
+            for entry in entries where sameText(entry.key, key) { return entry.value }
             return nil
         }
         set {
-            if let index = entries.firstIndex(where: { $0.key == key }) {
+            if let index = entries.firstIndex(where: { sameText($0.key, key) }) {
                 if let newValue { entries[index].value = newValue } else { entries.remove(at: index) }
             } else if let newValue {
                 entries.append(Entry(key: key, value: newValue))
@@ -125,7 +125,7 @@ public struct JSONObject: Sendable, Equatable, Sequence {
     /// Changes the value under `key` in place (keeping the key's position and avoiding a copy of
     /// the value); false when there is no such key.
     public mutating func modify(_ key: String, _ body: (inout JSON) throws -> Void) rethrows -> Bool {
-        guard let index = entries.firstIndex(where: { $0.key == key }) else { return false }
+        guard let index = entries.firstIndex(where: { sameText($0.key, key) }) else { return false }
         var value = entries[index].value
         entries[index].value = .null  // drop this reference so the value is uniquely held
         defer { entries[index].value = value }
@@ -136,7 +136,7 @@ public struct JSONObject: Sendable, Equatable, Sequence {
     /// Objects are equal when they hold the same keys with equal values, in any order.
     public static func == (a: JSONObject, b: JSONObject) -> Bool {
         guard a.entries.count == b.entries.count else { return false }
-        for (x, y) in zip(a.entries, b.entries) where x.key != y.key || x.value != y.value {
+        for (x, y) in zip(a.entries, b.entries) where !sameText(x.key, y.key) || x.value != y.value {
             return a.entries.allSatisfy { entry in b[entry.key] == entry.value }
         }
         return true
@@ -153,4 +153,11 @@ extension JSON: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, Express
         self = .object(JSONObject(elements.map { JSONObject.Entry(key: $0.0, value: $0.1) }))
     }
     public init(nilLiteral: ()) { self = .null }
+}
+
+/// Key and string equality with the UTF-8 lengths compared first: most keys a lookup passes over
+/// differ in length, and String's `==` on two different strings takes a slow path.
+@inline(__always)
+func sameText(_ a: String, _ b: String) -> Bool {
+    a.utf8.count == b.utf8.count && a == b
 }

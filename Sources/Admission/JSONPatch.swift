@@ -65,7 +65,7 @@ public enum JSONPatch {
             // keys up only where they stop lining up.
             let xs = x.entries, ys = y.entries
             var aligned = 0
-            while aligned < xs.count && aligned < ys.count && xs[aligned].key == ys[aligned].key { aligned += 1 }
+            while aligned < xs.count && aligned < ys.count && sameText(xs[aligned].key, ys[aligned].key) { aligned += 1 }
             for entry in xs[aligned...] where y[entry.key] == nil {
                 ops.append(.remove(path.appending(entry.key)))
             }
@@ -108,23 +108,32 @@ public enum Base64 {
     }
 
     public static func encode(_ bytes: [UInt8], into out: inout [UInt8]) {
-        out.reserveCapacity(out.count + (bytes.count + 2) / 3 * 4)
-        var i = 0
-        while i + 3 <= bytes.count {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(alphabet[Int(n >> 6 & 63)])
-            out.append(alphabet[Int(n & 63)])
-            i += 3
-        }
-        let rest = bytes.count - i
-        if rest > 0 {
-            let n = UInt32(bytes[i]) << 16 | (rest == 2 ? UInt32(bytes[i + 1]) << 8 : 0)
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(rest == 2 ? alphabet[Int(n >> 6 & 63)] : UInt8(ascii: "="))
-            out.append(UInt8(ascii: "="))
+        let start = out.count
+        let length = (bytes.count + 2) / 3 * 4
+        out.append(contentsOf: repeatElement(0, count: length))
+        out.withUnsafeMutableBufferPointer { o in
+            bytes.withUnsafeBufferPointer { b in
+                alphabet.withUnsafeBufferPointer { a in
+                    var i = 0, j = start
+                    while i + 3 <= b.count {
+                        let n = UInt32(b[i]) << 16 | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2])
+                        o[j] = a[Int(n >> 18 & 63)]
+                        o[j + 1] = a[Int(n >> 12 & 63)]
+                        o[j + 2] = a[Int(n >> 6 & 63)]
+                        o[j + 3] = a[Int(n & 63)]
+                        i += 3
+                        j += 4
+                    }
+                    let rest = b.count - i
+                    if rest > 0 {
+                        let n = UInt32(b[i]) << 16 | (rest == 2 ? UInt32(b[i + 1]) << 8 : 0)
+                        o[j] = a[Int(n >> 18 & 63)]
+                        o[j + 1] = a[Int(n >> 12 & 63)]
+                        o[j + 2] = rest == 2 ? a[Int(n >> 6 & 63)] : UInt8(ascii: "=")
+                        o[j + 3] = UInt8(ascii: "=")
+                    }
+                }
+            }
         }
     }
 }

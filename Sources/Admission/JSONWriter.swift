@@ -40,26 +40,39 @@ extension JSON {
     static let hexDigits = Array("0123456789abcdef".utf8)
 
     public static func writeString(_ s: String, to out: inout [UInt8]) {
-        out.reserveCapacity(out.count + s.utf8.count + 2)
+        var s = s
+        s.withUTF8 { writeString($0, to: &out) }
+    }
+
+    /// Runs of bytes that need no escape are copied whole.
+    static func writeString(_ b: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + b.count + 2)
         out.append(UInt8(ascii: "\""))
-        for c in s.utf8 {
-            if c >= 0x20 && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\") {
-                out.append(c)
-                continue
-            }
-            out.append(UInt8(ascii: "\\"))
-            switch c {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(c)
-            case 0x0A: out.append(UInt8(ascii: "n"))
-            case 0x0D: out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(UInt8(ascii: "t"))
-            default:
-                out.append(contentsOf: "u00".utf8)
-                out.append(hexDigits[Int(c >> 4)])
-                out.append(hexDigits[Int(c & 0xF)])
-            }
+        var run = 0
+        for i in 0..<b.count {
+            let c = b[i]
+            if c >= 0x20 && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\") { continue }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<i]))
+            run = i + 1
+            appendEscape(c, to: &out)
         }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<b.count]))
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// The JSON escape of a quote, a backslash or a control byte.
+    static func appendEscape(_ c: UInt8, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\\"))
+        switch c {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(c)
+        case 0x0A: out.append(UInt8(ascii: "n"))
+        case 0x0D: out.append(UInt8(ascii: "r"))
+        case 0x09: out.append(UInt8(ascii: "t"))
+        default:
+            out.append(contentsOf: "u00".utf8)
+            out.append(hexDigits[Int(c >> 4)])
+            out.append(hexDigits[Int(c & 0xF)])
+        }
     }
 }
 

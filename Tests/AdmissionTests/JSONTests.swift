@@ -42,7 +42,33 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(JSONPatch.diff(from: a, to: a), [])
     }
 
+    func testStringsAndPatchPathsAreEscapedWhereverTheSpecialBytesSit() throws {
+        for text in ["", "plain", "\"", "\\", "\u{01}", "a\"b", "\"a\\", "tab\there\n", "é\u{1F}😀\"", "x\u{7F}y"] {
+            let written = JSON.string(text).text
+            XCTAssertEqual(try JSONParser.parseFully(Array(written.utf8)), .string(text), written)
+        }
+        XCTAssertEqual(JSON.string("a\"\u{01}\\b").text, #""a\"\u0001\\b""#)
+        var out: [UInt8] = []
+        JSONPatch.write([.add(JSONPointer(["n", "a/b~c\"d", "\u{02}"]), "v")], to: &out)
+        XCTAssertEqual(String(decoding: out, as: UTF8.self), #"[{"op":"add","path":"/n/a~1b~0c\"d/\u0002","value":"v"}]"#)
+    }
+
     func testBase64() {
+        let sample = Array((0..<256).map { UInt8($0) }.reversed())
+        var decoded: [UInt8] = []
+        for n in 0..<20 {
+            // Every length mod 3, checked against the RFC 4648 alphabet by decoding it back.
+            let encoded = Array(Base64.encode(Array(sample[0..<n * 7])).utf8)
+            XCTAssertEqual(encoded.count, (n * 7 + 2) / 3 * 4)
+            decoded = []
+            var bits = 0, value = 0
+            for c in encoded where c != UInt8(ascii: "=") {
+                value = value << 6 | Int(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8).firstIndex(of: c)!)
+                bits += 6
+                if bits >= 8 { bits -= 8; decoded.append(UInt8(value >> bits & 0xFF)) }
+            }
+            XCTAssertEqual(decoded, Array(sample[0..<n * 7]))
+        }
         XCTAssertEqual(Base64.encode(Array("".utf8)), "")
         XCTAssertEqual(Base64.encode(Array("f".utf8)), "Zg==")
         XCTAssertEqual(Base64.encode(Array("fo".utf8)), "Zm8=")

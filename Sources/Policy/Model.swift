@@ -18,13 +18,18 @@ public enum SparkRole: String, Sendable, CaseIterable {
 }
 
 public struct PolicySet: Sendable {
-    public var rules: [Rule]
+    public let rules: [Rule]
     /// The files the rules came from, in load order.
-    public var files: [String]
+    public let files: [String]
+    /// The rules' matches, compiled.
+    let matcher: RuleMatcher
+    let keys: MatchKeys
 
     public init(rules: [Rule], files: [String]) {
         self.rules = rules
         self.files = files
+        keys = MatchKeys(rules)
+        matcher = RuleMatcher(rules.map(\.match), keys: keys)
     }
 }
 
@@ -48,13 +53,9 @@ public final class Rule: Sendable {
     }
 }
 
-/// A class for the same reason as Rule: it is read for every rule and every pod.
-public final class Match: @unchecked Sendable {
-    public var roles: Set<SparkRole>? {
-        didSet { roleMask = roles.map { $0.reduce(0) { $0 | $1.bit } } ?? SparkRole.allBits }
-    }
-    /// The roles as bits, checked first for every rule and pod.
-    private(set) var roleMask: UInt8 = SparkRole.allBits
+/// What a rule matches, as written; nil matches anything. Compiled into a Matcher for use.
+public struct Match: Sendable {
+    public var roles: Set<SparkRole>?
     public var namespaces: [Glob]?
     public var podLabels: LabelSelector?
     public var annotations: LabelSelector?

@@ -21,27 +21,16 @@ public enum Mutator {
     public static let appliedAnnotation = "sparkhook.io/applied"
 
     public static func mutate(pod original: JSON, namespace: String?, policy: PolicySet) throws -> Mutation {
-        guard let spark = try SparkPod(original, namespace: namespace) else {
+        guard let spark = try SparkPod(original, namespace: namespace, keys: policy.keys) else {
             return Mutation(original: original, pod: original, applied: [], warnings: [], isSparkPod: false)
         }
         var state = State(spark: spark)
-        let facts = spark.facts, role = spark.role.bit
-        for rule in policy.rules where matches(rule.match, facts, role) {
-            state.apply(rule)
+        for index in policy.matcher.matching(spark.facts) {
+            state.apply(policy.rules[index])
         }
         state.finish()
         return Mutation(original: .object(spark.decodedPod), pod: .object(state.pod), applied: state.applied,
                         warnings: state.warnings, isSparkPod: true)
-    }
-
-    static func matches(_ m: Match, _ facts: MatchFacts, _ role: UInt8) -> Bool {
-        if m.roleMask & role == 0 { return false }
-        if let globs = m.namespaces, !globs.anyMatches(facts.namespace) { return false }
-        if let globs = m.appNames, !facts.appNames.contains(where: globs.anyMatches) { return false }
-        if let globs = m.serviceAccounts, !globs.anyMatches(facts.serviceAccount) { return false }
-        if let selector = m.podLabels, !selector.matches(facts.labels) { return false }
-        if let selector = m.annotations, !selector.matches(facts.annotations) { return false }
-        return true
     }
 
     struct State {

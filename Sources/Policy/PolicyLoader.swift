@@ -125,7 +125,7 @@ struct PolicyDecoder {
     }
 
     func match(_ node: YAMLNode) -> Match {
-        let m = Match()
+        var m = Match()
         guard let f = d.mapping(node, "match", known: ["roles", "namespaces", "podLabels", "annotations", "appNames", "serviceAccounts"]) else { return m }
         if let r = f["roles"], let roles = d.stringList(r, "match.roles") {
             var set = Set<SparkRole>()

@@ -10,13 +10,13 @@ struct SparkPod {
     let role: SparkRole
     let labels: JSONObject?
     let ownership: Ownership
-    /// What rules match on, prepared once per pod: names as UTF-8 bytes, labels and annotations
-    /// as dictionaries. A policy of hundreds of rules then costs a compare or a lookup per rule.
+    /// What rules match on, prepared once per pod (see RuleMatcher): a policy of hundreds of
+    /// rules then costs a few byte compares per rule.
     let facts: MatchFacts
 
     /// nil when the pod is not a Spark pod (no or unknown `spark-role` label). Throws when a
     /// Spark pod is not shaped like a Pod, so that nothing is decided on a misread object.
-    init?(_ pod: JSON, namespace: String?) throws {
+    init?(_ pod: JSON, namespace: String?, keys: MatchKeys) throws {
         guard let object = pod.objectValue, let metadata = object["metadata"]?.objectValue else { return nil }
         let labels = metadata["labels"]?.objectValue
         guard let role = labels?["spark-role"]?.stringValue.flatMap(SparkRole.init(rawValue:)) else { return nil }
@@ -40,10 +40,10 @@ struct SparkPod {
         self.labels = labels
         ownership = Ownership(metadata["managedFields"])
         facts = MatchFacts(
-            namespace: namespace ?? metadata["namespace"]?.stringValue ?? "",
+            role: role, namespace: namespace ?? metadata["namespace"]?.stringValue ?? "",
             appNames: ["spark-app-name", "sparkoperator.k8s.io/app-name"].compactMap { labels?[$0]?.stringValue },
             serviceAccount: spec["serviceAccountName"]?.stringValue ?? "default",
-            labels: labels, annotations: annotations?.objectValue)
+            labels: labels, annotations: annotations?.objectValue, keys: keys)
     }
 
     /// The pod with these metadata and spec in place of its own.
@@ -127,29 +127,4 @@ struct Ownership {
 public struct MutationError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
-}
-
-/// A class: read for every rule, a struct of five arrays would be five retains each time.
-final class MatchFacts {
-    let namespace: [UInt8]
-    let appNames: [[UInt8]]
-    let serviceAccount: [UInt8]
-    let labels: [String: String]
-    let annotations: [String: String]
-
-    init(namespace: String, appNames: [String], serviceAccount: String, labels: JSONObject?, annotations: JSONObject?) {
-        self.namespace = Array(namespace.utf8)
-        self.appNames = appNames.map { Array($0.utf8) }
-        self.serviceAccount = Array(serviceAccount.utf8)
-        self.labels = Self.strings(labels)
-        self.annotations = Self.strings(annotations)
-    }
-
-    private static func strings(_ object: JSONObject?) -> [String: String] {
-        var map: [String: String] = [:]
-        for entry in object ?? JSONObject() {
-            if let value = entry.value.stringValue { map[entry.key] = value }
-        }
-        return map
-    }
 }

@@ -202,4 +202,29 @@ final class MutatorTests: XCTestCase {
         XCTAssertTrue(try matched("{appNames: [\"\(app.prefix(3))*\"]}"))
         XCTAssertFalse(try matched("{appNames: [\"zzz*\"]}"))
     }
+
+    func testManyRulesAreMatchedEachOnItsOwnTerms() throws {
+        var pod = try Fixtures.pod("driver-submit.json")  // spark-jobs, daily-etl, service account spark
+        pod.set(["metadata", "annotations"], ["team": "data", "cost-center": "42"])
+        let rules = [
+            ("exact-ns", "{namespaces: [other, spark-jobs]}", true),
+            ("star", "{namespaces: [\"*\"]}", true),
+            ("general-glob", "{namespaces: [\"sp?rk-[a-j]obs\"]}", true),
+            ("general-miss", "{namespaces: [\"sp?rk-[!j]obs\"]}", false),
+            ("longer-prefix", "{namespaces: [\"spark-jobs-*\"]}", false),
+            ("label-in", "{podLabels: {matchExpressions: [{key: spark-version, operator: In, values: [\"3.5.1\", \"4.0.1\"]}]}}", true),
+            ("label-notin-absent", "{podLabels: {matchExpressions: [{key: tier, operator: NotIn, values: [gold]}]}}", true),
+            ("label-exists", "{podLabels: {matchExpressions: [{key: spark-app-selector, operator: Exists}]}}", true),
+            ("label-exists-absent", "{podLabels: {matchExpressions: [{key: tier, operator: Exists}]}}", false),
+            ("label-and", "{podLabels: {spark-role: driver, spark-app-name: daily-etl}}", true),
+            ("label-and-miss", "{podLabels: {spark-role: driver, spark-app-name: daily-et}}", false),
+            ("annotation", "{annotations: {team: data}}", true),
+            ("annotation-other-value", "{annotations: {cost-center: \"43\"}}", false),
+            ("annotation-absent", "{annotations: {matchExpressions: [{key: owner, operator: DoesNotExist}]}}", true),
+            ("all-of-them", "{roles: [driver], namespaces: [\"spark-*\"], appNames: [daily-etl], serviceAccounts: [spark], podLabels: {spark-role: driver}, annotations: {team: data}}", true),
+            ("all-but-one", "{roles: [driver], namespaces: [\"spark-*\"], appNames: [daily-etl], serviceAccounts: [spark], podLabels: {spark-role: driver}, annotations: {team: ops}}", false),
+        ]
+        let set = try policy(rules.map { "    - {name: \($0.0), match: \($0.1), set: {priorityClassName: x}}\n" }.joined())
+        XCTAssertEqual(mutate(pod, set).applied.map(\.rule), rules.filter(\.2).map(\.0))
+    }
 }

@@ -1,0 +1,268 @@
+// Rule matching compiled for the hot path. Every pod is tested against every rule, so a rule must
+// cost a few byte compares: no hashing, no reference counting, no allocation per rule. The label
+// and annotation keys the rules name are numbered once per policy; a pod's values for them are
+// looked up once per pod, and a rule then reads them by number.
+import Admission
+import Glibc
+
+/// UTF-8 strings copied into one allocation and read as raw bytes.
+final class ByteStore: @unchecked Sendable {
+    /// Where a string sits in the store; `absent` for a value the pod does not have.
+    struct Range {
+        var start: Int32
+        var count: Int32
+        static let absent = Range(start: -1, count: 0)
+        var isAbsent: Bool { start < 0 }
+    }
+
+    // Written only while the store is filled, before it is shared; read on every rule test,
+    // where a dynamic exclusivity check would cost more than the test itself.
+    @exclusivity(unchecked) private var base: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private var capacity: Int
+    @exclusivity(unchecked) private var used = 0
+
+    init(capacity: Int = 256) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    func add(_ text: String) -> Range {
+        var text = text
+        return text.withUTF8 { bytes in
+            if used + bytes.count > capacity {
+                capacity = max(capacity * 2, used + bytes.count)
+                let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+                grown.initialize(from: base, count: used)
+                base.deallocate()
+                base = grown
+            }
+            if let source = bytes.baseAddress { (base + used).initialize(from: source, count: bytes.count) }
+            defer { used += bytes.count }
+            return Range(start: Int32(used), count: Int32(bytes.count))
+        }
+    }
+
+    @inline(__always)
+    func bytes(_ r: Range) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: base + Int(r.start), count: Int(r.count))
+    }
+
+    /// Both present and byte for byte the same.
+    @inline(__always)
+    func same(_ r: Range, as other: ByteStore, _ o: Range) -> Bool {
+        r.count == o.count && !r.isAbsent && !o.isAbsent
+            && memcmp(base + Int(r.start), other.base + Int(o.start), Int(r.count)) == 0
+    }
+}
+
+/// The label and annotation keys the policy's rules test, numbered.
+final class MatchKeys: Sendable {
+    let labels: [String: Int]
+    let annotations: [String: Int]
+
+    init(_ rules: [Rule]) {
+        func number(_ selectors: [LabelSelector?]) -> [String: Int] {
+            var keys: [String: Int] = [:]
+            for selector in selectors.compactMap({ $0 }) {
+                for key in selector.matchLabels.map(\.key) + selector.matchExpressions.map(\.key) where keys[key] == nil {
+                    keys[key] = keys.count
+                }
+            }
+            return keys
+        }
+        labels = number(rules.map(\.match.podLabels))
+        annotations = number(rules.map(\.match.annotations))
+    }
+}
+
+/// What rules match on, prepared once per pod.
+final class MatchFacts {
+    let role: UInt8
+    let store = ByteStore()
+    let namespace: ByteStore.Range
+    let appNames: [ByteStore.Range]
+    let serviceAccount: ByteStore.Range
+    /// By key number (MatchKeys); absent where the pod has no such label or annotation.
+    let labels: [ByteStore.Range]
+    let annotations: [ByteStore.Range]
+
+    init(role: SparkRole, namespace: String, appNames: [String], serviceAccount: String,
+         labels: JSONObject?, annotations: JSONObject?, keys: MatchKeys) {
+        self.role = role.bit
+        self.namespace = store.add(namespace)
+        self.appNames = appNames.map(store.add)
+        self.serviceAccount = store.add(serviceAccount)
+        self.labels = Self.values(labels, keys.labels, store)
+        self.annotations = Self.values(annotations, keys.annotations, store)
+    }
+
+    private static func values(_ object: JSONObject?, _ keys: [String: Int], _ store: ByteStore) -> [ByteStore.Range] {
+        var values = [ByteStore.Range](repeating: .absent, count: keys.count)
+        guard !keys.isEmpty, let object else { return values }
+        for entry in object {
+            if let number = keys[entry.key], let value = entry.value.stringValue, values[number].isAbsent {
+                values[number] = store.add(value)
+            }
+        }
+        return values
+    }
+}
+
+/// Every rule's match, compiled into flat tables of plain values, so that testing a pod against
+/// all rules touches no reference count: one pass over the tables per pod.
+final class RuleMatcher: @unchecked Sendable {
+    private struct Rule {
+        let roleMask: UInt8
+        let namespaces: Slice
+        let appNames: Slice
+        let serviceAccounts: Slice
+        let labelTests: Slice
+        let annotationTests: Slice
+    }
+
+    /// A run of `globs` or `tests`; for globs, a negative count means no constraint.
+    private struct Slice {
+        let first: Int32
+        let count: Int32
+        static let any = Slice(first: 0, count: -1)
+        var range: Range<Int> { Int(first)..<Int(first) + Int(count) }
+    }
+
+    private struct GlobTest {
+        /// 0 exact, 1 prefix, 2 anything else (matched by `generals[general]`).
+        let shape: UInt8
+        let literal: ByteStore.Range
+        let general: Int32
+    }
+
+    private struct KeyTest {
+        enum Op: UInt8 { case equals, `in`, notIn, exists, doesNotExist }
+        let key: Int32
+        let op: Op
+        let values: Slice
+    }
+
+    private let store: ByteStore
+    private let rules: [Rule]
+    private let globs: [GlobTest]
+    private let generals: [Glob]
+    private let tests: [KeyTest]
+    private let values: [ByteStore.Range]
+
+    init(_ matches: [Match], keys: MatchKeys) {
+        var b = Builder()
+        rules = matches.map { match in
+            Rule(roleMask: match.roles.map { $0.reduce(0) { $0 | $1.bit } } ?? SparkRole.allBits,
+                 namespaces: b.add(match.namespaces), appNames: b.add(match.appNames), serviceAccounts: b.add(match.serviceAccounts),
+                 labelTests: b.add(match.podLabels, keys.labels), annotationTests: b.add(match.annotations, keys.annotations))
+        }
+        (store, globs, generals, tests, values) = (b.store, b.globs, b.generals, b.tests, b.values)
+    }
+
+    private struct Builder {
+        let store = ByteStore()
+        var globs: [GlobTest] = []
+        var generals: [Glob] = []
+        var tests: [KeyTest] = []
+        var values: [ByteStore.Range] = []
+
+        mutating func add(_ patterns: [Glob]?) -> Slice {
+            guard let patterns else { return .any }
+            let first = Int32(globs.count)
+            for glob in patterns {
+                switch glob.shape {
+                case .exact(let literal):
+                    globs.append(GlobTest(shape: 0, literal: store.add(String(decoding: literal, as: UTF8.self)), general: -1))
+                case .prefix(let literal):
+                    globs.append(GlobTest(shape: 1, literal: store.add(String(decoding: literal, as: UTF8.self)), general: -1))
+                case .general:
+                    globs.append(GlobTest(shape: 2, literal: .absent, general: Int32(generals.count)))
+                    generals.append(glob)
+                }
+            }
+            return Slice(first: first, count: Int32(patterns.count))
+        }
+
+        mutating func add(_ selector: LabelSelector?, _ numbers: [String: Int]) -> Slice {
+            guard let selector else { return Slice(first: 0, count: 0) }
+            let first = Int32(tests.count)
+            for (key, value) in selector.matchLabels { test(key, .equals, [value], numbers) }
+            for r in selector.matchExpressions {
+                switch r.op {
+                case .in: test(r.key, .in, r.values, numbers)
+                case .notIn: test(r.key, .notIn, r.values, numbers)
+                case .exists: test(r.key, .exists, [], numbers)
+                case .doesNotExist: test(r.key, .doesNotExist, [], numbers)
+                }
+            }
+            return Slice(first: first, count: Int32(tests.count) - first)
+        }
+
+        private mutating func test(_ key: String, _ op: KeyTest.Op, _ texts: [String], _ numbers: [String: Int]) {
+            let firstValue = Int32(values.count)
+            values += texts.map(store.add)
+            tests.append(KeyTest(key: Int32(numbers[key]!), op: op, values: Slice(first: firstValue, count: Int32(texts.count))))
+        }
+    }
+
+    /// The indices of the rules that match the pod, in order.
+    func matching(_ facts: MatchFacts) -> [Int] {
+        var matched: [Int] = []
+        rules.withUnsafeBufferPointer { rules in
+            globs.withUnsafeBufferPointer { globs in
+                tests.withUnsafeBufferPointer { tests in
+                    values.withUnsafeBufferPointer { values in
+                        facts.appNames.withUnsafeBufferPointer { appNames in
+                            facts.labels.withUnsafeBufferPointer { labels in
+                                facts.annotations.withUnsafeBufferPointer { annotations in
+                                    let namespace = facts.store.bytes(facts.namespace)
+                                    let serviceAccount = facts.store.bytes(facts.serviceAccount)
+                                    func globsMatch(_ slice: Slice, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+                                        slice.count < 0 || slice.range.contains { matches(globs[$0], text) }
+                                    }
+                                    func testsPass(_ slice: Slice, _ pod: UnsafeBufferPointer<ByteStore.Range>) -> Bool {
+                                        slice.range.allSatisfy { passes(tests[$0], pod, facts.store, values) }
+                                    }
+                                    for (index, rule) in rules.enumerated() {
+                                        guard rule.roleMask & facts.role != 0,
+                                              globsMatch(rule.namespaces, namespace),
+                                              rule.appNames.count < 0 || appNames.contains(where: { globsMatch(rule.appNames, facts.store.bytes($0)) }),
+                                              globsMatch(rule.serviceAccounts, serviceAccount),
+                                              testsPass(rule.labelTests, labels),
+                                              testsPass(rule.annotationTests, annotations) else { continue }
+                                        matched.append(index)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return matched
+    }
+
+    @inline(__always)
+    private func matches(_ glob: GlobTest, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        let literal = store.bytes(glob.literal)
+        switch glob.shape {
+        case 0: return literal.count == text.count && memcmp(literal.baseAddress!, text.baseAddress!, text.count) == 0
+        case 1: return literal.count <= text.count && (literal.isEmpty || memcmp(literal.baseAddress!, text.baseAddress!, literal.count) == 0)
+        default: return generals[Int(glob.general)].matches(text)
+        }
+    }
+
+    @inline(__always)
+    private func passes(_ test: KeyTest, _ pod: UnsafeBufferPointer<ByteStore.Range>, _ podStore: ByteStore,
+                        _ values: UnsafeBufferPointer<ByteStore.Range>) -> Bool {
+        let value = pod[Int(test.key)]
+        switch test.op {
+        case .exists: return !value.isAbsent
+        case .doesNotExist: return value.isAbsent
+        case .equals, .in: return test.values.range.contains { podStore.same(value, as: store, values[$0]) }
+        case .notIn: return !test.values.range.contains { podStore.same(value, as: store, values[$0]) }
+        }
+    }
+}

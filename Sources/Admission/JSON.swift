@@ -40,6 +40,22 @@ public enum JSON: Sendable {
         default: return nil
         }
     }
+    /// Type tests that never decode a raw container.
+    public var isNull: Bool { if case .null = self { return true }; return false }
+    public var isObject: Bool {
+        switch self {
+        case .object: return true
+        case .raw(let r): return r.isObject
+        default: return false
+        }
+    }
+    public var isArray: Bool {
+        switch self {
+        case .array: return true
+        case .raw(let r): return !r.isObject
+        default: return false
+        }
+    }
     public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
     public var intValue: Int? { if case .number(let n) = self { return Int(n) }; return nil }
 
@@ -161,3 +177,4 @@ extension JSON: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, Express
 func sameText(_ a: String, _ b: String) -> Bool {
     a.utf8.count == b.utf8.count && a == b
 }
+

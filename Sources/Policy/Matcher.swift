@@ -89,13 +89,13 @@ final class MatchFacts {
     let annotations: [ByteStore.Range]
 
     init(role: SparkRole, namespace: String, appNames: [String], serviceAccount: String,
-         labels: JSONObject?, annotations: JSONObject?, keys: MatchKeys) {
+         labels: JSONObject?, annotations: JSON?, keys: MatchKeys) {
         self.role = role.bit
         self.namespace = store.add(namespace)
         self.appNames = appNames.map(store.add)
         self.serviceAccount = store.add(serviceAccount)
         self.labels = Self.values(labels, keys.labels, store)
-        self.annotations = Self.values(annotations, keys.annotations, store)
+        self.annotations = keys.annotations.isEmpty ? [] : Self.values(annotations?.objectValue, keys.annotations, store)
     }
 
     private static func values(_ object: JSONObject?, _ keys: [String: Int], _ store: ByteStore) -> [ByteStore.Range] {

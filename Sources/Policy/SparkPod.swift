@@ -21,16 +21,16 @@ struct SparkPod {
         let labels = metadata["labels"]?.objectValue
         guard let role = labels?["spark-role"]?.stringValue.flatMap(SparkRole.init(rawValue:)) else { return nil }
         guard let spec = object["spec"]?.objectValue else { throw MutationError("pod spec is missing or not an object") }
-        guard let containers = spec["containers"]?.arrayValue, containers.allSatisfy({ $0.objectValue != nil }) else {
+        guard let containers = spec["containers"]?.arrayValue, containers.allSatisfy(\.isObject) else {
             throw MutationError("pod spec.containers is missing or not a list of objects")
         }
         for field in ["nodeSelector", "tolerations", "topologySpreadConstraints"] {
-            guard let value = spec[field], value != .null else { continue }
-            let wellTyped = field == "nodeSelector" ? value.objectValue != nil : value.arrayValue != nil
+            guard let value = spec[field], !value.isNull else { continue }
+            let wellTyped = field == "nodeSelector" ? value.isObject : value.isArray
             if !wellTyped { throw MutationError("pod spec.\(field) has the wrong type") }
         }
         let annotations = metadata["annotations"]
-        if let annotations, annotations.objectValue == nil, annotations != .null {
+        if let annotations, !annotations.isObject, !annotations.isNull {
             throw MutationError("pod metadata.annotations is not an object")
         }
         self.pod = object
@@ -43,7 +43,7 @@ struct SparkPod {
             role: role, namespace: namespace ?? metadata["namespace"]?.stringValue ?? "",
             appNames: ["spark-app-name", "sparkoperator.k8s.io/app-name"].compactMap { labels?[$0]?.stringValue },
             serviceAccount: spec["serviceAccountName"]?.stringValue ?? "default",
-            labels: labels, annotations: annotations?.objectValue, keys: keys)
+            labels: labels, annotations: annotations, keys: keys)
     }
 
     /// The pod with these metadata and spec in place of its own.

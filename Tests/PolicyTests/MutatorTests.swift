@@ -53,6 +53,26 @@ final class MutatorTests: XCTestCase {
         }
         pod.set(["spec"], [1, 2])
         XCTAssertThrowsError(try Mutator.mutate(pod: pod, namespace: nil, policy: set))
+        // Containers of the wrong kind as they arrive from the wire: still undecoded (raw).
+        let compact = try JSONParser.parseFully(try Fixtures.pod("executor-submit.json").serialized()).serialized()
+        let text = String(decoding: compact, as: UTF8.self)
+        let cases = [
+            (#""containers":["#, #""containers":["sidecar","#, "pod spec.containers is missing or not a list of objects"),
+            (#""spec":{"#, #""spec":{"nodeSelector":["a"],"#, "pod spec.nodeSelector has the wrong type"),
+            (#""spec":{"#, #""spec":{"tolerations":{"key":"a"},"#, "pod spec.tolerations has the wrong type"),
+            (#""metadata":{"#, #""metadata":{"annotations":["a"],"#, "pod metadata.annotations is not an object"),
+        ]
+        for (anchor, replacement, message) in cases {
+            XCTAssertTrue(text.contains(anchor), anchor)
+            var changed = text
+            changed.replaceFirst(anchor, with: replacement)
+            let raw = try JSONParser.parse(changed)
+            XCTAssertThrowsError(try Mutator.mutate(pod: raw, namespace: nil, policy: set), message) {
+                XCTAssertEqual("\($0)", message)
+            }
+        }
+        let nulls = text.replacingFirst(#""spec":{"#, with: #""spec":{"nodeSelector":null,"tolerations":null,"#)
+        XCTAssertEqual(try Mutator.mutate(pod: try JSONParser.parse(nulls), namespace: nil, policy: set).applied.map(\.rule), ["a"])
     }
 
     func testNonSparkPodsPassUntouched() throws {
@@ -226,5 +246,14 @@ final class MutatorTests: XCTestCase {
         ]
         let set = try policy(rules.map { "    - {name: \($0.0), match: \($0.1), set: {priorityClassName: x}}\n" }.joined())
         XCTAssertEqual(mutate(pod, set).applied.map(\.rule), rules.filter(\.2).map(\.0))
+    }
+}
+
+extension String {
+    mutating func replaceFirst(_ target: String, with replacement: String) { self = replacingFirst(target, with: replacement) }
+
+    func replacingFirst(_ target: String, with replacement: String) -> String {
+        guard let range = range(of: target) else { return self }
+        return String(self[..<range.lowerBound]) + replacement + String(self[range.upperBound...])
     }
 }

@@ -21,6 +21,8 @@ final class Connection {
     var lingering = false
     /// Waiting in the event loop's list of answers to write at the end of this round.
     var flushScheduled = false
+    /// Still in the event loop's table; false once closed (checked without a table lookup).
+    var isOpen = true
 
     init(id: UInt64, socket: Socket, tls: TLSConnection, now: UInt64, limits: HTTPLimits) {
         self.id = id

@@ -111,10 +111,10 @@ final class EventLoop: @unchecked Sendable {
         if events.contains(.error) && !events.contains(.readable) { return close(connection) }
         if !connection.handshakeDone {
             handshake(connection)
-            guard connection.handshakeDone, connections[connection.id] != nil else { return }
+            guard connection.handshakeDone, connection.isOpen else { return }
         }
         if events.contains(.writable) || connection.hasPendingOutput { flush(connection) }
-        if connections[connection.id] != nil && (events.contains(.readable) || events.contains(.hangup)) {
+        if connection.isOpen && (events.contains(.readable) || events.contains(.hangup)) {
             readAvailable(connection)
         }
     }
@@ -146,7 +146,7 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func readAvailable(_ connection: Connection) {
-        while connections[connection.id] != nil {
+        while connection.isOpen {
             if connection.output.count - connection.outputStart > Self.maxQueuedOutput {
                 connection.readPaused = true
                 return
@@ -242,7 +242,7 @@ final class EventLoop: @unchecked Sendable {
         while i < unflushed.count {
             let connection = unflushed[i]
             connection.flushScheduled = false
-            if connections[connection.id] != nil { flush(connection) }
+            if connection.isOpen { flush(connection) }
             i += 1
         }
         unflushed.removeAll(keepingCapacity: true)
@@ -298,7 +298,9 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func close(_ connection: Connection) {
-        guard connections.removeValue(forKey: connection.id) != nil else { return }
+        guard connection.isOpen else { return }
+        connection.isOpen = false
+        connections[connection.id] = nil
         epoll.remove(connection.socket.fd)
         connection.socket.close()
         ServerStats.bump(server.stats.openConnections, by: -1)

@@ -57,12 +57,30 @@ final class ByteStore: @unchecked Sendable {
     }
 }
 
+/// Plain values in memory of their own, read without reference counting or exclusivity checks:
+/// the tables the matcher reads once per rule.
+final class PlainArray<Element: BitwiseCopyable>: @unchecked Sendable {
+    private let buffer: UnsafeMutableBufferPointer<Element>
+
+    init(_ elements: [Element]) {
+        buffer = .allocate(capacity: elements.count)
+        _ = buffer.initialize(from: elements)
+    }
+
+    deinit { buffer.deallocate() }
+
+    var count: Int { buffer.count }
+
+    @inline(__always)
+    subscript(index: Int) -> Element { buffer[index] }
+}
+
 /// The label and annotation keys the policy's rules test, numbered.
 final class MatchKeys: Sendable {
     let labels: [String: Int]
     let annotations: [String: Int]
 
-    init(_ rules: [Rule]) {
+    init(_ matches: [Match]) {
         func number(_ selectors: [LabelSelector?]) -> [String: Int] {
             var keys: [String: Int] = [:]
             for selector in selectors.compactMap({ $0 }) {
@@ -72,8 +90,8 @@ final class MatchKeys: Sendable {
             }
             return keys
         }
-        labels = number(rules.map(\.match.podLabels))
-        annotations = number(rules.map(\.match.annotations))
+        labels = number(matches.map(\.podLabels))
+        annotations = number(matches.map(\.annotations))
     }
 }
 
@@ -82,31 +100,31 @@ final class MatchFacts {
     let role: UInt8
     let store = ByteStore()
     let namespace: ByteStore.Range
-    let appNames: [ByteStore.Range]
+    let appNames: PlainArray<ByteStore.Range>
     let serviceAccount: ByteStore.Range
     /// By key number (MatchKeys); absent where the pod has no such label or annotation.
-    let labels: [ByteStore.Range]
-    let annotations: [ByteStore.Range]
+    let labels: PlainArray<ByteStore.Range>
+    let annotations: PlainArray<ByteStore.Range>
 
     init(role: SparkRole, namespace: String, appNames: [String], serviceAccount: String,
          labels: JSONObject?, annotations: JSON?, keys: MatchKeys) {
         self.role = role.bit
         self.namespace = store.add(namespace)
-        self.appNames = appNames.map(store.add)
+        self.appNames = PlainArray(appNames.map(store.add))
         self.serviceAccount = store.add(serviceAccount)
         self.labels = Self.values(labels, keys.labels, store)
-        self.annotations = keys.annotations.isEmpty ? [] : Self.values(annotations?.objectValue, keys.annotations, store)
+        self.annotations = Self.values(keys.annotations.isEmpty ? nil : annotations?.objectValue, keys.annotations, store)
     }
 
-    private static func values(_ object: JSONObject?, _ keys: [String: Int], _ store: ByteStore) -> [ByteStore.Range] {
+    private static func values(_ object: JSONObject?, _ keys: [String: Int], _ store: ByteStore) -> PlainArray<ByteStore.Range> {
         var values = [ByteStore.Range](repeating: .absent, count: keys.count)
-        guard !keys.isEmpty, let object else { return values }
+        guard !keys.isEmpty, let object else { return PlainArray(values) }
         for entry in object {
             if let number = keys[entry.key], let value = entry.value.stringValue, values[number].isAbsent {
                 values[number] = store.add(value)
             }
         }
-        return values
+        return PlainArray(values)
     }
 }
 
@@ -144,21 +162,26 @@ final class RuleMatcher: @unchecked Sendable {
         let values: Slice
     }
 
+    /// The label and annotation keys the rules test: a pod's facts are prepared with them.
+    let keys: MatchKeys
     private let store: ByteStore
-    private let rules: [Rule]
-    private let globs: [GlobTest]
+    private let rules: PlainArray<Rule>
+    private let globs: PlainArray<GlobTest>
     private let generals: [Glob]
-    private let tests: [KeyTest]
-    private let values: [ByteStore.Range]
+    private let tests: PlainArray<KeyTest>
+    private let values: PlainArray<ByteStore.Range>
 
-    init(_ matches: [Match], keys: MatchKeys) {
+    init(_ matches: [Match]) {
+        let keys = MatchKeys(matches)
         var b = Builder()
-        rules = matches.map { match in
+        rules = PlainArray(matches.map { match in
             Rule(roleMask: match.roles.map { $0.reduce(0) { $0 | $1.bit } } ?? SparkRole.allBits,
                  namespaces: b.add(match.namespaces), appNames: b.add(match.appNames), serviceAccounts: b.add(match.serviceAccounts),
                  labelTests: b.add(match.podLabels, keys.labels), annotationTests: b.add(match.annotations, keys.annotations))
-        }
-        (store, globs, generals, tests, values) = (b.store, b.globs, b.generals, b.tests, b.values)
+        })
+        self.keys = keys
+        (store, generals) = (b.store, b.generals)
+        (globs, tests, values) = (PlainArray(b.globs), PlainArray(b.tests), PlainArray(b.values))
     }
 
     private struct Builder {
@@ -209,39 +232,30 @@ final class RuleMatcher: @unchecked Sendable {
 
     /// The indices of the rules that match the pod, in order.
     func matching(_ facts: MatchFacts) -> [Int] {
+        let namespace = facts.store.bytes(facts.namespace)
+        let serviceAccount = facts.store.bytes(facts.serviceAccount)
         var matched: [Int] = []
-        rules.withUnsafeBufferPointer { rules in
-            globs.withUnsafeBufferPointer { globs in
-                tests.withUnsafeBufferPointer { tests in
-                    values.withUnsafeBufferPointer { values in
-                        facts.appNames.withUnsafeBufferPointer { appNames in
-                            facts.labels.withUnsafeBufferPointer { labels in
-                                facts.annotations.withUnsafeBufferPointer { annotations in
-                                    let namespace = facts.store.bytes(facts.namespace)
-                                    let serviceAccount = facts.store.bytes(facts.serviceAccount)
-                                    func globsMatch(_ slice: Slice, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
-                                        slice.count < 0 || slice.range.contains { matches(globs[$0], text) }
-                                    }
-                                    func testsPass(_ slice: Slice, _ pod: UnsafeBufferPointer<ByteStore.Range>) -> Bool {
-                                        slice.range.allSatisfy { passes(tests[$0], pod, facts.store, values) }
-                                    }
-                                    for (index, rule) in rules.enumerated() {
-                                        guard rule.roleMask & facts.role != 0,
-                                              globsMatch(rule.namespaces, namespace),
-                                              rule.appNames.count < 0 || appNames.contains(where: { globsMatch(rule.appNames, facts.store.bytes($0)) }),
-                                              globsMatch(rule.serviceAccounts, serviceAccount),
-                                              testsPass(rule.labelTests, labels),
-                                              testsPass(rule.annotationTests, annotations) else { continue }
-                                        matched.append(index)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        for index in 0..<rules.count {
+            let rule = rules[index]
+            guard rule.roleMask & facts.role != 0,
+                  matches(rule.namespaces, namespace),
+                  rule.appNames.count < 0 || (0..<facts.appNames.count).contains(where: { matches(rule.appNames, facts.store.bytes(facts.appNames[$0])) }),
+                  matches(rule.serviceAccounts, serviceAccount),
+                  passes(rule.labelTests, facts.labels, facts.store),
+                  passes(rule.annotationTests, facts.annotations, facts.store) else { continue }
+            matched.append(index)
         }
         return matched
+    }
+
+    @inline(__always)
+    private func matches(_ slice: Slice, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        slice.count < 0 || slice.range.contains { matches(globs[$0], text) }
+    }
+
+    @inline(__always)
+    private func passes(_ slice: Slice, _ pod: PlainArray<ByteStore.Range>, _ podStore: ByteStore) -> Bool {
+        slice.range.allSatisfy { passes(tests[$0], pod, podStore) }
     }
 
     @inline(__always)
@@ -255,8 +269,7 @@ final class RuleMatcher: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func passes(_ test: KeyTest, _ pod: UnsafeBufferPointer<ByteStore.Range>, _ podStore: ByteStore,
-                        _ values: UnsafeBufferPointer<ByteStore.Range>) -> Bool {
+    private func passes(_ test: KeyTest, _ pod: PlainArray<ByteStore.Range>, _ podStore: ByteStore) -> Bool {
         let value = pod[Int(test.key)]
         switch test.op {
         case .exists: return !value.isAbsent

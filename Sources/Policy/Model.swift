@@ -23,13 +23,11 @@ public struct PolicySet: Sendable {
     public let files: [String]
     /// The rules' matches, compiled.
     let matcher: RuleMatcher
-    let keys: MatchKeys
 
     public init(rules: [Rule], files: [String]) {
         self.rules = rules
         self.files = files
-        keys = MatchKeys(rules)
-        matcher = RuleMatcher(rules.map(\.match), keys: keys)
+        matcher = RuleMatcher(rules.map(\.match))
     }
 }
 

@@ -21,7 +21,7 @@ public enum Mutator {
     public static let appliedAnnotation = "sparkhook.io/applied"
 
     public static func mutate(pod original: JSON, namespace: String?, policy: PolicySet) throws -> Mutation {
-        guard let spark = try SparkPod(original, namespace: namespace, keys: policy.keys) else {
+        guard let spark = try SparkPod(original, namespace: namespace, keys: policy.matcher.keys) else {
             return Mutation(original: original, pod: original, applied: [], warnings: [], isSparkPod: false)
         }
         var state = State(spark: spark)

@@ -1,5 +1,6 @@
 """The server core (HTTPServer module) behind a trivial handler (http-echo), driven over TLS."""
 import os
+import select
 import shutil
 import signal
 import socket
@@ -47,6 +48,43 @@ def test_pipelined_requests_are_answered_in_order(server, ctx):
     c.send(reqs + b"GET /hello HTTP/1.1\r\nHost: a\r\n\r\n")
     bodies = [read_response(c)[2] for _ in range(21)]
     assert bodies == [str(i).encode() for i in range(20)] + [b"hello\n"]
+
+
+def test_pipelining_client_that_reads_late_gets_every_answer_in_order(server, ctx):
+    # 5.4 MB of echoes: more than the server queues per connection (1 MiB) plus what the kernel
+    # buffers, so the server must stop reading, wait for the client to read, and resume.
+    bodies = [bytes([65 + i % 26]) * 90_000 for i in range(60)]
+    out = b"".join(f"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: {len(b)}\r\n\r\n".encode() + b for b in bodies)
+    sock = tls_connect(server.port, ctx).sock
+    sock.setblocking(False)
+    received, answers, reading = b"", [], False
+    while len(answers) < len(bodies):
+        readable, writable, _ = select.select([sock] if reading else [], [sock] if out else [], [], 0.5 if not reading else 10)
+        if not readable and not writable:
+            assert not reading, f"stalled after {len(answers)} answers"
+            reading = True  # the client's writes are blocked: start reading
+            continue
+        if writable:
+            try:
+                out = out[sock.send(out[:262_144]):]
+            except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
+                pass
+        if readable:
+            try:
+                received += sock.recv(1 << 20)
+                while sock.pending():
+                    received += sock.recv(1 << 20)
+            except ssl.SSLWantReadError:
+                pass
+        while b"\r\n\r\n" in received:
+            head, _, rest = received.partition(b"\r\n\r\n")
+            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+            if len(rest) < length:
+                break
+            answers.append(rest[:length])
+            received = rest[length:]
+    assert reading, "the client never had to wait: the test did not fill the server's queue"
+    assert answers == bodies
 
 
 def test_chunked_body_in_pieces(server, ctx):

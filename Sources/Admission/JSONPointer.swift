@@ -32,25 +32,10 @@ public struct JSONPointer: Sendable, Equatable, CustomStringConvertible {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// A token escaped as a pointer and then as JSON string content, for writing patches. Runs of
-    /// bytes that need neither escape are copied whole.
+    /// A token escaped as a pointer and then as JSON string content, for writing patches.
     static func appendEscapedJSON(_ token: String, to out: inout [UInt8]) {
         var token = token
-        token.withUTF8 { b in
-            var run = 0
-            for i in 0..<b.count {
-                let c = b[i]
-                if c >= 0x20 && c != UInt8(ascii: "~") && c != UInt8(ascii: "/") && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\") { continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<i]))
-                run = i + 1
-                switch c {
-                case UInt8(ascii: "~"): out.append(UInt8(ascii: "~")); out.append(UInt8(ascii: "0"))
-                case UInt8(ascii: "/"): out.append(UInt8(ascii: "~")); out.append(UInt8(ascii: "1"))
-                default: JSON.appendEscape(c, to: &out)
-                }
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<b.count]))
-        }
+        token.withUTF8 { JSON.appendEscaped($0, pointerToken: true, to: &out) }
     }
 
     /// `~` becomes `~0` and `/` becomes `~1` (RFC 6901 section 3).

@@ -44,20 +44,31 @@ extension JSON {
         s.withUTF8 { writeString($0, to: &out) }
     }
 
-    /// Runs of bytes that need no escape are copied whole.
     static func writeString(_ b: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.reserveCapacity(out.count + b.count + 2)
         out.append(UInt8(ascii: "\""))
+        appendEscaped(b, pointerToken: false, to: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// String content with JSON's escapes, and for a JSON-pointer token first the pointer's own
+    /// (`~` as `~0`, `/` as `~1`). Runs of bytes that need no escape are copied whole.
+    static func appendEscaped(_ b: UnsafeBufferPointer<UInt8>, pointerToken: Bool, to out: inout [UInt8]) {
         var run = 0
         for i in 0..<b.count {
             let c = b[i]
-            if c >= 0x20 && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\") { continue }
+            let pointerSpecial = pointerToken && (c == UInt8(ascii: "~") || c == UInt8(ascii: "/"))
+            if c >= 0x20 && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\") && !pointerSpecial { continue }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<i]))
             run = i + 1
-            appendEscape(c, to: &out)
+            if pointerSpecial {
+                out.append(UInt8(ascii: "~"))
+                out.append(c == UInt8(ascii: "~") ? UInt8(ascii: "0") : UInt8(ascii: "1"))
+            } else {
+                appendEscape(c, to: &out)
+            }
         }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<b.count]))
-        out.append(UInt8(ascii: "\""))
     }
 
     /// The JSON escape of a quote, a backslash or a control byte.

@@ -1,5 +1,5 @@
 // Shell-style globs for names: `*` any run, `?` one character, `[abc]`, `[a-z]`, `[!abc]`.
-// Matched on UTF-8 bytes, with fast paths for the common shapes ("exact", "prefix-*", "*").
+// Matched on UTF-8 bytes; the common shapes ("exact", "prefix-*", "*") are told apart for RuleMatcher.
 
 public final class Glob: Sendable, CustomStringConvertible {
     enum Token: Sendable {
@@ -66,17 +66,9 @@ public final class Glob: Sendable, CustomStringConvertible {
         }
     }
 
-    public func matches(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { matches($0) }
-    }
-
+    /// RuleMatcher tests the exact and prefix shapes itself; this is the general matcher.
     func matches(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        switch shape {
-        case .exact(let literal): return bytes.elementsEqual(literal)
-        case .prefix(let literal): return bytes.count >= literal.count && bytes[0..<literal.count].elementsEqual(literal)
-        case .general: return Self.match(tokens[...], bytes[...])
-        }
+        Self.match(tokens[...], bytes[...])
     }
 
     private static func match(_ p: ArraySlice<Token>, _ s: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
@@ -118,13 +110,5 @@ public final class Glob: Sendable, CustomStringConvertible {
         case 0xC0...: return 2
         default: return 1
         }
-    }
-}
-
-extension Array where Element == Glob {
-    func anyMatches(_ text: String) -> Bool { anyMatches([UInt8](text.utf8)) }
-
-    func anyMatches(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBufferPointer { buffer in contains { $0.matches(buffer) } }
     }
 }

@@ -30,18 +30,20 @@ final class ByteStore: @unchecked Sendable {
 
     func add(_ text: String) -> Range {
         var text = text
-        return text.withUTF8 { bytes in
-            if used + bytes.count > capacity {
-                capacity = max(capacity * 2, used + bytes.count)
-                let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-                grown.initialize(from: base, count: used)
-                base.deallocate()
-                base = grown
-            }
-            if let source = bytes.baseAddress { (base + used).initialize(from: source, count: bytes.count) }
-            defer { used += bytes.count }
-            return Range(start: Int32(used), count: Int32(bytes.count))
+        return text.withUTF8(add)
+    }
+
+    func add(_ bytes: UnsafeBufferPointer<UInt8>) -> Range {
+        if used + bytes.count > capacity {
+            capacity = max(capacity * 2, used + bytes.count)
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+            grown.initialize(from: base, count: used)
+            base.deallocate()
+            base = grown
         }
+        if let source = bytes.baseAddress { (base + used).initialize(from: source, count: bytes.count) }
+        defer { used += bytes.count }
+        return Range(start: Int32(used), count: Int32(bytes.count))
     }
 
     @inline(__always)
@@ -113,12 +115,13 @@ final class MatchFacts {
         self.appNames = PlainArray(appNames.map(store.add))
         self.serviceAccount = store.add(serviceAccount)
         self.labels = Self.values(labels, keys.labels, store)
-        self.annotations = Self.values(keys.annotations.isEmpty ? nil : annotations?.objectValue, keys.annotations, store)
+        self.annotations = Self.values(annotations?.objectValue, keys.annotations, store)
     }
 
-    private static func values(_ object: JSONObject?, _ keys: [String: Int], _ store: ByteStore) -> PlainArray<ByteStore.Range> {
+    /// `object` is decoded only when a rule tests one of its keys.
+    private static func values(_ object: @autoclosure () -> JSONObject?, _ keys: [String: Int], _ store: ByteStore) -> PlainArray<ByteStore.Range> {
         var values = [ByteStore.Range](repeating: .absent, count: keys.count)
-        guard !keys.isEmpty, let object else { return PlainArray(values) }
+        guard !keys.isEmpty, let object = object() else { return PlainArray(values) }
         for entry in object {
             if let number = keys[entry.key], let value = entry.value.stringValue, values[number].isAbsent {
                 values[number] = store.add(value)
@@ -197,9 +200,9 @@ final class RuleMatcher: @unchecked Sendable {
             for glob in patterns {
                 switch glob.shape {
                 case .exact(let literal):
-                    globs.append(GlobTest(shape: 0, literal: store.add(String(decoding: literal, as: UTF8.self)), general: -1))
+                    globs.append(GlobTest(shape: 0, literal: literal.withUnsafeBufferPointer(store.add), general: -1))
                 case .prefix(let literal):
-                    globs.append(GlobTest(shape: 1, literal: store.add(String(decoding: literal, as: UTF8.self)), general: -1))
+                    globs.append(GlobTest(shape: 1, literal: literal.withUnsafeBufferPointer(store.add), general: -1))
                 case .general:
                     globs.append(GlobTest(shape: 2, literal: .absent, general: Int32(generals.count)))
                     generals.append(glob)

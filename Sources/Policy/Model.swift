@@ -31,8 +31,8 @@ public struct PolicySet: Sendable {
     }
 }
 
-/// A class: the hot path walks every rule for every pod, and a reference is one retain where a
-/// struct of arrays would be a retain per field.
+/// A rule as loaded. Its match is compiled into the policy's RuleMatcher; the rule itself is read
+/// only when it matches.
 public final class Rule: Sendable {
     public let name: String
     public let policy: String

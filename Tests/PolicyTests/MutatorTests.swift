@@ -64,9 +64,7 @@ final class MutatorTests: XCTestCase {
         ]
         for (anchor, replacement, message) in cases {
             XCTAssertTrue(text.contains(anchor), anchor)
-            var changed = text
-            changed.replaceFirst(anchor, with: replacement)
-            let raw = try JSONParser.parse(changed)
+            let raw = try JSONParser.parse(text.replacingFirst(anchor, with: replacement))
             XCTAssertThrowsError(try Mutator.mutate(pod: raw, namespace: nil, policy: set), message) {
                 XCTAssertEqual("\($0)", message)
             }
@@ -250,8 +248,6 @@ final class MutatorTests: XCTestCase {
 }
 
 extension String {
-    mutating func replaceFirst(_ target: String, with replacement: String) { self = replacingFirst(target, with: replacement) }
-
     func replacingFirst(_ target: String, with replacement: String) -> String {
         guard let range = range(of: target) else { return self }
         return String(self[..<range.lowerBound]) + replacement + String(self[range.upperBound...])

@@ -33,7 +33,7 @@ public struct AdmissionRequest: Sendable {
         guard let uid = request["uid"]?.stringValue, !uid.isEmpty else { throw AdmissionError("request.uid is missing") }
         apiVersion = version
         self.uid = uid
-        let kind = request["kind"]
+        let kind = request["kind"]?.objectValue  // decoded once, read three times
         self.kind = (kind?["group"]?.stringValue ?? "", kind?["version"]?.stringValue ?? "", kind?["kind"]?.stringValue ?? "")
         namespace = request["namespace"]?.stringValue
         operation = request["operation"]?.stringValue

@@ -25,7 +25,8 @@ public enum PatchOperation: Sendable, Equatable {
 public enum JSONPatch {
     public static func diff(from original: JSON, to mutated: JSON) -> [PatchOperation] {
         var ops: [PatchOperation] = []
-        diff(original, mutated, JSONPointer(), &ops)
+        var path: [String] = []
+        diff(original, mutated, &path, &ops)
         return ops
     }
 
@@ -57,8 +58,10 @@ public enum JSONPatch {
         out.append(UInt8(ascii: "]"))
     }
 
-    private static func diff(_ a: JSON, _ b: JSON, _ path: JSONPointer, _ ops: inout [PatchOperation]) {
-        if a == b { return }
+    /// Walks both values once: a node is resolved once and compared by descending into it, so no
+    /// subtree is compared twice; the path is a stack of tokens, made a pointer only for an op.
+    private static func diff(_ a: JSON, _ b: JSON, _ path: inout [String], _ ops: inout [PatchOperation]) {
+        if case .raw(let x) = a, case .raw(let y) = b, x.sameBytes(as: y) { return }
         switch (a.resolved, b.resolved) {
         case (.object(let x), .object(let y)):
             // Mutation keeps keys in place and appends new ones, so walk both in step and look
@@ -67,33 +70,39 @@ public enum JSONPatch {
             var aligned = 0
             while aligned < xs.count && aligned < ys.count && sameText(xs[aligned].key, ys[aligned].key) { aligned += 1 }
             for entry in xs[aligned...] where y[entry.key] == nil {
-                ops.append(.remove(path.appending(entry.key)))
+                ops.append(.remove(JSONPointer(path + [entry.key])))
             }
             for i in 0..<ys.count {
                 let entry = ys[i]
+                path.append(entry.key)
                 if i < aligned {
-                    if xs[i].value != entry.value { diff(xs[i].value, entry.value, path.appending(entry.key), &ops) }
+                    diff(xs[i].value, entry.value, &path, &ops)
                 } else if let old = x[entry.key] {
-                    if old != entry.value { diff(old, entry.value, path.appending(entry.key), &ops) }
+                    diff(old, entry.value, &path, &ops)
                 } else {
-                    ops.append(.add(path.appending(entry.key), entry.value))
+                    ops.append(.add(JSONPointer(path), entry.value))
                 }
+                path.removeLast()
             }
         case (.array(let x), .array(let y)):
             let common = min(x.count, y.count)
             if x.count != y.count && x[0..<common] != y[0..<common] {
                 // Elements changed and moved: one replace says it plainly.
-                ops.append(.replace(path, b))
+                ops.append(.replace(JSONPointer(path), b))
                 return
             }
-            for i in 0..<common where x[i] != y[i] { diff(x[i], y[i], path.appending(i), &ops) }
-            if y.count > x.count {
-                for i in x.count..<y.count { ops.append(.add(path.appending(i), y[i])) }
-            } else if x.count > y.count {
-                for i in stride(from: x.count - 1, through: y.count, by: -1) { ops.append(.remove(path.appending(i))) }
+            for i in 0..<common {
+                path.append(String(i))
+                diff(x[i], y[i], &path, &ops)
+                path.removeLast()
             }
-        default:
-            ops.append(.replace(path, b))
+            if y.count > x.count {
+                for i in x.count..<y.count { ops.append(.add(JSONPointer(path + [String(i)]), y[i])) }
+            } else if x.count > y.count {
+                for i in stride(from: x.count - 1, through: y.count, by: -1) { ops.append(.remove(JSONPointer(path + [String(i)]))) }
+            }
+        case (let x, let y):
+            if x != y { ops.append(.replace(JSONPointer(path), b)) }
         }
     }
 }

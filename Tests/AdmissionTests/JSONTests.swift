@@ -42,6 +42,21 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(JSONPatch.diff(from: a, to: a), [])
     }
 
+    func testDiffOfLazyAgainstDecodedFindsOnlyRealChangesAtTheirDepth() throws {
+        let text = #"{"b":{"x":[1,{"y":"z","w":[true,null]}],"v":"s"},"a":[{"k":"1"},{"k":"2"}],"c":{"d":{}}}"#
+        let lazy = try JSONParser.parse(text)
+        // The same value decoded all the way, and with its keys in another order: no change.
+        XCTAssertEqual(JSONPatch.diff(from: lazy, to: try JSONParser.parseFully(Array(text.utf8))), [])
+        let reordered = try JSONParser.parse(#"{"c":{"d":{}},"a":[{"k":"1"},{"k":"2"}],"b":{"v":"s","x":[1,{"w":[true,null],"y":"z"}]}}"#)
+        XCTAssertEqual(JSONPatch.diff(from: lazy, to: reordered), [])
+        // Changes three levels down inside arrays, beside untouched raw siblings.
+        let target = try JSONParser.parse(#"{"b":{"x":[1,{"y":"q","w":[true,null,2]}],"v":"s"},"a":[{"k":"1"},{"k":"2","n":1}],"c":{"d":{}}}"#)
+        let patch = JSONPatch.diff(from: lazy, to: target)
+        XCTAssertEqual(JSONPatch.encode(patch).text,
+                       #"[{"op":"replace","path":"/b/x/1/y","value":"q"},{"op":"add","path":"/b/x/1/w/2","value":2},{"op":"add","path":"/a/1/n","value":1}]"#)
+        XCTAssertEqual(try JSONPatch.apply(patch, to: lazy), target)
+    }
+
     func testStringsAndPatchPathsAreEscapedWhereverTheSpecialBytesSit() throws {
         for text in ["", "plain", "\"", "\\", "\u{01}", "a\"b", "\"a\\", "tab\there\n", "é\u{1F}😀\"", "x\u{7F}y"] {
             let written = JSON.string(text).text

@@ -15,9 +15,11 @@ let package = Package(
         .systemLibrary(name: "CTLS", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .target(name: "CPosix"),
+        // SSE2 byte classes for the JSON structural index (intrinsics are not callable from Swift).
+        .target(name: "CScan"),
         .target(name: "HTTPServer", dependencies: ["CTLS", "CPosix"]),
         .target(name: "YAML", dependencies: ["CYAML", "Admission"]),
-        .target(name: "Admission"),
+        .target(name: "Admission", dependencies: ["CScan"]),
         .target(name: "Policy", dependencies: ["YAML", "Admission"]),
         .target(name: "Webhook", dependencies: ["HTTPServer", "Policy", "Admission", "CPosix"]),
         .executableTarget(name: "sparkhook", dependencies: [

@@ -1,3 +1,5 @@
+import CScan
+
 // Parses JSON text (RFC 8259). One structural pass over the bytes checks strings (terminated, no
 // raw control characters) and bracket balance, and records where each string and container ends.
 // Values are then decoded one level at a time: a container's children stay `.raw` byte ranges
@@ -22,80 +24,102 @@ public final class JSONDocument: @unchecked Sendable {
     }
 
     static let maxDepth = 256
-    private static let ones: UInt64 = 0x0101_0101_0101_0101
-    private static let highs: UInt64 = 0x8080_8080_8080_8080
-    private static let controls: UInt64 = 0x2020_2020_2020_2020
+    private static let evenBits: UInt64 = 0x5555_5555_5555_5555
 
-    /// Byte classes outside strings: 1 quote, 2 open bracket, 3 close bracket, 0 anything else.
-    private static let classes: [UInt8] = (0..<256).map { c in
-        switch c {
-        case 0x22: return 1
-        case 0x7B, 0x5B: return 2
-        case 0x7D, 0x5D: return 3
-        default: return 0
-        }
-    }
-
+    /// One pass in blocks of 64 bytes, without a branch per byte (the way simdjson finds its
+    /// structure): each block's quotes, backslashes, brackets and control bytes come as bit masks
+    /// (CScan); escaped quotes are dropped by the odd-backslash-run rule; a prefix XOR of the
+    /// quotes gives the bytes inside strings; then only quotes and brackets outside strings are
+    /// visited, one set bit at a time. State carried between blocks: whether the block starts
+    /// escaped or inside a string, the open quote still waiting for its close, the bracket stack.
+    /// A backslash escapes the next byte wherever it stands: outside a string it is not JSON, and
+    /// the decoder rejects it when that level is read. Control bytes in strings are refused even
+    /// escaped (an escape of one is not JSON either).
     private static func index(_ b: UnsafeBufferPointer<UInt8>) throws -> [Int32] {
         let n = b.count
-        let base = UnsafeRawPointer(b.baseAddress ?? UnsafePointer(bitPattern: 1)!)
-        return try classes.withUnsafeBufferPointer { cls in
-            try [Int32](unsafeUninitializedCapacity: max(n, 1)) { ends, count in
-                count = max(n, 1)
-                var stack = [Int](repeating: 0, count: maxDepth + 1)
-                var depth = 0
-                var i = 0
-                while i < n {
-                    let c = b[i]
-                    switch cls[Int(c)] {
-                    case 0:
-                        i += 1
-                    case 1:
-                        let end = try stringEnd(b, base, from: i + 1)
-                        ends[i] = Int32(end)
-                        i = end
-                    case 2:
-                        guard depth < maxDepth else { throw JSONParseError(offset: i, message: "nesting deeper than \(maxDepth)") }
-                        stack[depth] = i
-                        depth += 1
-                        i += 1
-                    default:
-                        guard depth > 0 else { throw JSONParseError(offset: i, message: "unbalanced '\(Character(Unicode.Scalar(c)))'") }
-                        depth -= 1
-                        let open = stack[depth]
-                        guard (b[open] == 0x7B) == (c == 0x7D) else { throw JSONParseError(offset: i, message: "mismatched brackets") }
-                        ends[open] = Int32(i + 1)
-                        i += 1
+        // Ends are stored as Int32 (half the memory of Int); the HTTP server's body limit is far below.
+        guard n < Int(Int32.max) else { throw JSONParseError(offset: 0, message: "document larger than 2 GiB") }
+        return try [Int32](unsafeUninitializedCapacity: max(n, 1)) { ends, count in
+            count = max(n, 1)
+            var stack = [Int](repeating: 0, count: maxDepth)
+            var depth = 0
+            var escapedCarry: UInt64 = 0  // 1 when the block's first byte is escaped
+            var inStringCarry: UInt64 = 0  // all ones when the block starts inside a string
+            var pendingQuote = -1  // an open quote whose string goes on into a later block
+            var last = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+            var base = 0
+            while base < n {
+                let masks: scan_masks
+                if base + 64 <= n {
+                    masks = scan_classify64(b.baseAddress! + base)
+                } else {
+                    // The last, partial block, padded with spaces (not structural anywhere).
+                    masks = withUnsafeMutableBytes(of: &last) { block in
+                        block.initializeMemory(as: UInt8.self, repeating: 0x20)
+                        block.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[base..<n]))
+                        return scan_classify64(block.baseAddress!.assumingMemoryBound(to: UInt8.self))
                     }
                 }
-                if depth > 0 { throw JSONParseError(offset: stack[depth - 1], message: "unexpected end of input") }
-            }
-        }
-    }
+                // Escaped bytes: the byte after an odd run of backslashes.
+                let backslash = masks.backslash & ~escapedCarry
+                let followsEscape = backslash << 1 | escapedCarry
+                let oddStarts = backslash & ~evenBits & ~followsEscape
+                let (evenStarts, overflow) = oddStarts.addingReportingOverflow(backslash)
+                escapedCarry = overflow ? 1 : 0
+                let escaped = (evenBits ^ (evenStarts << 1)) & followsEscape
+                let quotes = masks.quote & ~escaped
+                // Inside strings: from an opening quote (included) to its closing quote (excluded).
+                var inString = quotes
+                inString ^= inString << 1
+                inString ^= inString << 2
+                inString ^= inString << 4
+                inString ^= inString << 8
+                inString ^= inString << 16
+                inString ^= inString << 32
+                inString ^= inStringCarry
+                inStringCarry = UInt64(bitPattern: Int64(bitPattern: inString) >> 63)
 
-    /// The index just past the quote that closes the string whose contents start at `from`.
-    /// Eight bytes at a time: a word's quotes, backslashes and control bytes are flagged with the
-    /// has-zero-byte bit trick, and the lowest flag is the first such byte.
-    @inline(__always)
-    private static func stringEnd(_ b: UnsafeBufferPointer<UInt8>, _ base: UnsafeRawPointer, from start: Int) throws -> Int {
-        let n = b.count
-        var j = start
-        while true {
-            if j + 8 <= n {
-                let w = base.loadUnaligned(fromByteOffset: j, as: UInt64.self)
-                let quote = w ^ 0x2222_2222_2222_2222
-                let slash = w ^ 0x5C5C_5C5C_5C5C_5C5C
-                let special = (((quote &- ones) & ~quote) | ((slash &- ones) & ~slash) | ((w &- controls) & ~w)) & highs
-                if special == 0 { j += 8; continue }
-                j += special.trailingZeroBitCount >> 3
-            } else {
-                while j < n && b[j] != 0x22 && b[j] != 0x5C && b[j] >= 0x20 { j += 1 }
-                guard j < n else { throw JSONParseError(offset: start - 1, message: "unterminated string") }
+                // Strings: opening and closing quotes alternate, so pair them in order.
+                var opens = quotes & inString, closes = quotes & ~inString
+                if pendingQuote >= 0 && closes != 0 {
+                    ends[pendingQuote] = Int32(truncatingIfNeeded: base &+ closes.trailingZeroBitCount &+ 1)
+                    closes &= closes - 1
+                    pendingQuote = -1
+                }
+                while opens != 0 && closes != 0 {
+                    ends[base &+ opens.trailingZeroBitCount] = Int32(truncatingIfNeeded: base &+ closes.trailingZeroBitCount &+ 1)
+                    opens &= opens - 1
+                    closes &= closes - 1
+                }
+                if opens != 0 { pendingQuote = base &+ opens.trailingZeroBitCount }
+
+                // Brackets outside strings, up to a control byte inside one (an error).
+                let badControl = masks.control & inString
+                var brackets = (masks.open | masks.close) & ~(inString | escaped)
+                if badControl != 0 { brackets &= (1 << UInt64(badControl.trailingZeroBitCount)) &- 1 }
+                while brackets != 0 {
+                    let bit = brackets.trailingZeroBitCount
+                    brackets &= brackets - 1
+                    let i = base &+ bit
+                    if masks.open & (1 << UInt64(bit)) != 0 {
+                        guard depth < maxDepth else { throw JSONParseError(offset: i, message: "nesting deeper than \(maxDepth)") }
+                        stack[depth] = i
+                        depth &+= 1
+                    } else {
+                        guard depth > 0 else { throw JSONParseError(offset: i, message: "unbalanced '\(Character(Unicode.Scalar(b[i])))'") }
+                        depth &-= 1
+                        let open = stack[depth]
+                        guard (b[open] == 0x7B) == (b[i] == 0x7D) else { throw JSONParseError(offset: i, message: "mismatched brackets") }
+                        ends[open] = Int32(truncatingIfNeeded: i &+ 1)
+                    }
+                }
+                if badControl != 0 {
+                    throw JSONParseError(offset: base + badControl.trailingZeroBitCount, message: "control character in string")
+                }
+                base &+= 64
             }
-            let d = b[j]
-            if d == 0x22 { return j + 1 }
-            if d == 0x5C { j += 2; continue }
-            throw JSONParseError(offset: j, message: "control character in string")
+            if inStringCarry != 0 { throw JSONParseError(offset: pendingQuote, message: "unterminated string") }
+            if depth > 0 { throw JSONParseError(offset: stack[depth - 1], message: "unexpected end of input") }
         }
     }
 

@@ -175,51 +175,69 @@ extension JSONPatch {
             if case .replace(_, let v) = op { node = v; return }
             throw ApplyError(description: "cannot add or remove the whole document")
         }
-        node = node.resolved
         if tokens.count == 1 { return try body(&node, first) }
-        switch node {
-        case .object(var object):
-            node = .null  // drop this reference so the object is uniquely held
+        if var object = node.takeObject() {
             defer { node = .object(object) }
             let found = try object.modify(first) { child in try update(&child, tokens.dropFirst(), op, body) }
             guard found else { throw ApplyError(description: "path \(op.path) does not exist") }
-        case .array(var array):
+        } else if var array = node.takeArray() {
+            defer { node = .array(array) }
             guard let i = Int(first), array.indices.contains(i) else { throw ApplyError(description: "path \(op.path) does not exist") }
             try update(&array[i], tokens.dropFirst(), op, body)
-            node = .array(array)
-        default:
+        } else {
             throw ApplyError(description: "path \(op.path) does not exist")
         }
     }
 
     private static func insert(_ parent: inout JSON, _ key: String, _ value: JSON, _ path: JSONPointer) throws {
-        switch parent {
-        case .object(var object):
+        if var object = parent.takeObject() {
             object[key] = value
             parent = .object(object)
-        case .array(var array):
-            if key == "-" { array.append(value) } else {
-                guard let i = Int(key), i >= 0, i <= array.count else { throw ApplyError(description: "index in \(path) is out of range") }
-                array.insert(value, at: i)
+        } else if var array = parent.takeArray() {
+            defer { parent = .array(array) }
+            guard key == "-" || Int(key).map({ $0 >= 0 && $0 <= array.count }) == true else {
+                throw ApplyError(description: "index in \(path) is out of range")
             }
-            parent = .array(array)
-        default:
+            array.insert(value, at: key == "-" ? array.count : Int(key)!)
+        } else {
             throw ApplyError(description: "parent of \(path) is not a container")
         }
     }
 
     private static func delete(_ parent: inout JSON, _ key: String, _ path: JSONPointer) throws {
-        switch parent {
-        case .object(var object):
+        if var object = parent.takeObject() {
+            defer { parent = .object(object) }
             guard object[key] != nil else { throw ApplyError(description: "path \(path) does not exist") }
             object[key] = nil
-            parent = .object(object)
-        case .array(var array):
+        } else if var array = parent.takeArray() {
+            defer { parent = .array(array) }
             guard let i = Int(key), array.indices.contains(i) else { throw ApplyError(description: "path \(path) does not exist") }
             array.remove(at: i)
-            parent = .array(array)
-        default:
+        } else {
             throw ApplyError(description: "path \(path) does not exist")
         }
+    }
+}
+
+extension JSON {
+    // Moving a container out (leaving null) makes it uniquely held, so changing it and putting it
+    // back happens in place. A `switch` on the value instead keeps a second reference alive for
+    // the whole case, and every change then copies the container first.
+
+    /// The object held here, moved out; a raw object is decoded first. nil (and self unchanged)
+    /// for anything else.
+    mutating func takeObject() -> JSONObject? {
+        if case .raw = self { self = resolved }
+        guard case .object(let object) = self else { return nil }
+        self = .null
+        return object
+    }
+
+    /// The array held here, moved out, as `takeObject`.
+    mutating func takeArray() -> [JSON]? {
+        if case .raw = self { self = resolved }
+        guard case .array(let array) = self else { return nil }
+        self = .null
+        return array
     }
 }

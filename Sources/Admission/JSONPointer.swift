@@ -26,10 +26,14 @@ public struct JSONPointer: Sendable, Equatable, CustomStringConvertible {
     }
 
     public static func escape(_ token: String) -> String {
-        guard token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return token }
-        var out: [UInt8] = []
-        appendEscaped(token, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        var token = token
+        return token.withUTF8 { b in
+            guard b.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return nil }
+            var out: [UInt8] = []
+            out.reserveCapacity(b.count + 4)
+            for byte in b { appendEscaped(byte, to: &out) }
+            return String(decoding: out, as: UTF8.self)
+        } ?? token
     }
 
     /// A token escaped as a pointer and then as JSON string content, for writing patches.
@@ -40,12 +44,15 @@ public struct JSONPointer: Sendable, Equatable, CustomStringConvertible {
 
     /// `~` becomes `~0` and `/` becomes `~1` (RFC 6901 section 3).
     static func appendEscaped(_ token: String, to out: inout [UInt8]) {
-        for byte in token.utf8 {
-            switch byte {
-            case UInt8(ascii: "~"): out.append(UInt8(ascii: "~")); out.append(UInt8(ascii: "0"))
-            case UInt8(ascii: "/"): out.append(UInt8(ascii: "~")); out.append(UInt8(ascii: "1"))
-            default: out.append(byte)
-            }
+        for byte in token.utf8 { appendEscaped(byte, to: &out) }
+    }
+
+    @inline(__always)
+    static func appendEscaped(_ byte: UInt8, to out: inout [UInt8]) {
+        switch byte {
+        case UInt8(ascii: "~"): out.append(UInt8(ascii: "~")); out.append(UInt8(ascii: "0"))
+        case UInt8(ascii: "/"): out.append(UInt8(ascii: "~")); out.append(UInt8(ascii: "1"))
+        default: out.append(byte)
         }
     }
 }

@@ -40,7 +40,8 @@ public enum Mutator {
         var applied: [AppliedRule] = []
         var warnings: [String] = []
         /// Fields a rule of this pass has set: a later rule may replace them whatever `override` says.
-        var setByUs: Set<String> = []
+        /// A handful per pod: a list searched in order costs less than hashing every insert.
+        var setByUs: [String] = []
 
         init(spark: SparkPod) {
             self.spark = spark
@@ -77,7 +78,7 @@ public enum Mutator {
 
         /// May `rule` write this field? Not when the creator set it and the rule does not override.
         mutating func mayWrite(_ pointer: String, creatorSet: Bool, _ rule: Rule, what: String, current: JSON?) -> Bool {
-            if rule.override || !creatorSet || setByUs.contains(pointer) { return true }
+            if rule.override || !creatorSet || setByUs.contains(where: { $0.utf8.count == pointer.utf8.count && $0 == pointer }) { return true }
             warnings.append("rule \(rule.name): kept \(what) \(current.map(describe) ?? "") set by the pod's creator (override: false)")
             return false
         }
@@ -95,7 +96,7 @@ public enum Mutator {
             let creatorSet = spark.ownership.creatorSet(["spec", "priorityClassName"], present: spark.spec["priorityClassName"] != nil)
             guard mayWrite(pointer, creatorSet: creatorSet, rule, what: "priorityClassName", current: current) else { return }
             spec["priorityClassName"] = .string(name)
-            setByUs.insert(pointer)
+            setByUs.append(pointer)
             changed.append(pointer)
         }
 
@@ -110,7 +111,7 @@ public enum Mutator {
                 let creatorSet = spark.ownership.creatorSet(["spec", "nodeSelector", key], present: original?[key] != nil)
                 guard mayWrite(pointer, creatorSet: creatorSet, rule, what: "nodeSelector \(key)", current: current) else { continue }
                 selector[key] = .string(value)
-                setByUs.insert(pointer)
+                setByUs.append(pointer)
                 changed.append(pointer)
             }
             if !selector.isEmpty { spec["nodeSelector"] = .object(selector) }
@@ -150,12 +151,12 @@ public enum Mutator {
                     let creatorSet = original.contains { $0["topologyKey"] == key && $0["whenUnsatisfiable"] == when }
                     guard mayWrite(pointer, creatorSet: creatorSet, rule, what: "topology spread constraint for \(key?.stringValue ?? "")", current: nil) else { continue }
                     list[i] = constraint
-                    setByUs.insert(pointer)
+                    setByUs.append(pointer)
                     changed.append(pointer)
                 } else {
                     let pointer = "/spec/topologySpreadConstraints/\(list.count)"
                     list.append(constraint)
-                    setByUs.insert(pointer)
+                    setByUs.append(pointer)
                     changed.append(pointer)
                 }
             }
@@ -200,7 +201,7 @@ public enum Mutator {
                 let creatorSet = original?[kind.field] != nil
                 guard mayWrite(pointer, creatorSet: creatorSet, rule, what: "\(kind.field) of \(name)", current: nil) else { continue }
                 container[kind.field] = probe
-                setByUs.insert(pointer)
+                setByUs.append(pointer)
                 changed.append(pointer)
             }
             containers[index] = .object(container)

@@ -55,6 +55,7 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(JSONPatch.encode(patch).text,
                        #"[{"op":"replace","path":"/b/x/1/y","value":"q"},{"op":"add","path":"/b/x/1/w/2","value":2},{"op":"add","path":"/a/1/n","value":1}]"#)
         XCTAssertEqual(try JSONPatch.apply(patch, to: lazy), target)
+        XCTAssertEqual(lazy.text, text)  // applying changed a copy, in place, not the original
     }
 
     func testStringsAndPatchPathsAreEscapedWhereverTheSpecialBytesSit() throws {

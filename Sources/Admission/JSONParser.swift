@@ -14,7 +14,8 @@ public struct JSONParseError: Error, CustomStringConvertible, Sendable {
 /// Parsed input shared by the raw values that point into it.
 public final class JSONDocument: @unchecked Sendable {
     let bytes: [UInt8]
-    /// For a `"`, `{` or `[` at index i: the index just past its end. Other slots are unused.
+    /// For a `{` or `[` at index i: the index just past its end. Other slots are unused (a string
+    /// finds its end when decoded: the structural pass has vouched that it has one).
     private(set) var ends: [Int32]
 
     init(_ bytes: [UInt8]) throws {
@@ -31,7 +32,7 @@ public final class JSONDocument: @unchecked Sendable {
     /// (CScan); escaped quotes are dropped by the odd-backslash-run rule; a prefix XOR of the
     /// quotes gives the bytes inside strings; then only quotes and brackets outside strings are
     /// visited, one set bit at a time. State carried between blocks: whether the block starts
-    /// escaped or inside a string, the open quote still waiting for its close, the bracket stack.
+    /// escaped or inside a string, the last open quote, the bracket stack.
     /// A backslash escapes the next byte wherever it stands: outside a string it is not JSON, and
     /// the decoder rejects it when that level is read. Control bytes in strings are refused even
     /// escaped (an escape of one is not JSON either).
@@ -45,7 +46,7 @@ public final class JSONDocument: @unchecked Sendable {
             var depth = 0
             var escapedCarry: UInt64 = 0  // 1 when the block's first byte is escaped
             var inStringCarry: UInt64 = 0  // all ones when the block starts inside a string
-            var pendingQuote = -1  // an open quote whose string goes on into a later block
+            var lastOpenQuote = 0
             var last = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
             var base = 0
             while base < n {
@@ -79,19 +80,10 @@ public final class JSONDocument: @unchecked Sendable {
                 inString ^= inStringCarry
                 inStringCarry = UInt64(bitPattern: Int64(bitPattern: inString) >> 63)
 
-                // Strings: opening and closing quotes alternate, so pair them in order.
-                var opens = quotes & inString, closes = quotes & ~inString
-                if pendingQuote >= 0 && closes != 0 {
-                    ends[pendingQuote] = Int32(truncatingIfNeeded: base &+ closes.trailingZeroBitCount &+ 1)
-                    closes &= closes - 1
-                    pendingQuote = -1
-                }
-                while opens != 0 && closes != 0 {
-                    ends[base &+ opens.trailingZeroBitCount] = Int32(truncatingIfNeeded: base &+ closes.trailingZeroBitCount &+ 1)
-                    opens &= opens - 1
-                    closes &= closes - 1
-                }
-                if opens != 0 { pendingQuote = base &+ opens.trailingZeroBitCount }
+                // Strings find their own ends when decoded; remember only the last one opened,
+                // for the error if it never closes.
+                let opens = quotes & inString
+                if opens != 0 { lastOpenQuote = base &+ 63 &- opens.leadingZeroBitCount }
 
                 // Brackets outside strings, up to a control byte inside one (an error).
                 let badControl = masks.control & inString
@@ -118,7 +110,7 @@ public final class JSONDocument: @unchecked Sendable {
                 }
                 base &+= 64
             }
-            if inStringCarry != 0 { throw JSONParseError(offset: pendingQuote, message: "unterminated string") }
+            if inStringCarry != 0 { throw JSONParseError(offset: lastOpenQuote, message: "unterminated string") }
             if depth > 0 { throw JSONParseError(offset: stack[depth - 1], message: "unexpected end of input") }
         }
     }
@@ -310,22 +302,42 @@ public enum JSONParser {
 
         func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 
+        private static let ones: UInt64 = 0x0101_0101_0101_0101
+        private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+        /// The first quote or backslash from `i`, eight bytes at a time: a word's quotes and
+        /// backslashes are flagged with the has-zero-byte trick, and the lowest flag is the first.
+        func quoteOrBackslash(from start: Int) -> Int {
+            var i = start
+            let base = UnsafeRawPointer(bytes.baseAddress!)
+            while i + 8 <= bytes.count {
+                let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let quote = w ^ 0x2222_2222_2222_2222, slash = w ^ 0x5C5C_5C5C_5C5C_5C5C
+                let special = ((quote &- Self.ones) & ~quote | (slash &- Self.ones) & ~slash) & Self.highs
+                if special != 0 { return i + special.trailingZeroBitCount >> 3 }
+                i += 8
+            }
+            while i < bytes.count && bytes[i] != UInt8(ascii: "\"") && bytes[i] != UInt8(ascii: "\\") { i += 1 }
+            return i
+        }
+
         mutating func string() throws -> String {
             let start = index + 1
-            let end = document.end(of: index) - 1  // the closing quote
-            var i = start
-            while i < end && bytes[i] != UInt8(ascii: "\\") { i += 1 }
-            if i == end {
-                index = end + 1
-                return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+            var i = quoteOrBackslash(from: start)
+            guard i < bytes.count else { throw error("unterminated string") }
+            if bytes[i] == UInt8(ascii: "\"") {
+                index = i + 1
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
             }
             var out = Array(bytes[start..<i])
             index = i
-            while index < end {
-                let c = bytes[index]
-                if c != UInt8(ascii: "\\") { out.append(c); index += 1; continue }
-                index += 1
-                guard index < end else { throw error("invalid escape") }
+            while true {
+                i = quoteOrBackslash(from: index)
+                guard i < bytes.count else { throw error("unterminated string") }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<i]))
+                index = i + 1
+                if bytes[i] == UInt8(ascii: "\"") { break }
+                guard index < bytes.count else { throw error("invalid escape") }
                 let e = bytes[index]
                 index += 1
                 switch e {
@@ -338,13 +350,13 @@ public enum JSONParser {
                 case UInt8(ascii: "r"): out.append(0x0D)
                 case UInt8(ascii: "t"): out.append(0x09)
                 case UInt8(ascii: "u"):
-                    var scalar = try hex4(end)
+                    var scalar = try hex4()
                     if scalar >= 0xD800 && scalar < 0xDC00 {
-                        guard index + 1 < end, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
                             throw error("unpaired surrogate")
                         }
                         index += 2
-                        let low = try hex4(end)
+                        let low = try hex4()
                         guard low >= 0xDC00 && low < 0xE000 else { throw error("unpaired surrogate") }
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     } else if scalar >= 0xDC00 && scalar < 0xE000 {
@@ -354,12 +366,11 @@ public enum JSONParser {
                 default: throw error("invalid escape")
                 }
             }
-            index = end + 1
             return String(decoding: out, as: UTF8.self)
         }
 
-        mutating func hex4(_ end: Int) throws -> UInt32 {
-            guard index + 4 <= end else { throw error("invalid \\u escape") }
+        mutating func hex4() throws -> UInt32 {
+            guard index + 4 <= bytes.count else { throw error("invalid \\u escape") }
             var value: UInt32 = 0
             for _ in 0..<4 {
                 let c = bytes[index]

@@ -1,11 +1,11 @@
 @testable import Admission
 import XCTest
 
-/// The block-wise structural index against a byte-by-byte reference: same ends for every string
-/// and container, same error at the same offset, on random texts that put quotes, backslash runs,
+/// The block-wise structural index against a byte-by-byte reference: same end for every
+/// container, same error at the same offset, on random texts that put quotes, backslash runs,
 /// brackets and control bytes on both sides of every 64-byte block boundary.
 final class StructuralIndexTests: XCTestCase {
-    /// (position, end) of every string and container, or the first error, one byte at a time.
+    /// (position, end) of every container, or the first error, one byte at a time.
     static func reference(_ b: [UInt8]) -> Result<[(Int, Int)], JSONParseError> {
         var ends: [(Int, Int)] = []
         var stack: [Int] = []
@@ -21,7 +21,6 @@ final class StructuralIndexTests: XCTestCase {
                     // An escaped control byte is no more allowed than a bare one.
                     j += b[j] == 0x5C && j + 1 < b.count && b[j + 1] >= 0x20 ? 2 : 1
                 }
-                ends.append((i, j + 1))
                 i = j + 1
                 continue
             case 0x7B, 0x5B:
@@ -81,6 +80,26 @@ final class StructuralIndexTests: XCTestCase {
         check(Array(String(repeating: "[", count: 257).utf8))
         check(Array((String(repeating: "[", count: 256) + String(repeating: "]", count: 256)).utf8))
         check([])
+    }
+
+    /// Strings find their own end when decoded, eight bytes at a time: every length around the
+    /// word size, with an escape at every position, alone, in a container, and at the very end.
+    func testStringsAreDecodedWhereverTheirQuotesAndEscapesFall() throws {
+        for length in 0..<20 {
+            for special in ["\"", "\\", "\n", "é", "😀", "\u{01}"] {
+                for position in 0...length {
+                    var text = String(repeating: "a", count: length)
+                    text.insert(contentsOf: special, at: text.index(text.startIndex, offsetBy: position))
+                    let written = JSON.string(text).text
+                    XCTAssertEqual(try JSONParser.parse(written), .string(text), written)
+                    XCTAssertEqual(try JSONParser.parse("[" + written + "," + written + "]").arrayValue?[1], .string(text), written)
+                    XCTAssertEqual(try JSONParser.parse("{" + written + ":" + written + "}")[text], .string(text), written)
+                }
+            }
+        }
+        for bad in [#""\u12""#, #""\"#, #""\q""#, #""\ud800x""#] {
+            XCTAssertThrowsError(try JSONParser.parseFully(Array(bad.utf8)), bad)
+        }
     }
 
     func testRealReviewsIndexLikeTheReference() throws {

@@ -1,7 +1,7 @@
 import CScan
 
 // Parses JSON text (RFC 8259). One structural pass over the bytes checks strings (terminated, no
-// raw control characters) and bracket balance, and records where each string and container ends.
+// raw control characters) and bracket balance, and records where each container ends.
 // Values are then decoded one level at a time: a container's children stay `.raw` byte ranges
 // until read, so the parts of a pod no rule looks at cost one pass and nothing more.
 

@@ -20,6 +20,13 @@ public struct AdmissionRequest: Sendable {
 
     public var isPod: Bool { kind.group == "" && kind.kind == "Pod" }
 
+    /// Reads an AdmissionReview from a request body: what the webhook and the benchmark decide on.
+    public init(body: [UInt8]) throws {
+        let review: JSON
+        do { review = try JSONParser.parse(body) } catch { throw AdmissionError("body is not JSON: \(error)") }
+        try self.init(review: review)
+    }
+
     /// Reads an AdmissionReview; anything that is not one is an error with a plain reason.
     public init(review: JSON) throws {
         guard let top = review.objectValue else { throw AdmissionError("body is not a JSON object") }

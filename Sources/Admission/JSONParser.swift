@@ -42,76 +42,78 @@ public final class JSONDocument: @unchecked Sendable {
         guard n < Int(Int32.max) else { throw JSONParseError(offset: 0, message: "document larger than 2 GiB") }
         return try [Int32](unsafeUninitializedCapacity: max(n, 1)) { ends, count in
             count = max(n, 1)
-            var stack = [Int](repeating: 0, count: maxDepth)
-            var depth = 0
-            var escapedCarry: UInt64 = 0  // 1 when the block's first byte is escaped
-            var inStringCarry: UInt64 = 0  // all ones when the block starts inside a string
-            var lastOpenQuote = 0
-            var last = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-            var base = 0
-            while base < n {
-                let masks: scan_masks
-                if base + 64 <= n {
-                    masks = scan_classify64(b.baseAddress! + base)
-                } else {
-                    // The last, partial block, padded with spaces (not structural anywhere).
-                    masks = withUnsafeMutableBytes(of: &last) { block in
-                        block.initializeMemory(as: UInt8.self, repeating: 0x20)
-                        block.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[base..<n]))
-                        return scan_classify64(block.baseAddress!.assumingMemoryBound(to: UInt8.self))
-                    }
-                }
-                // Escaped bytes: the byte after an odd run of backslashes.
-                let backslash = masks.backslash & ~escapedCarry
-                let followsEscape = backslash << 1 | escapedCarry
-                let oddStarts = backslash & ~evenBits & ~followsEscape
-                let (evenStarts, overflow) = oddStarts.addingReportingOverflow(backslash)
-                escapedCarry = overflow ? 1 : 0
-                let escaped = (evenBits ^ (evenStarts << 1)) & followsEscape
-                let quotes = masks.quote & ~escaped
-                // Inside strings: from an opening quote (included) to its closing quote (excluded).
-                var inString = quotes
-                inString ^= inString << 1
-                inString ^= inString << 2
-                inString ^= inString << 4
-                inString ^= inString << 8
-                inString ^= inString << 16
-                inString ^= inString << 32
-                inString ^= inStringCarry
-                inStringCarry = UInt64(bitPattern: Int64(bitPattern: inString) >> 63)
-
-                // Strings find their own ends when decoded; remember only the last one opened,
-                // for the error if it never closes.
-                let opens = quotes & inString
-                if opens != 0 { lastOpenQuote = base &+ 63 &- opens.leadingZeroBitCount }
-
-                // Brackets outside strings, up to a control byte inside one (an error).
-                let badControl = masks.control & inString
-                var brackets = (masks.open | masks.close) & ~(inString | escaped)
-                if badControl != 0 { brackets &= (1 << UInt64(badControl.trailingZeroBitCount)) &- 1 }
-                while brackets != 0 {
-                    let bit = brackets.trailingZeroBitCount
-                    brackets &= brackets - 1
-                    let i = base &+ bit
-                    if masks.open & (1 << UInt64(bit)) != 0 {
-                        guard depth < maxDepth else { throw JSONParseError(offset: i, message: "nesting deeper than \(maxDepth)") }
-                        stack[depth] = i
-                        depth &+= 1
+            // The bracket stack lives on the thread's stack: no allocation per document.
+            try withUnsafeTemporaryAllocation(of: Int.self, capacity: maxDepth) { stack in
+                var depth = 0
+                var escapedCarry: UInt64 = 0  // 1 when the block's first byte is escaped
+                var inStringCarry: UInt64 = 0  // all ones when the block starts inside a string
+                var lastOpenQuote = 0
+                var last = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+                var base = 0
+                while base < n {
+                    let masks: scan_masks
+                    if base + 64 <= n {
+                        masks = scan_classify64(b.baseAddress! + base)
                     } else {
-                        guard depth > 0 else { throw JSONParseError(offset: i, message: "unbalanced '\(Character(Unicode.Scalar(b[i])))'") }
-                        depth &-= 1
-                        let open = stack[depth]
-                        guard (b[open] == 0x7B) == (b[i] == 0x7D) else { throw JSONParseError(offset: i, message: "mismatched brackets") }
-                        ends[open] = Int32(truncatingIfNeeded: i &+ 1)
+                        // The last, partial block, padded with spaces (not structural anywhere).
+                        masks = withUnsafeMutableBytes(of: &last) { block in
+                            block.initializeMemory(as: UInt8.self, repeating: 0x20)
+                            block.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[base..<n]))
+                            return scan_classify64(block.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                        }
                     }
+                    // Escaped bytes: the byte after an odd run of backslashes.
+                    let backslash = masks.backslash & ~escapedCarry
+                    let followsEscape = backslash << 1 | escapedCarry
+                    let oddStarts = backslash & ~evenBits & ~followsEscape
+                    let (evenStarts, overflow) = oddStarts.addingReportingOverflow(backslash)
+                    escapedCarry = overflow ? 1 : 0
+                    let escaped = (evenBits ^ (evenStarts << 1)) & followsEscape
+                    let quotes = masks.quote & ~escaped
+                    // Inside strings: from an opening quote (included) to its closing quote (excluded).
+                    var inString = quotes
+                    inString ^= inString << 1
+                    inString ^= inString << 2
+                    inString ^= inString << 4
+                    inString ^= inString << 8
+                    inString ^= inString << 16
+                    inString ^= inString << 32
+                    inString ^= inStringCarry
+                    inStringCarry = UInt64(bitPattern: Int64(bitPattern: inString) >> 63)
+
+                    // Strings find their own ends when decoded; remember only the last one opened,
+                    // for the error if it never closes.
+                    let opens = quotes & inString
+                    if opens != 0 { lastOpenQuote = base &+ 63 &- opens.leadingZeroBitCount }
+
+                    // Brackets outside strings, up to a control byte inside one (an error).
+                    let badControl = masks.control & inString
+                    var brackets = (masks.open | masks.close) & ~(inString | escaped)
+                    if badControl != 0 { brackets &= (1 << UInt64(badControl.trailingZeroBitCount)) &- 1 }
+                    while brackets != 0 {
+                        let bit = brackets.trailingZeroBitCount
+                        brackets &= brackets - 1
+                        let i = base &+ bit
+                        if masks.open & (1 << UInt64(bit)) != 0 {
+                            guard depth < maxDepth else { throw JSONParseError(offset: i, message: "nesting deeper than \(maxDepth)") }
+                            stack[depth] = i
+                            depth &+= 1
+                        } else {
+                            guard depth > 0 else { throw JSONParseError(offset: i, message: "unbalanced '\(Character(Unicode.Scalar(b[i])))'") }
+                            depth &-= 1
+                            let open = stack[depth]
+                            guard (b[open] == 0x7B) == (b[i] == 0x7D) else { throw JSONParseError(offset: i, message: "mismatched brackets") }
+                            ends[open] = Int32(truncatingIfNeeded: i &+ 1)
+                        }
+                    }
+                    if badControl != 0 {
+                        throw JSONParseError(offset: base + badControl.trailingZeroBitCount, message: "control character in string")
+                    }
+                    base &+= 64
                 }
-                if badControl != 0 {
-                    throw JSONParseError(offset: base + badControl.trailingZeroBitCount, message: "control character in string")
-                }
-                base &+= 64
+                if inStringCarry != 0 { throw JSONParseError(offset: lastOpenQuote, message: "unterminated string") }
+                if depth > 0 { throw JSONParseError(offset: stack[depth - 1], message: "unexpected end of input") }
             }
-            if inStringCarry != 0 { throw JSONParseError(offset: lastOpenQuote, message: "unterminated string") }
-            if depth > 0 { throw JSONParseError(offset: stack[depth - 1], message: "unexpected end of input") }
         }
     }
 
@@ -132,16 +134,17 @@ public struct RawJSON: Sendable {
         return document.bytes[Int(start)..<Int(end)].elementsEqual(other.document.bytes[Int(other.start)..<Int(other.end)])
     }
 
-    /// Decodes this container's top level; its children stay raw.
-    func materialize() -> JSON {
-        document.bytes.withUnsafeBufferPointer { b in
+    /// Decodes this container's top level; its children stay raw. Throws what is wrong with it.
+    func decode() throws -> JSON {
+        try document.bytes.withUnsafeBufferPointer { b in
             var reader = JSONParser.Reader(bytes: b, document: document, index: Int(start))
-            // The structural pass already vouched for this range's strings and brackets; what
-            // can still be wrong (a missing comma, a bad number) was checked when the parent
-            // level was decoded or is reported here as null.
-            return (try? reader.value()) ?? .null
+            return try reader.value()
         }
     }
+
+    /// `decode` for readers of parsed input: the structural pass already vouched for this range's
+    /// strings and brackets, and what can still be wrong (a missing comma, a bad number) reads as null.
+    func materialize() -> JSON { (try? decode()) ?? .null }
 
     func write(to out: inout [UInt8]) {
         out.append(contentsOf: document.bytes[Int(start)..<Int(end)])
@@ -172,12 +175,7 @@ public enum JSONParser {
     static func materializeAll(_ value: JSON) throws -> JSON {
         switch value {
         case .raw(let raw):
-            // Decoded with errors reported, unlike `materialize`, which trusts the structural pass.
-            let level = try raw.document.bytes.withUnsafeBufferPointer { b in
-                var reader = Reader(bytes: b, document: raw.document, index: Int(raw.start))
-                return try reader.value()
-            }
-            return try materializeAll(level)
+            return try materializeAll(raw.decode())  // errors reported, unlike `materialize`
         case .array(let elements): return .array(try elements.map(materializeAll))
         case .object(let object):
             return .object(JSONObject(try object.entries.map { JSONObject.Entry(key: $0.key, value: try materializeAll($0.value)) }))
@@ -362,7 +360,7 @@ public enum JSONParser {
                     } else if scalar >= 0xDC00 && scalar < 0xE000 {
                         throw error("unpaired surrogate")
                     }
-                    out.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar)!)).utf8))
+                    UTF8.encode(Unicode.Scalar(scalar)!) { out.append($0) }
                 default: throw error("invalid escape")
                 }
             }

@@ -29,20 +29,13 @@ public enum Decision {
             throw MutationError("generated patch does not reproduce the mutated pod")
         }
         response.warnings = mutation.warnings.map { warningPrefix + $0 }
-        if !mutation.applied.isEmpty {
-            let value = mutation.pod["metadata", "annotations", Mutator.appliedAnnotation]?.stringValue ?? ""
-            response.auditAnnotations = [("applied", value)]
-        }
+        if !mutation.applied.isEmpty { response.auditAnnotations = [("applied", mutation.appliedSummary)] }
         return ReviewOutcome(request: request, response: response, mutation: mutation)
     }
 
     /// Decides on a review's bytes; a body that is not an AdmissionReview throws.
     public static func decide(body: [UInt8], policy: PolicySet) throws -> ReviewOutcome {
-        let json: JSON
-        do { json = try JSONParser.parse(body) } catch {
-            throw AdmissionError("body is not JSON: \(error)")
-        }
-        return try decide(try AdmissionRequest(review: json), policy: policy)
+        try decide(try AdmissionRequest(body: body), policy: policy)
     }
 
     /// The preview of CONTRACT.md: {"patch", "applied", "pod", "warnings"}.

@@ -51,7 +51,7 @@ final class Diagnostics {
     }
 
     func int(_ node: YAMLNode, _ what: String, min: Int? = nil, max: Int? = nil) -> Int? {
-        guard case .scalar(let text, .plain, _, _) = node, let n = YAMLNode.integerValue(text) else {
+        guard case .scalar(let text, .plain, _, _) = node, let n = YAMLNode.integer(text) else {
             error(node, "\(what) must be an integer, not a \(node.kindName)")
             return nil
         }
@@ -61,7 +61,7 @@ final class Diagnostics {
     }
 
     func bool(_ node: YAMLNode, _ what: String) -> Bool? {
-        guard case .scalar(let text, .plain, _, _) = node, let b = YAMLNode.boolValue(text) else {
+        guard case .scalar(let text, .plain, _, _) = node, let b = YAMLNode.bools[text] else {
             error(node, "\(what) must be true or false, not a \(node.kindName)")
             return nil
         }
@@ -109,7 +109,3 @@ struct Fields {
     subscript(name: String) -> YAMLNode? { values[name] }
 }
 
-extension YAMLNode {
-    static func integerValue(_ text: String) -> Int? { integer(text) }
-    static func boolValue(_ text: String) -> Bool? { bools[text] }
-}

@@ -40,6 +40,9 @@ public final class Rule: Sendable {
     public let set: Settings
     public let split: Split?
     public let override: Bool
+    /// For each split variant, `set` with the variant's own settings on top: merged once here,
+    /// not for every executor.
+    let variantSettings: [Settings]
 
     init(name: String, policy: String, match: Match, set: Settings, split: Split?, override: Bool) {
         self.name = name
@@ -48,6 +51,7 @@ public final class Rule: Sendable {
         self.set = set
         self.split = split
         self.override = override
+        variantSettings = split?.variants.map { set.merged(with: $0.set) } ?? []
     }
 }
 

@@ -6,6 +6,9 @@ public struct AppliedRule: Sendable, Equatable {
     public var rule: String
     public var variant: String?
     public var fields: [String]
+
+    /// `rule` or `rule/variant`, as the applied annotation, the audit annotation and the log name it.
+    public var label: String { variant.map { "\(rule)/\($0)" } ?? rule }
 }
 
 public struct Mutation: Sendable {
@@ -13,6 +16,8 @@ public struct Mutation: Sendable {
     public var original: JSON
     public var pod: JSON
     public var applied: [AppliedRule]
+    /// The applied rules' labels, comma-separated: the value of the applied annotation.
+    public var appliedSummary: String
     public var warnings: [String]
     public var isSparkPod: Bool
 }
@@ -22,15 +27,15 @@ public enum Mutator {
 
     public static func mutate(pod original: JSON, namespace: String?, policy: PolicySet) throws -> Mutation {
         guard let spark = try SparkPod(original, namespace: namespace, keys: policy.matcher.keys) else {
-            return Mutation(original: original, pod: original, applied: [], warnings: [], isSparkPod: false)
+            return Mutation(original: original, pod: original, applied: [], appliedSummary: "", warnings: [], isSparkPod: false)
         }
         var state = State(spark: spark)
         for index in policy.matcher.matching(spark.facts) {
             state.apply(policy.rules[index])
         }
-        state.finish()
+        let summary = state.finish()
         return Mutation(original: .object(spark.decodedPod), pod: .object(state.pod), applied: state.applied,
-                        warnings: state.warnings, isSparkPod: true)
+                        appliedSummary: summary, warnings: state.warnings, isSparkPod: true)
     }
 
     struct State {
@@ -65,7 +70,7 @@ public enum Mutator {
                     warnings.append("rule \(rule.name): spark-exec-id is \(label); placed on variant \(split.variants[index].name) as a fallback")
                 }
                 variantName = split.variants[index].name
-                settings = settings.merged(with: split.variants[index].set)
+                settings = rule.variantSettings[index]
             }
             var changed: [String] = []
             setPriorityClass(settings.priorityClassName, rule, &changed)
@@ -219,8 +224,9 @@ public enum Mutator {
             container["ports"]?.arrayValue?.contains { $0["name"]?.stringValue == name } ?? false
         }
 
-        /// After all rules: re-resolve priority when the class changed, and record what applied.
-        mutating func finish() {
+        /// After all rules: re-resolve priority when the class changed, and record what applied in
+        /// the pod's applied annotation; returns that record ("" when no rule applied).
+        mutating func finish() -> String {
             let before = spark.spec["priorityClassName"]
             if spec["priorityClassName"] != before {
                 // The apiserver resolved priority and preemptionPolicy from the old class; left in
@@ -228,11 +234,12 @@ public enum Mutator {
                 spec["priority"] = nil
                 spec["preemptionPolicy"] = nil
             }
-            guard !applied.isEmpty else { return }
-            let value = applied.map { a in a.variant.map { "\(a.rule)/\($0)" } ?? a.rule }.joined(separator: ",")
+            guard !applied.isEmpty else { return "" }
+            let value = applied.map(\.label).joined(separator: ",")
             var annotations = metadata["annotations"]?.objectValue ?? JSONObject()
             annotations[Mutator.appliedAnnotation] = .string(value)
             metadata["annotations"] = .object(annotations)
+            return value
         }
     }
 }

@@ -359,7 +359,7 @@ struct PolicyDecoder {
     func port(_ node: YAMLNode?, in parent: YAMLNode, _ what: String) {
         guard let node else { return d.error(parent, "\(what) needs a port") }
         guard case .scalar(let text, let style, _, _) = node else { return d.error(node, "\(what).port must be a number or a port name") }
-        if style == .plain, YAMLNode.integerValue(text) != nil {
+        if style == .plain, YAMLNode.integer(text) != nil {
             _ = d.int(node, "\(what).port", min: 1, max: 65535)
         } else if !Naming.isPortName(text) {
             d.error(node, "\(what).port \"\(text)\" is neither a port number nor a valid port name (1-15 lowercase letters, digits and '-')")

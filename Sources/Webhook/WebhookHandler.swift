@@ -53,7 +53,7 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
         let snapshot = policies.current
         let review: AdmissionRequest
         do {
-            review = try AdmissionRequest(review: try JSONParser.parse(request.body))
+            review = try AdmissionRequest(body: request.body)
         } catch {
             metrics.request(.mutate, .badRequest)
             logger.warning("mutate: not an AdmissionReview", ["error": "\(error)"])
@@ -73,7 +73,7 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
             let level: Logger.Level = outcome.response.warnings.isEmpty ? .debug : .warning
             if level >= logger.minimum { logger.log(level, "admission", [
                 "uid": review.uid, "namespace": review.namespace ?? "", "name": review.object?["metadata", "name"]?.stringValue ?? "",
-                "outcome": result.rawValue, "rules": applied.map { a in a.variant.map { "\(a.rule)/\($0)" } ?? a.rule }.joined(separator: ","),
+                "outcome": result.rawValue, "rules": outcome.mutation?.appliedSummary ?? "",
                 "warnings": outcome.response.warnings.joined(separator: "; "), "dryRun": "\(review.dryRun)",
                 "micros": "\(Int(elapsed * 1_000_000))", "generation": "\(snapshot.generation)",
             ]) }

@@ -24,6 +24,9 @@ static inline long CTLS_SSL_CTX_sess_set_cache_size(SSL_CTX *ctx, long size) {
 static inline long CTLS_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list) {
     return SSL_CTX_set1_groups_list(ctx, list);
 }
+static inline void CTLS_SSL_CTX_set_read_ahead(SSL_CTX *ctx, int yes) {
+    SSL_CTX_set_read_ahead(ctx, yes);
+}
 static inline int CTLS_SSL_session_reused(SSL *ssl) {
     return (int)SSL_session_reused(ssl);
 }

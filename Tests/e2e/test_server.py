@@ -1,5 +1,6 @@
 """The server core (HTTPServer module) behind a trivial handler (http-echo), driven over TLS."""
 import os
+import re
 import select
 import shutil
 import signal
@@ -48,6 +49,37 @@ def test_pipelined_requests_are_answered_in_order(server, ctx):
     c.send(reqs + b"GET /hello HTTP/1.1\r\nHost: a\r\n\r\n")
     bodies = [read_response(c)[2] for _ in range(21)]
     assert bodies == [str(i).encode() for i in range(20)] + [b"hello\n"]
+
+
+def test_requests_in_separate_records_arriving_together_are_all_answered(server, ctx):
+    # The client's Finished and twenty TLS records, one request each, in one TCP write. The server
+    # reads ahead: one read takes them all out of the socket, so it must answer every request from
+    # what OpenSSL holds, without waiting for the socket to become readable again.
+    raw = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(incoming, outgoing, server_hostname="127.0.0.1")
+    while True:
+        try:
+            tls.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            raw.sendall(outgoing.read())
+            incoming.write(raw.recv(65536))
+    for i in range(20):
+        tls.write(f"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: {len(str(i))}\r\n\r\n{i}".encode())
+    raw.sendall(outgoing.read())
+    plaintext = b""
+    while plaintext.count(b"HTTP/1.1 200 ") < 20 or not plaintext.endswith(b"19"):
+        data = raw.recv(65536)  # a stalled server times out here
+        assert data, f"closed after {plaintext.count(b'HTTP/1.1 200 ')} answers"
+        incoming.write(data)
+        while True:
+            try:
+                plaintext += tls.read(65536)
+            except ssl.SSLWantReadError:
+                break
+    assert re.findall(rb"\r\n\r\n(\d+)", plaintext) == [str(i).encode() for i in range(20)]
+    raw.close()
 
 
 def test_pipelining_client_that_reads_late_gets_every_answer_in_order(server, ctx):
@@ -197,6 +229,8 @@ def test_tls_versions_below_1_2_are_refused(server, certs):
 def test_tls_1_3_is_preferred_and_ciphers_are_aead(server, ctx):
     c = tls_connect(server.port, ctx)
     assert c.sock.version() == "TLSv1.3"
+    # Python offers AES-256 first; the server chooses AES-128 (SHA-256 key schedule).
+    assert c.sock.cipher()[0] == "TLS_AES_128_GCM_SHA256"
     legacy = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     legacy.check_hostname = False
     legacy.verify_mode = ssl.CERT_NONE

@@ -162,7 +162,7 @@ final class EventLoop: @unchecked Sendable {
                 // A short read with nothing left inside OpenSSL: the socket is very likely drained,
                 // and epoll (level-triggered) reports it again if not. Saves a read that would
                 // only say EAGAIN.
-                if n < scratch.count && !connection.tls.hasBufferedPlaintext { return }
+                if n < scratch.count && !connection.tls.holdsUnreadBytes { return }
             case .wantRead:
                 return
             case .wantWrite:

@@ -23,8 +23,9 @@ final class TLSConnection {
 
     var isResumed: Bool { CTLS_SSL_session_reused(ssl) == 1 }
 
-    /// Decrypted bytes OpenSSL holds that a read would return without touching the socket.
-    var hasBufferedPlaintext: Bool { SSL_pending(ssl) > 0 }
+    /// Bytes OpenSSL holds (decrypted, or records read ahead) that a read would return without
+    /// touching the socket; epoll does not report them.
+    var holdsUnreadBytes: Bool { SSL_has_pending(ssl) == 1 }
 
     var negotiatedProtocol: String {
         String(cString: SSL_get_version(ssl))

@@ -269,6 +269,19 @@ def test_tls13_resumption_with_tickets(server, certs):
     assert second.sock.session_reused
 
 
+def test_corked_end_of_handshake_leaves_without_waiting_for_the_kernel(server, ctx):
+    # The last handshake step's output is corked until the event round ends. A TLS 1.2 client
+    # waits for that Finished before it sends its request, so a connection the loop forgot to
+    # uncork would stall until the kernel's 200 ms cork timer: 2 s for ten connections.
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    start = time.monotonic()
+    for _ in range(10):
+        c = tls_connect(server.port, ctx)
+        assert c.request("GET", "/hello")[0] == 200
+        c.close()
+    assert time.monotonic() - start < 1.5
+
+
 def test_ipv6_listener(certs):
     p = Process([str(BIN / "http-echo"), "--listen", "[::1]:0", "--listen", "127.0.0.1:0",
                  "--tls-cert", str(certs / "tls.crt"), "--tls-key", str(certs / "tls.key")])

@@ -39,4 +39,7 @@ int cposix_accept(int fd);
 int cposix_available_cpus(void);
 int cposix_set_nonblocking(int fd);
 int cposix_set_nodelay(int fd);
+/// TCP_CORK on or off: while on, writes are queued and leave together when it is turned off
+/// (or the socket is closed).
+int cposix_set_cork(int fd, int on);
 #endif

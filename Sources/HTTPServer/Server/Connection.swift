@@ -7,6 +7,11 @@ final class Connection {
     var state: ConnectionState
     var parser: RequestParser
     var handshakeDone = false
+    /// TCP_CORK is on: writes wait in the kernel until uncorked (at the latest when the event
+    /// round ends) or closed.
+    var corked = false
+    /// In the event loop's list of connections to uncork when the round ends.
+    var inCorkedList = false
     var input: [UInt8] = []
     var inputStart = 0
     var output: [UInt8] = []
@@ -16,6 +21,9 @@ final class Connection {
     var closeAfterFlush = false
     /// Reading paused because too much output is queued (a pipelining client not reading).
     var readPaused = false
+    /// The last answer refused a request before its end: the client may still be sending, so
+    /// closing lingers instead of resetting a connection whose answer it has not read.
+    var peerMaySend = false
     /// Our side is shut down; we read and drop until the peer closes, so that it sees our
     /// last answer instead of a reset.
     var lingering = false

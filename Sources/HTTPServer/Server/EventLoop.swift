@@ -15,6 +15,8 @@ final class EventLoop: @unchecked Sendable {
     private var lastSweep: UInt64 = 0
     /// Connections with answers queued during this round of events, written when the round ends.
     private var unflushed: [Connection] = []
+    /// Connections corked during this round, uncorked when it ends.
+    private var corked: [Connection] = []
     private static let maxQueuedOutput = 1 << 20
     private static let lingerNanos: UInt64 = 2_000_000_000
     private static let drainIdleNanos: UInt64 = 500_000_000
@@ -51,6 +53,7 @@ final class EventLoop: @unchecked Sendable {
                 server.logger.error("epoll_wait failed", ["error": "\(error)"])
             }
             flushRound()
+            uncorkRound()
             let now = monotonicNanos()
             if server.isDraining {
                 if listening { stopListening() }
@@ -120,6 +123,12 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func handshake(_ connection: Connection) {
+        // Writes are corked while OpenSSL handshakes. A flight the client must answer is let out
+        // as soon as the step ends; the last step's output (a session ticket in TLS 1.3, the
+        // Finished in 1.2) waits for the end of the round and leaves in one segment with the
+        // first answer (and, for a client that closes, the close_notify and FIN) instead of
+        // costing a loopback delivery of its own.
+        cork(connection)
         switch connection.tls.handshake() {
         case .done:
             connection.handshakeDone = true
@@ -132,8 +141,10 @@ final class EventLoop: @unchecked Sendable {
             setInterest(connection, .readable)
             readAvailable(connection)  // the client may have sent its request with the Finished message
         case .wantRead:
+            uncork(connection)
             setInterest(connection, .readable)
         case .wantWrite:
+            uncork(connection)
             setInterest(connection, [.readable, .writable])
         case .closed:
             ServerStats.bump(server.stats.handshakeFailures)
@@ -212,6 +223,7 @@ final class EventLoop: @unchecked Sendable {
         dates.update(nowSeconds: time(nil))
         ResponseWriter.append(.text(status, reason), keepAlive: false, headOnly: false, date: dates.value, to: &connection.output)
         connection.closeAfterFlush = true
+        connection.peerMaySend = true
         connection.state.closing(now: monotonicNanos())
     }
 
@@ -248,6 +260,30 @@ final class EventLoop: @unchecked Sendable {
         unflushed.removeAll(keepingCapacity: true)
     }
 
+    private func cork(_ connection: Connection) {
+        guard !connection.corked, cposix_set_cork(connection.socket.fd, 1) == 0 else { return }
+        connection.corked = true
+        if !connection.inCorkedList {
+            connection.inCorkedList = true
+            corked.append(connection)
+        }
+    }
+
+    private func uncork(_ connection: Connection) {
+        guard connection.corked else { return }
+        _ = cposix_set_cork(connection.socket.fd, 0)
+        connection.corked = false
+    }
+
+    /// Lets out what corked connections wrote this round; a closed one sent it when it closed.
+    private func uncorkRound() {
+        for connection in corked {
+            connection.inCorkedList = false
+            if connection.isOpen { uncork(connection) }
+        }
+        corked.removeAll(keepingCapacity: true)
+    }
+
     private func flush(_ connection: Connection) {
         while connection.hasPendingOutput {
             let start = connection.outputStart
@@ -272,7 +308,15 @@ final class EventLoop: @unchecked Sendable {
         connection.state.writeDrained()
         setInterest(connection, .readable)
         if connection.closeAfterFlush {
-            if !connection.lingering { beginLinger(connection) }
+            if connection.lingering { return }
+            if connection.peerMaySend || connection.hasBufferedInput || connection.tls.holdsUnreadBytes {
+                beginLinger(connection)
+            } else {
+                // The request was read to its end and nothing followed it: close now, as nginx
+                // does. A client that asked for the close sends nothing a reset could discard.
+                connection.tls.shutdown()
+                close(connection)
+            }
             return
         }
         if connection.readPaused {
@@ -301,8 +345,7 @@ final class EventLoop: @unchecked Sendable {
         guard connection.isOpen else { return }
         connection.isOpen = false
         connections[connection.id] = nil
-        epoll.remove(connection.socket.fd)
-        connection.socket.close()
+        connection.socket.close()  // which also takes it out of the epoll set (no dup'ed descriptors)
         ServerStats.bump(server.stats.openConnections, by: -1)
     }
 

@@ -18,13 +18,16 @@ public final class JSONDocument: @unchecked Sendable {
     /// finds its end when decoded: the structural pass has vouched that it has one).
     private(set) var ends: [Int32]
 
-    init(_ bytes: [UInt8]) throws {
+    /// `avx2` chooses the block classifier: the CPU's widest by default; tests run both.
+    init(_ bytes: [UInt8], avx2: Bool = useAVX2) throws {
         self.bytes = bytes
         ends = []
-        ends = try bytes.withUnsafeBufferPointer { try Self.index($0) }
+        ends = try bytes.withUnsafeBufferPointer { try Self.index($0, avx2: avx2) }
     }
 
     static let maxDepth = 256
+    /// Whether blocks are classified with AVX2 (decided once, from CPUID), else with SSE2.
+    static let useAVX2 = scan_cpu_has_avx2() == 1
     private static let evenBits: UInt64 = 0x5555_5555_5555_5555
 
     /// One pass in blocks of 64 bytes, without a branch per byte (the way simdjson finds its
@@ -36,7 +39,7 @@ public final class JSONDocument: @unchecked Sendable {
     /// A backslash escapes the next byte wherever it stands: outside a string it is not JSON, and
     /// the decoder rejects it when that level is read. Control bytes in strings are refused even
     /// escaped (an escape of one is not JSON either).
-    private static func index(_ b: UnsafeBufferPointer<UInt8>) throws -> [Int32] {
+    private static func index(_ b: UnsafeBufferPointer<UInt8>, avx2: Bool) throws -> [Int32] {
         let n = b.count
         // Ends are stored as Int32 (half the memory of Int); the HTTP server's body limit is far below.
         guard n < Int(Int32.max) else { throw JSONParseError(offset: 0, message: "document larger than 2 GiB") }
@@ -53,7 +56,7 @@ public final class JSONDocument: @unchecked Sendable {
                 while base < n {
                     let masks: scan_masks
                     if base + 64 <= n {
-                        masks = scan_classify64(b.baseAddress! + base)
+                        masks = avx2 ? scan_classify64_avx2(b.baseAddress! + base) : scan_classify64(b.baseAddress! + base)
                     } else {
                         // The last, partial block, padded with spaces (not structural anywhere).
                         masks = withUnsafeMutableBytes(of: &last) { block in

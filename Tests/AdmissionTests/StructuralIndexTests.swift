@@ -45,9 +45,16 @@ final class StructuralIndexTests: XCTestCase {
         return .success(ends)
     }
 
+    /// Both block classifiers where the CPU has AVX2 (SSE2 is the x86-64 baseline).
+    static let classifiers = JSONDocument.useAVX2 ? [false, true] : [false]
+
     func check(_ bytes: [UInt8], file: StaticString = #filePath, line: UInt = #line) {
-        let label = String(decoding: bytes, as: UTF8.self).debugDescription
-        switch (Self.reference(bytes), Result { try JSONDocument(bytes) }) {
+        for avx2 in Self.classifiers { check(bytes, avx2: avx2, file: file, line: line) }
+    }
+
+    func check(_ bytes: [UInt8], avx2: Bool, file: StaticString, line: UInt) {
+        let label = String(decoding: bytes, as: UTF8.self).debugDescription + (avx2 ? " (AVX2)" : " (SSE2)")
+        switch (Self.reference(bytes), Result { try JSONDocument(bytes, avx2: avx2) }) {
         case (.success(let expected), .success(let document)):
             for (position, end) in expected where document.end(of: position) != end {
                 XCTFail("\(label): end of \(position) is \(document.end(of: position)), expected \(end)", file: file, line: line)

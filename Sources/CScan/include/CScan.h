@@ -1,6 +1,7 @@
 // Byte classes of 64 bytes at once, as bit masks (bit i = byte i), for the JSON structural index
-// in Admission/JSONParser.swift, which does all the JSON logic. SSE2's byte compares and movemask
-// are compiler builtins Swift cannot call, so they are wrapped here; other CPUs take the plain loop.
+// in Admission/JSONParser.swift, which does all the JSON logic. SSE2's and AVX2's byte compares
+// and movemask are compiler builtins Swift cannot call, so they are wrapped here; other CPUs take
+// the plain loop.
 #ifndef CSCAN_H
 #define CSCAN_H
 #include <stdint.h>
@@ -45,5 +46,47 @@ static inline scan_masks scan_classify64(const uint8_t *p) {
 #endif
     return m;
 }
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+// The same masks with AVX2: 32 bytes per compare, half the instructions. Compiled for AVX2 on
+// its own (the rest of the build targets baseline x86-64) and called only when
+// scan_cpu_has_avx2() says the CPU and the OS support it.
+__attribute__((target("avx2")))
+static inline scan_masks scan_classify64_avx2(const uint8_t *p) {
+    const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\');
+    const __m256i open = _mm256_set1_epi8('{'), close = _mm256_set1_epi8('}');
+    const __m256i fold = _mm256_set1_epi8(0x20), highestControl = _mm256_set1_epi8(0x1F);
+    __m256i lo = _mm256_loadu_si256((const __m256i *)p), hi = _mm256_loadu_si256((const __m256i *)(p + 32));
+    __m256i foldedLo = _mm256_or_si256(lo, fold), foldedHi = _mm256_or_si256(hi, fold);
+#define SCAN_MASK(a, b) ((uint64_t)(uint32_t)_mm256_movemask_epi8(a) | (uint64_t)(uint32_t)_mm256_movemask_epi8(b) << 32)
+    scan_masks m;
+    m.quote = SCAN_MASK(_mm256_cmpeq_epi8(lo, quote), _mm256_cmpeq_epi8(hi, quote));
+    m.backslash = SCAN_MASK(_mm256_cmpeq_epi8(lo, backslash), _mm256_cmpeq_epi8(hi, backslash));
+    m.open = SCAN_MASK(_mm256_cmpeq_epi8(foldedLo, open), _mm256_cmpeq_epi8(foldedHi, open));
+    m.close = SCAN_MASK(_mm256_cmpeq_epi8(foldedLo, close), _mm256_cmpeq_epi8(foldedHi, close));
+    m.control = SCAN_MASK(_mm256_cmpeq_epi8(_mm256_min_epu8(lo, highestControl), lo),
+                          _mm256_cmpeq_epi8(_mm256_min_epu8(hi, highestControl), hi));
+#undef SCAN_MASK
+    return m;
+}
+
+// 1 when the CPU has AVX2 and the OS saves the YMM registers on a context switch.
+static inline int scan_cpu_has_avx2(void) {
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE)) return 0;
+    unsigned lo, hi;
+    __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    if ((lo & 6) != 6) return 0;  // XMM and YMM state
+    if (__get_cpuid_max(0, 0) < 7) return 0;
+    __cpuid_count(7, 0, a, b, c, d);
+    return (b & bit_AVX2) != 0;
+}
+#else
+static inline scan_masks scan_classify64_avx2(const uint8_t *p) { return scan_classify64(p); }
+static inline int scan_cpu_has_avx2(void) { return 0; }
+#endif
 
 #endif

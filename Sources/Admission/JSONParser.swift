@@ -248,7 +248,7 @@ public enum JSONParser {
             while true {
                 skipSpace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
-                let key = try string()
+                let key = try self.key()
                 skipSpace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
                 index += 1
@@ -322,9 +322,24 @@ public enum JSONParser {
             return i
         }
 
-        mutating func string() throws -> String {
+        /// An object key: the shared String when it is a known key spelled plainly (no escapes).
+        mutating func key() throws -> String {
             let start = index + 1
-            var i = quoteOrBackslash(from: start)
+            let i = quoteOrBackslash(from: start)
+            if i < bytes.count && bytes[i] == UInt8(ascii: "\""),
+               let known = KnownKeys.shared.lookup(bytes.baseAddress! + start, count: i - start) {
+                index = i + 1
+                return known
+            }
+            return try string(firstSpecial: i)
+        }
+
+        mutating func string() throws -> String { try string(firstSpecial: quoteOrBackslash(from: index + 1)) }
+
+        /// The string at `index`, whose first quote or backslash is at `firstSpecial`.
+        mutating func string(firstSpecial: Int) throws -> String {
+            let start = index + 1
+            var i = firstSpecial
             guard i < bytes.count else { throw error("unterminated string") }
             if bytes[i] == UInt8(ascii: "\"") {
                 index = i + 1

@@ -1,0 +1,35 @@
+@testable import Admission
+import XCTest
+
+final class KnownKeysTests: XCTestCase {
+    func lookup(_ text: String) -> String? {
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBufferPointer { KnownKeys.shared.lookup($0.baseAddress!, count: $0.count) }
+    }
+
+    func testEveryKnownKeyIsFoundAndNearMissesAreNot() {
+        for name in KnownKeys.names {
+            XCTAssertEqual(lookup(name), name)
+            for variant in [name + "x", "x" + name, String(name.dropLast()), String(name.dropFirst()), name.uppercased()]
+            where !KnownKeys.names.contains(variant) {
+                XCTAssertNil(lookup(variant), variant)
+            }
+            // The same length with one byte changed, at each end and in the middle.
+            var bytes = Array(name.utf8)
+            for i in Set([0, bytes.count / 2, bytes.count - 1]) {
+                bytes[i] ^= 0x01
+                let changed = String(decoding: bytes, as: UTF8.self)
+                if !KnownKeys.names.contains(changed) { XCTAssertNil(lookup(changed), changed) }
+                bytes[i] ^= 0x01
+            }
+        }
+        XCTAssertNil(lookup(String(repeating: "k", count: 200)))
+    }
+
+    func testKeysDecodeTheSameWhetherKnownOrNot() throws {
+        let text = #"{"spec":1,"sp\u0065c":2,"speck":3,"nodeSelector":{"kubernetes.io/os":"linux","kubernetes.io/oss":"x"}}"#
+        let object = try XCTUnwrap(JSONParser.parseFully(Array(text.utf8)).objectValue)
+        XCTAssertEqual(object.keys, ["spec", "spec", "speck", "nodeSelector"])
+        XCTAssertEqual(object["nodeSelector"]?.objectValue?.keys, ["kubernetes.io/os", "kubernetes.io/oss"])
+    }
+}

@@ -38,6 +38,14 @@ func nonMatchingRules(_ count: Int) -> String {
     return text
 }
 
+let usage = """
+    usage: sparkhook-bench [--iterations N] [--fixtures DIR] [--policy FILE]... [--no-large]
+      --iterations N   decisions per fixture and policy (default 20000); the median and p99 are printed
+      --fixtures DIR   AdmissionReview JSON files (default ../shared/bench/fixtures)
+      --policy FILE    policy to decide with, repeatable (default examples/production.yaml)
+      --no-large       skip the 500-rule policy built from the first policy
+    """
+
 var iterations = 20_000
 var fixturesDir = "../shared/bench/fixtures"
 var policies: [String] = []
@@ -49,7 +57,13 @@ while let flag = args.popFirst() {
     case "--fixtures": fixturesDir = args.popFirst() ?? fixturesDir
     case "--policy": policies.append(args.popFirst() ?? "")
     case "--no-large": includeLarge = false
-    default: fatalError("unknown flag \(flag)")
+    case "--help", "-h":
+        print(usage)
+        exit(0)
+    default:
+        let message = "sparkhook-bench: unknown flag \(flag)\n\(usage)\n"
+        _ = message.withCString { write(2, $0, strlen($0)) }
+        exit(2)
     }
 }
 if policies.isEmpty { policies = ["examples/production.yaml"] }

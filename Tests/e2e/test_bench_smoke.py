@@ -15,3 +15,10 @@ def test_decision_benchmark_runs_and_reports_every_fixture():
     for row in rows:
         median, p99, allocs, size = re.findall(r"([\d.]+)us\s+([\d.]+)us\s+(\d+)\s+(\d+)$", row)[0]
         assert float(median) > 0 and float(p99) >= float(median) and int(allocs) > 0 and int(size) > 0
+
+
+def test_decision_benchmark_explains_its_flags():
+    usage = subprocess.run([str(BIN / "sparkhook-bench"), "--help"], capture_output=True, text=True, timeout=30)
+    assert usage.returncode == 0 and "--iterations N" in usage.stdout
+    bad = subprocess.run([str(BIN / "sparkhook-bench"), "--iteration", "5"], capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 2 and "unknown flag --iteration" in bad.stderr and "usage:" in bad.stderr

@@ -10,8 +10,6 @@ final class Connection {
     /// TCP_CORK is on: writes wait in the kernel until uncorked (at the latest when the event
     /// round ends) or closed.
     var corked = false
-    /// In the event loop's list of connections to uncork when the round ends.
-    var inCorkedList = false
     var input: [UInt8] = []
     var inputStart = 0
     var output: [UInt8] = []

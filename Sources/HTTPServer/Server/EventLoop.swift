@@ -263,10 +263,7 @@ final class EventLoop: @unchecked Sendable {
     private func cork(_ connection: Connection) {
         guard !connection.corked, cposix_set_cork(connection.socket.fd, 1) == 0 else { return }
         connection.corked = true
-        if !connection.inCorkedList {
-            connection.inCorkedList = true
-            corked.append(connection)
-        }
+        corked.append(connection)  // listed again only if uncorked and corked again: harmless
     }
 
     private func uncork(_ connection: Connection) {
@@ -277,10 +274,7 @@ final class EventLoop: @unchecked Sendable {
 
     /// Lets out what corked connections wrote this round; a closed one sent it when it closed.
     private func uncorkRound() {
-        for connection in corked {
-            connection.inCorkedList = false
-            if connection.isOpen { uncork(connection) }
-        }
+        for connection in corked where connection.isOpen { uncork(connection) }
         corked.removeAll(keepingCapacity: true)
     }
 

@@ -64,21 +64,20 @@ final class KnownKeys: @unchecked Sendable {
     let maxLength: Int
 
     init(_ names: [String]) {
-        var unique: [String] = []
-        for name in names where !unique.contains(name) { unique.append(name) }
-        precondition(unique.count < (1 << Self.slotBits) / 2, "table too full")
-        keys = unique
+        precondition(Set(names).count == names.count, "a key listed twice")
+        precondition(names.count < (1 << Self.slotBits) / 2, "table too full")
+        keys = names
         var bytes: [UInt8] = [], offsets: [Int] = []
-        for key in unique {
+        for key in names {
             offsets.append(bytes.count)
             bytes += key.utf8
         }
         offsets.append(bytes.count)
         self.bytes = bytes
         self.offsets = offsets
-        maxLength = unique.map(\.utf8.count).max() ?? 0
+        maxLength = names.map(\.utf8.count).max() ?? 0
         var slots = [Int16](repeating: -1, count: 1 << Self.slotBits)
-        for (i, key) in unique.enumerated() {
+        for (i, key) in names.enumerated() {
             var slot = key.utf8.withContiguousStorageIfAvailable { Self.hash($0.baseAddress!, $0.count) }!
             while slots[slot] >= 0 { slot = (slot + 1) & Self.mask }
             slots[slot] = Int16(i)

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import BIN, Process, client_context, is_closed, make_certs, make_leaf, read_response, tls_connect
+from conftest import BIN, Client, Process, client_context, is_closed, make_certs, make_leaf, read_response, tls_connect
 
 
 def echo(certs, *extra, cert=None, key=None):
@@ -117,6 +117,18 @@ def test_pipelining_client_that_reads_late_gets_every_answer_in_order(server, ct
             received = rest[length:]
     assert reading, "the client never had to wait: the test did not fill the server's queue"
     assert answers == bodies
+
+
+def test_connection_close_is_answered_then_closed_with_close_notify(server, ctx):
+    # A request read to its end with nothing after it: the server closes at once instead of waiting
+    # for the client. The answer must arrive whole and the close be TLS's close_notify (recv gives
+    # b""), never a reset, however fast the close follows the answer.
+    for i in range(20):
+        raw = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        c = Client(ctx.wrap_socket(raw, server_hostname="127.0.0.1", suppress_ragged_eofs=False))
+        status, headers, body = c.request("POST", "/echo", f"body {i}", {"Connection": "close"})
+        assert (status, body, headers["connection"]) == (200, f"body {i}".encode(), "close")
+        assert c.sock.recv(65536) == b""  # a bare TCP close raises SSLEOFError here
 
 
 def test_chunked_body_in_pieces(server, ctx):

@@ -247,6 +247,37 @@ final class MutatorTests: XCTestCase {
     }
 }
 
+/// What the webhook no longer checks per admission (it checks only that the patch applies):
+/// the diff's patch turns the original pod into exactly the mutated one. Every fixture under
+/// every example policy, and each fixture mutated twice (the second patch must be empty).
+final class PatchPropertyTests: XCTestCase {
+    func testEveryPatchReproducesTheMutatedPodAndPassesTheCheck() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let examples = try FileManager.default.contentsOfDirectory(atPath: root.path + "/examples").filter { $0.hasSuffix(".yaml") }.sorted()
+        let fixtures = try FileManager.default.contentsOfDirectory(atPath: Fixtures.directory).filter { $0.hasSuffix(".json") }.sorted()
+        XCTAssertGreaterThanOrEqual(examples.count, 5)
+        XCTAssertGreaterThanOrEqual(fixtures.count, 8)
+        var nonEmpty = 0
+        for example in examples {
+            let set = try PolicyLoader.load(path: root.path + "/examples/" + example)
+            for fixture in fixtures {
+                let review = try Fixtures.review(fixture)
+                guard review.isPod, let pod = review.object else { continue }
+                let m = try Mutator.mutate(pod: pod, namespace: review.namespace, policy: set)
+                let patch = JSONPatch.diff(from: pod, to: m.pod)
+                XCTAssertNoThrow(try JSONPatch.check(patch, against: pod), "\(example) \(fixture)")
+                XCTAssertEqual(try JSONPatch.apply(patch, to: pod), m.pod, "\(example) \(fixture)")
+                // The webhook diffs against the original with the decoded levels shared: same patch.
+                XCTAssertEqual(JSONPatch.diff(from: m.original, to: m.pod), patch, "\(example) \(fixture)")
+                let again = try Mutator.mutate(pod: m.pod, namespace: review.namespace, policy: set)
+                XCTAssertEqual(JSONPatch.diff(from: m.pod, to: again.pod), [], "\(example) \(fixture) mutated twice")
+                if !patch.isEmpty { nonEmpty += 1 }
+            }
+        }
+        XCTAssertGreaterThan(nonEmpty, 20)
+    }
+}
+
 extension String {
     func replacingFirst(_ target: String, with replacement: String) -> String {
         guard let range = range(of: target) else { return self }

@@ -83,6 +83,19 @@ public enum JSON: Sendable {
     }
 }
 
+extension JSON {
+    /// True when both are the same stored value: one range of the same input, or one decoded
+    /// container's storage. Equal without a look inside; false says nothing.
+    func isSameStorage(as other: JSON) -> Bool {
+        switch (self, other) {
+        case (.raw(let x), .raw(let y)): return x.document === y.document && x.start == y.start
+        case (.object(let x), .object(let y)): return x.sharesStorage(with: y)
+        case (.array(let x), .array(let y)): return !x.isEmpty && x.withUnsafeBufferPointer { a in y.withUnsafeBufferPointer { a.baseAddress == $0.baseAddress && a.count == $0.count } }
+        default: return false
+        }
+    }
+}
+
 extension JSON: Equatable {
     public static func == (a: JSON, b: JSON) -> Bool {
         switch (a, b) {
@@ -137,6 +150,10 @@ public struct JSONObject: Sendable, Equatable, Sequence {
     }
 
     public func makeIterator() -> IndexingIterator<[Entry]> { entries.makeIterator() }
+
+    func sharesStorage(with other: JSONObject) -> Bool {
+        !entries.isEmpty && entries.withUnsafeBufferPointer { a in other.entries.withUnsafeBufferPointer { a.baseAddress == $0.baseAddress && a.count == $0.count } }
+    }
 
     /// Changes the value under `key` in place (keeping the key's position and avoiding a copy of
     /// the value); false when there is no such key.

@@ -26,6 +26,8 @@ public enum JSONPatch {
     public static func diff(from original: JSON, to mutated: JSON) -> [PatchOperation] {
         var ops: [PatchOperation] = []
         var path: [String] = []
+        ops.reserveCapacity(16)
+        path.reserveCapacity(16)
         diff(original, mutated, &path, &ops)
         return ops
     }
@@ -70,9 +72,14 @@ public enum JSONPatch {
             var aligned = 0
             while aligned < xs.count && aligned < ys.count && sameText(xs[aligned].key, ys[aligned].key) { aligned += 1 }
             for entry in xs[aligned...] where y[entry.key] == nil {
-                ops.append(.remove(JSONPointer(path + [entry.key])))
+                path.append(entry.key)
+                ops.append(.remove(JSONPointer(path)))
+                path.removeLast()
             }
             for i in 0..<ys.count {
+                // Most members are the very same value on both sides (a range of the input, or
+                // a level the mutation did not change): pass them before building any path.
+                if i < aligned && xs[i].value.isSameStorage(as: ys[i].value) { continue }
                 let entry = ys[i]
                 path.append(entry.key)
                 if i < aligned {
@@ -91,15 +98,23 @@ public enum JSONPatch {
                 ops.append(.replace(JSONPointer(path), b))
                 return
             }
-            for i in 0..<common {
+            for i in 0..<common where !x[i].isSameStorage(as: y[i]) {
                 path.append(String(i))
                 diff(x[i], y[i], &path, &ops)
                 path.removeLast()
             }
             if y.count > x.count {
-                for i in x.count..<y.count { ops.append(.add(JSONPointer(path + [String(i)]), y[i])) }
+                for i in x.count..<y.count {
+                    path.append(String(i))
+                    ops.append(.add(JSONPointer(path), y[i]))
+                    path.removeLast()
+                }
             } else if x.count > y.count {
-                for i in stride(from: x.count - 1, through: y.count, by: -1) { ops.append(.remove(JSONPointer(path + [String(i)]))) }
+                for i in stride(from: x.count - 1, through: y.count, by: -1) {
+                    path.append(String(i))
+                    ops.append(.remove(JSONPointer(path)))
+                    path.removeLast()
+                }
             }
         case (let x, let y):
             if x != y { ops.append(.replace(JSONPointer(path), b)) }

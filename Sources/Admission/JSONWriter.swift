@@ -55,20 +55,50 @@ extension JSON {
     /// (`~` as `~0`, `/` as `~1`). Runs of bytes that need no escape are copied whole.
     static func appendEscaped(_ b: UnsafeBufferPointer<UInt8>, pointerToken: Bool, to out: inout [UInt8]) {
         var run = 0
-        for i in 0..<b.count {
-            let c = b[i]
-            let pointerSpecial = pointerToken && (c == UInt8(ascii: "~") || c == UInt8(ascii: "/"))
-            if c >= 0x20 && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\") && !pointerSpecial { continue }
+        while true {
+            let i = firstToEscape(b, from: run, pointerToken: pointerToken)
             out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<i]))
-            run = i + 1
-            if pointerSpecial {
+            guard i < b.count else { return }
+            let c = b[i]
+            if c == UInt8(ascii: "~") || c == UInt8(ascii: "/") {  // only found in pointer tokens
                 out.append(UInt8(ascii: "~"))
                 out.append(c == UInt8(ascii: "~") ? UInt8(ascii: "0") : UInt8(ascii: "1"))
             } else {
                 appendEscape(c, to: &out)
             }
+            run = i + 1
         }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<b.count]))
+    }
+
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// The first byte from `start` that needs an escape (or `b.count`), eight bytes at a time: in
+    /// a word, bytes below 0x20 and bytes equal to a special one are flagged with the has-zero-byte
+    /// trick. A flag can be wrong only above a right one, so the lowest flag is the first byte.
+    static func firstToEscape(_ b: UnsafeBufferPointer<UInt8>, from start: Int, pointerToken: Bool) -> Int {
+        var i = start
+        if let base = UnsafeRawPointer(b.baseAddress) {
+            while i + 8 <= b.count {
+                let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let quote = w ^ (ones &* 0x22), slash = w ^ (ones &* 0x5C)
+                var special = (w &- ones &* 0x20) & ~w | (quote &- ones) & ~quote | (slash &- ones) & ~slash
+                if pointerToken {
+                    let tilde = w ^ (ones &* 0x7E), solidus = w ^ (ones &* 0x2F)
+                    special |= (tilde &- ones) & ~tilde | (solidus &- ones) & ~solidus
+                }
+                special &= highs
+                if special != 0 { return i + special.trailingZeroBitCount >> 3 }
+                i += 8
+            }
+        }
+        while i < b.count {
+            let c = b[i]
+            if c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { return i }
+            if pointerToken && (c == UInt8(ascii: "~") || c == UInt8(ascii: "/")) { return i }
+            i += 1
+        }
+        return i
     }
 
     /// The JSON escape of a quote, a backslash or a control byte.

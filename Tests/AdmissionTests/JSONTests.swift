@@ -69,6 +69,45 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(String(decoding: out, as: UTF8.self), #"[{"op":"add","path":"/n/a~1b~0c\"d/\u0002","value":"v"}]"#)
     }
 
+    /// Strings are scanned eight bytes at a time: every byte that needs an escape, at every
+    /// position of a word and across word boundaries, beside bytes that must pass (0x7F, UTF-8
+    /// bytes 0x80 and over, a byte just above the controls), against a byte-by-byte reference.
+    func testEscapesMatchAByteByByteReferenceAtEveryPosition() {
+        func reference(_ bytes: [UInt8], pointer: Bool) -> [UInt8] {
+            var out: [UInt8] = []
+            for c in bytes {
+                switch c {
+                case UInt8(ascii: "~") where pointer: out += Array("~0".utf8)
+                case UInt8(ascii: "/") where pointer: out += Array("~1".utf8)
+                case UInt8(ascii: "\""): out += Array("\\\"".utf8)
+                case UInt8(ascii: "\\"): out += Array("\\\\".utf8)
+                case 0x0A: out += Array("\\n".utf8)
+                case 0x0D: out += Array("\\r".utf8)
+                case 0x09: out += Array("\\t".utf8)
+                case 0..<0x20: out += Array(String(format: "\\u%04x", c).utf8)
+                default: out.append(c)
+                }
+            }
+            return out
+        }
+        let filler: [UInt8] = [0x61, 0x20, 0x7F, 0xC3, 0xA9, 0x21, 0x7D, 0x7E - 1, 0x30]
+        let specials: [UInt8] = Array(0..<0x20) + [0x22, 0x5C, 0x7E, 0x2F]
+        for special in specials {
+            for length in [1, 7, 8, 9, 17, 24] {
+                for position in 0..<length {
+                    var bytes = (0..<length).map { filler[$0 % filler.count] }
+                    bytes[position] = special
+                    if position + 3 < length { bytes[position + 3] = special }  // a second one in the same word
+                    for pointer in [false, true] {
+                        var out: [UInt8] = []
+                        bytes.withUnsafeBufferPointer { JSON.appendEscaped($0, pointerToken: pointer, to: &out) }
+                        XCTAssertEqual(out, reference(bytes, pointer: pointer), "\(special) at \(position) of \(length), pointer \(pointer)")
+                    }
+                }
+            }
+        }
+    }
+
     func testBase64() {
         let sample = Array((0..<256).map { UInt8($0) }.reversed())
         var decoded: [UInt8] = []

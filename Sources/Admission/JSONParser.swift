@@ -28,17 +28,12 @@ public final class JSONDocument: @unchecked Sendable {
     static let maxDepth = 256
     /// Whether blocks are classified with AVX2 (decided once, from CPUID), else with SSE2.
     static let useAVX2 = scan_cpu_has_avx2() == 1
-    private static let evenBits: UInt64 = 0x5555_5555_5555_5555
 
     /// One pass in blocks of 64 bytes, without a branch per byte (the way simdjson finds its
-    /// structure): each block's quotes, backslashes, brackets and control bytes come as bit masks
-    /// (CScan); escaped quotes are dropped by the odd-backslash-run rule; a prefix XOR of the
-    /// quotes gives the bytes inside strings; then only quotes and brackets outside strings are
-    /// visited, one set bit at a time. State carried between blocks: whether the block starts
-    /// escaped or inside a string, the last open quote, the bracket stack.
-    /// A backslash escapes the next byte wherever it stands: outside a string it is not JSON, and
-    /// the decoder rejects it when that level is read. Control bytes in strings are refused even
-    /// escaped (an escape of one is not JSON either).
+    /// structure): CScan gives each block's brackets outside strings, its opening quotes and the
+    /// control bytes inside strings; only brackets are visited here, one set bit at a time, and
+    /// matched on a stack. Control bytes in strings are refused even escaped (an escape of one is
+    /// not JSON either).
     private static func index(_ b: UnsafeBufferPointer<UInt8>, avx2: Bool) throws -> [Int32] {
         let n = b.count
         // Ends are stored as Int32 (half the memory of Int); the HTTP server's body limit is far below.
@@ -48,56 +43,33 @@ public final class JSONDocument: @unchecked Sendable {
             // The bracket stack lives on the thread's stack: no allocation per document.
             try withUnsafeTemporaryAllocation(of: Int.self, capacity: maxDepth) { stack in
                 var depth = 0
-                var escapedCarry: UInt64 = 0  // 1 when the block's first byte is escaped
-                var inStringCarry: UInt64 = 0  // all ones when the block starts inside a string
+                var carry = scan_carry(escaped: 0, in_string: 0)
                 var lastOpenQuote = 0
                 var last = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
                 var base = 0
                 while base < n {
-                    let masks: scan_masks
+                    let block: scan_block
                     if base + 64 <= n {
-                        masks = avx2 ? scan_classify64_avx2(b.baseAddress! + base) : scan_classify64(b.baseAddress! + base)
+                        block = avx2 ? scan_block_avx2(b.baseAddress! + base, &carry) : scan_block_sse2(b.baseAddress! + base, &carry)
                     } else {
                         // The last, partial block, padded with spaces (not structural anywhere).
-                        masks = withUnsafeMutableBytes(of: &last) { block in
-                            block.initializeMemory(as: UInt8.self, repeating: 0x20)
-                            block.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[base..<n]))
-                            return scan_classify64(block.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                        block = withUnsafeMutableBytes(of: &last) { padded in
+                            padded.initializeMemory(as: UInt8.self, repeating: 0x20)
+                            padded.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[base..<n]))
+                            return scan_block_sse2(padded.baseAddress!.assumingMemoryBound(to: UInt8.self), &carry)
                         }
                     }
-                    // Escaped bytes: the byte after an odd run of backslashes.
-                    let backslash = masks.backslash & ~escapedCarry
-                    let followsEscape = backslash << 1 | escapedCarry
-                    let oddStarts = backslash & ~evenBits & ~followsEscape
-                    let (evenStarts, overflow) = oddStarts.addingReportingOverflow(backslash)
-                    escapedCarry = overflow ? 1 : 0
-                    let escaped = (evenBits ^ (evenStarts << 1)) & followsEscape
-                    let quotes = masks.quote & ~escaped
-                    // Inside strings: from an opening quote (included) to its closing quote (excluded).
-                    var inString = quotes
-                    inString ^= inString << 1
-                    inString ^= inString << 2
-                    inString ^= inString << 4
-                    inString ^= inString << 8
-                    inString ^= inString << 16
-                    inString ^= inString << 32
-                    inString ^= inStringCarry
-                    inStringCarry = UInt64(bitPattern: Int64(bitPattern: inString) >> 63)
-
                     // Strings find their own ends when decoded; remember only the last one opened,
                     // for the error if it never closes.
-                    let opens = quotes & inString
-                    if opens != 0 { lastOpenQuote = base &+ 63 &- opens.leadingZeroBitCount }
-
-                    // Brackets outside strings, up to a control byte inside one (an error).
-                    let badControl = masks.control & inString
-                    var brackets = (masks.open | masks.close) & ~(inString | escaped)
-                    if badControl != 0 { brackets &= (1 << UInt64(badControl.trailingZeroBitCount)) &- 1 }
+                    if block.string_starts != 0 { lastOpenQuote = base &+ 63 &- block.string_starts.leadingZeroBitCount }
+                    // Brackets, up to a control byte inside a string (an error).
+                    var brackets = block.open | block.close
+                    if block.bad_control != 0 { brackets &= (1 << UInt64(block.bad_control.trailingZeroBitCount)) &- 1 }
                     while brackets != 0 {
                         let bit = brackets.trailingZeroBitCount
-                        brackets &= brackets - 1
+                        brackets &= brackets &- 1
                         let i = base &+ bit
-                        if masks.open & (1 << UInt64(bit)) != 0 {
+                        if block.open & (1 << UInt64(bit)) != 0 {
                             guard depth < maxDepth else { throw JSONParseError(offset: i, message: "nesting deeper than \(maxDepth)") }
                             stack[depth] = i
                             depth &+= 1
@@ -105,16 +77,17 @@ public final class JSONDocument: @unchecked Sendable {
                             guard depth > 0 else { throw JSONParseError(offset: i, message: "unbalanced '\(Character(Unicode.Scalar(b[i])))'") }
                             depth &-= 1
                             let open = stack[depth]
-                            guard (b[open] == 0x7B) == (b[i] == 0x7D) else { throw JSONParseError(offset: i, message: "mismatched brackets") }
+                            // `}` is `{` + 2 and `]` is `[` + 2; a mismatched pair is not.
+                            guard b[i] &- b[open] == 2 else { throw JSONParseError(offset: i, message: "mismatched brackets") }
                             ends[open] = Int32(truncatingIfNeeded: i &+ 1)
                         }
                     }
-                    if badControl != 0 {
-                        throw JSONParseError(offset: base + badControl.trailingZeroBitCount, message: "control character in string")
+                    if block.bad_control != 0 {
+                        throw JSONParseError(offset: base + block.bad_control.trailingZeroBitCount, message: "control character in string")
                     }
                     base &+= 64
                 }
-                if inStringCarry != 0 { throw JSONParseError(offset: lastOpenQuote, message: "unterminated string") }
+                if carry.in_string != 0 { throw JSONParseError(offset: lastOpenQuote, message: "unterminated string") }
                 if depth > 0 { throw JSONParseError(offset: stack[depth - 1], message: "unexpected end of input") }
             }
         }

@@ -1,7 +1,8 @@
 // Byte classes of 64 bytes at once, as bit masks (bit i = byte i), for the JSON structural index
-// in Admission/JSONParser.swift, which does all the JSON logic. SSE2's and AVX2's byte compares
-// and movemask are compiler builtins Swift cannot call, so they are wrapped here; other CPUs take
-// the plain loop.
+// in Admission/JSONParser.swift: which bytes are quotes, brackets, backslashes, and (scan_block)
+// which brackets stand outside strings. SSE2's and AVX2's byte compares and movemask are compiler
+// builtins Swift cannot call, so they are here; other CPUs take the plain loop. Matching brackets,
+// errors and decoding are Swift's.
 #ifndef CSCAN_H
 #define CSCAN_H
 #include <stdint.h>
@@ -88,5 +89,23 @@ static inline int scan_cpu_has_avx2(void) {
 static inline scan_masks scan_classify64_avx2(const uint8_t *p) { return scan_classify64(p); }
 static inline int scan_cpu_has_avx2(void) { return 0; }
 #endif
+
+// What one block holds for the index, after its strings are known.
+typedef struct {
+    uint64_t open;           // { and [ outside strings
+    uint64_t close;          // } and ] outside strings
+    uint64_t string_starts;  // opening quotes
+    uint64_t bad_control;    // control bytes inside strings (not JSON, even escaped)
+} scan_block;
+
+// Carried from one block to the next.
+typedef struct {
+    uint64_t escaped;    // 1 when the next block's first byte is escaped
+    uint64_t in_string;  // all ones when the next block starts inside a string
+} scan_carry;
+
+// The next 64 bytes at p, classified with SSE2 (or the plain loop) or AVX2.
+scan_block scan_block_sse2(const uint8_t *p, scan_carry *carry);
+scan_block scan_block_avx2(const uint8_t *p, scan_carry *carry);
 
 #endif

@@ -151,6 +151,9 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 
     public func makeIterator() -> IndexingIterator<[Entry]> { entries.makeIterator() }
 
+    /// Room for `extra` more members: a shared object copied now gets it in the same copy.
+    public mutating func reserveCapacity(extra: Int) { entries.reserveCapacity(entries.count + extra) }
+
     func sharesStorage(with other: JSONObject) -> Bool {
         !entries.isEmpty && entries.withUnsafeBufferPointer { a in other.entries.withUnsafeBufferPointer { a.baseAddress == $0.baseAddress && a.count == $0.count } }
     }

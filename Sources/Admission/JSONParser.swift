@@ -211,13 +211,15 @@ public enum JSONParser {
         }
 
         mutating func object() throws -> JSON {
+            let size = document.end(of: index) - index
             index += 1
             var entries: [JSONObject.Entry] = []
             skipSpace()
             if index < bytes.count && bytes[index] == UInt8(ascii: "}") { index += 1; return .object(JSONObject(entries)) }
-            // Kubernetes objects mostly have a handful to a few dozen fields: start with room for
-            // eight rather than growing 1, 2, 4, 8 (an allocation and a copy each time).
-            entries.reserveCapacity(8)
+            // Room for as many members as the object's size suggests (a member of a pod takes
+            // at least 16 bytes, mostly far more), so that growing (an allocation and a copy of
+            // every member each time) is rare: a spec of 25 fields would otherwise grow twice.
+            entries.reserveCapacity(min(max(size / 16, 4), 32))
             while true {
                 skipSpace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
@@ -236,10 +238,12 @@ public enum JSONParser {
         }
 
         mutating func array() throws -> JSON {
+            let size = document.end(of: index) - index
             index += 1
             var elements: [JSON] = []
             skipSpace()
             if index < bytes.count && bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+            elements.reserveCapacity(min(max(size / 32, 1), 16))
             while true {
                 skipSpace()
                 elements.append(try child())

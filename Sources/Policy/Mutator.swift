@@ -52,6 +52,10 @@ public enum Mutator {
             self.spark = spark
             self.metadata = spark.metadata
             self.spec = spark.spec
+            // The first change copies the pod's levels (they are shared with the original); copy
+            // them now with room for what rules add, not once to change and again to grow.
+            metadata.reserveCapacity(extra: 2)
+            spec.reserveCapacity(extra: 6)
         }
 
         /// The mutated pod: the original with the new metadata and spec in their places.

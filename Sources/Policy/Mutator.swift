@@ -102,7 +102,8 @@ public enum Mutator {
             let current = spec["priorityClassName"]
             if current?.stringValue == name { return }
             let pointer = "/spec/priorityClassName"
-            let creatorSet = spark.ownership.creatorSet(["spec", "priorityClassName"], present: spark.spec["priorityClassName"] != nil)
+            let present = spark.spec["priorityClassName"] != nil
+            let creatorSet = present && spark.ownership.creatorSet(["spec", "priorityClassName"], present: present)
             guard mayWrite(pointer, creatorSet: creatorSet, rule, what: "priorityClassName", current: current) else { return }
             spec["priorityClassName"] = .string(name)
             setByUs.append(pointer)
@@ -117,7 +118,8 @@ public enum Mutator {
                 let current = selector[key]
                 if current?.stringValue == value { continue }
                 let pointer = "/spec/nodeSelector/" + JSONPointer.escape(key)
-                let creatorSet = spark.ownership.creatorSet(["spec", "nodeSelector", key], present: original?[key] != nil)
+                let present = original?[key] != nil
+                let creatorSet = present && spark.ownership.creatorSet(["spec", "nodeSelector", key], present: present)
                 guard mayWrite(pointer, creatorSet: creatorSet, rule, what: "nodeSelector \(key)", current: current) else { continue }
                 selector[key] = .string(value)
                 setByUs.append(pointer)
@@ -139,7 +141,8 @@ public enum Mutator {
 
         static func sameToleration(_ a: JSON, _ b: JSON) -> Bool {
             func norm(_ t: JSON) -> [String] {
-                [t["key"]?.stringValue ?? "", t["operator"]?.stringValue ?? "Equal", t["value"]?.stringValue ?? "",
+                let t = t.resolved  // a toleration of the pod's is still raw: decoded once, not per field
+                return [t["key"]?.stringValue ?? "", t["operator"]?.stringValue ?? "Equal", t["value"]?.stringValue ?? "",
                  t["effect"]?.stringValue ?? "", t["tolerationSeconds"].map { $0.text } ?? ""]
             }
             return norm(a) == norm(b)
@@ -172,10 +175,12 @@ public enum Mutator {
             spec["topologySpreadConstraints"] = .array(list)
         }
 
+        static let ownApplicationLabels = ["spark-app-selector", "spark-role"]
+
         /// A constraint without a labelSelector spreads the pod's own application and role.
         mutating func withOwnApplicationSelector(_ constraint: JSON, _ rule: Rule) -> JSON {
             var matchLabels = JSONObject()
-            for key in ["spark-app-selector", "spark-role"] {
+            for key in Self.ownApplicationLabels {
                 if let value = spark.labels?[key] { matchLabels[key] = value }
             }
             if spark.labels?["spark-app-selector"] == nil {

@@ -24,7 +24,7 @@ struct SparkPod {
         guard let containers = spec["containers"]?.arrayValue, containers.allSatisfy(\.isObject) else {
             throw MutationError("pod spec.containers is missing or not a list of objects")
         }
-        for field in ["nodeSelector", "tolerations", "topologySpreadConstraints"] {
+        for field in Self.placementFields {
             guard let value = spec[field], !value.isNull else { continue }
             let wellTyped = field == "nodeSelector" ? value.isObject : value.isArray
             if !wellTyped { throw MutationError("pod spec.\(field) has the wrong type") }
@@ -41,10 +41,13 @@ struct SparkPod {
         ownership = Ownership(metadata["managedFields"])
         facts = MatchFacts(
             role: role, namespace: namespace ?? metadata["namespace"]?.stringValue ?? "",
-            appNames: ["spark-app-name", "sparkoperator.k8s.io/app-name"].compactMap { labels?[$0]?.stringValue },
+            appNames: Self.appNameLabels.compactMap { labels?[$0]?.stringValue },
             serviceAccount: spec["serviceAccountName"]?.stringValue ?? "default",
             labels: labels, annotations: annotations, keys: keys)
     }
+
+    static let placementFields = ["nodeSelector", "tolerations", "topologySpreadConstraints"]
+    static let appNameLabels = ["spark-app-name", "sparkoperator.k8s.io/app-name"]
 
     /// The pod with these metadata and spec in place of its own.
     func pod(metadata: JSONObject, spec: JSONObject) -> JSONObject {

@@ -142,6 +142,17 @@ public enum Base64 {
             bytes.withUnsafeBufferPointer { b in
                 pairs.withUnsafeBufferPointer { p in
                     var i = 0, j = start
+                    // Six bytes a step while eight can be read: one load, byte-swapped so the
+                    // first byte is the highest, four lookups, one store of eight characters.
+                    let raw = UnsafeRawPointer(b.baseAddress)
+                    while i + 8 <= b.count, let raw {
+                        let w = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) >> 16
+                        let eight = UInt64(p[Int(w >> 36)]) | UInt64(p[Int(w >> 24 & 0xFFF)]) << 16
+                            | UInt64(p[Int(w >> 12 & 0xFFF)]) << 32 | UInt64(p[Int(w & 0xFFF)]) << 48
+                        o.storeBytes(of: eight.littleEndian, toByteOffset: j, as: UInt64.self)
+                        i += 6
+                        j += 8
+                    }
                     while i + 3 <= b.count {
                         let n = Int(b[i]) << 16 | Int(b[i + 1]) << 8 | Int(b[i + 2])
                         let four = UInt32(p[n >> 12]) | UInt32(p[n & 0xFFF]) << 16

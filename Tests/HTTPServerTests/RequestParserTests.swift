@@ -132,6 +132,23 @@ final class RequestParserTests: XCTestCase {
         }
     }
 
+    /// Field names are matched in any ASCII case, for framing and for lookups; nothing else folds.
+    func testFieldNamesMatchInAnyCase() throws {
+        let post = try request("POST /x HTTP/1.1\r\nhOsT: a\r\ncOnTeNt-LeNgTh: 5\r\nX-Tag_1: v\r\n\r\nhello")
+        XCTAssertEqual(String(decoding: post.body, as: UTF8.self), "hello")
+        XCTAssertEqual(post.headers["X-TAG_1"], "v")
+        XCTAssertEqual(post.headers["content-LENGTH"], "5")
+        XCTAssertNil(post.headers["X-Tag\u{7F}1"])  // `_` and DEL differ by 0x20 and are not letters
+        XCTAssertNil(post.headers["x-tag_"])
+        let chunked = try request("POST /x HTTP/1.1\r\nHost: a\r\nTRANSFER-ENCODING: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")
+        XCTAssertEqual(String(decoding: chunked.body, as: UTF8.self), "ok")
+        XCTAssertFalse(try request("GET / HTTP/1.1\r\nHost: a\r\nCONNECTION: Close\r\n\r\n").keepAlive)
+        for text in ["POST /x HTTP/1.1\r\nHost: a\r\ncontent-length: 5\r\nCONTENT-LENGTH: 5\r\n\r\nhello",
+                     "GET / HTTP/1.1\r\nHost: a\r\nHOST: b\r\n\r\n"] {
+            XCTAssertEqual(error(text)?.status, 400, text.debugDescription)
+        }
+    }
+
     func testTooManyHeaderFieldsIs431() {
         var limits = HTTPLimits()
         limits.maxHeaderCount = 3

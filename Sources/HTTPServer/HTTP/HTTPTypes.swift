@@ -7,15 +7,20 @@ public struct HTTPHeaders: Sendable, Sequence {
 
     /// The first value of a header, by case-insensitive name.
     public subscript(name: String) -> String? {
-        for field in fields where field.name.utf8.count == name.utf8.count && field.name.lowercased() == name.lowercased() {
-            return field.value
-        }
+        for field in fields where Self.sameName(field.name, name) { return field.value }
         return nil
     }
 
     public func values(_ name: String) -> [String] {
-        let lower = name.lowercased()
-        return fields.filter { $0.name.lowercased() == lower }.map(\.value)
+        fields.filter { Self.sameName($0.name, name) }.map(\.value)
+    }
+
+    /// Header names compare in any ASCII case (they are tokens: no other letters), without
+    /// making lowercased copies: every request looks up a few.
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8) { x, y in
+            x == y || (x | 0x20 == y | 0x20 && x | 0x20 >= UInt8(ascii: "a") && x | 0x20 <= UInt8(ascii: "z"))
+        }
     }
 
     public mutating func add(_ name: String, _ value: String) { fields.append((name, value)) }

@@ -281,19 +281,20 @@ struct RequestParser {
             if headers.count > limits.maxHeaderCount {
                 return fail(431, "more than \(limits.maxHeaderCount) header fields")
             }
-            switch name.lowercased() {
-            case "content-length":
+            let field = UnsafeBufferPointer(rebasing: b[p..<c])
+            switch field.count {
+            case 14 where asciiLowercaseEquals(field, "content-length"):
                 guard contentLength == nil else { return fail(400, "duplicate Content-Length") }
                 guard !value.isEmpty, value.utf8.count <= 18, value.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let n = Int(value) else {
                     return fail(400, "invalid Content-Length")
                 }
                 contentLength = n
-            case "transfer-encoding":
+            case 17 where asciiLowercaseEquals(field, "transfer-encoding"):
                 guard transferEncoding == nil else { return fail(400, "duplicate Transfer-Encoding") }
                 transferEncoding = value.lowercased()
-            case "host":
+            case 4 where asciiLowercaseEquals(field, "host"):
                 hostCount += 1
-            case "connection":
+            case 10 where asciiLowercaseEquals(field, "connection"):
                 connectionTokens += value.lowercased().split(separator: ",").map { $0.trimmingSpaces }
             default:
                 break
@@ -333,6 +334,18 @@ struct RequestParser {
         default: return false
         }
     }
+}
+
+/// Whether `bytes` spell `lowercase` (given in lowercase) in any ASCII case. Header names are
+/// tokens, so folding 0x20 on letters alone is exact.
+func asciiLowercaseEquals(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercase: StaticString) -> Bool {
+    guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
+    for i in 0..<bytes.count {
+        let c = bytes[i]
+        let folded = c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") ? c | 0x20 : c
+        if folded != lowercase.utf8Start[i] { return false }
+    }
+    return true
 }
 
 extension Substring {

@@ -12,13 +12,20 @@ func now() -> UInt64 {
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
+/// A plain message on stderr and exit status 1: a missing file is a usage problem, not a crash.
+func fail(_ message: String) -> Never {
+    let line = "sparkhook-bench: \(message)\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
+    exit(1)
+}
+
 func readBytes(_ path: String) -> [UInt8] {
-    guard let bytes = FileInput.read(path) else { fatalError("cannot read \(path): \(FileInput.lastError)") }
+    guard let bytes = FileInput.read(path) else { fail("cannot read \(path): \(FileInput.lastError)") }
     return bytes
 }
 
 func listJSON(_ dir: String) -> [String] {
-    guard let names = FileInput.entries(dir) else { fatalError("cannot open \(dir)") }
+    guard let names = FileInput.entries(dir) else { fail("cannot open \(dir)") }
     return names.filter { $0.hasSuffix(".json") }.map { dir + "/" + $0 }
 }
 
@@ -69,10 +76,14 @@ while let flag = args.popFirst() {
 if policies.isEmpty { policies = ["examples/production.yaml"] }
 
 var sets: [(String, PolicySet)] = []
-for path in policies { sets.append((path, try PolicyLoader.load(path: path))) }
-if includeLarge, let first = policies.first {
-    let text = String(decoding: readBytes(first), as: UTF8.self)
-    sets.append(("500 more rules, none matching", try PolicyLoader.load(sources: [("teams.yaml", nonMatchingRules(500)), (first, text)])))
+do {
+    for path in policies { sets.append((path, try PolicyLoader.load(path: path))) }
+    if includeLarge, let first = policies.first {
+        let text = String(decoding: readBytes(first), as: UTF8.self)
+        sets.append(("500 more rules, none matching", try PolicyLoader.load(sources: [("teams.yaml", nonMatchingRules(500)), (first, text)])))
+    }
+} catch {
+    fail("\(error)")
 }
 
 print("Admission decision (decode, match, mutate, diff, encode), \(iterations) iterations each, medians")

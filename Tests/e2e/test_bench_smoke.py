@@ -22,3 +22,9 @@ def test_decision_benchmark_explains_its_flags():
     assert usage.returncode == 0 and "--iterations N" in usage.stdout
     bad = subprocess.run([str(BIN / "sparkhook-bench"), "--iteration", "5"], capture_output=True, text=True, timeout=30)
     assert bad.returncode == 2 and "unknown flag --iteration" in bad.stderr and "usage:" in bad.stderr
+
+
+def test_decision_benchmark_reports_a_missing_file_without_crashing():
+    missing = subprocess.run([str(BIN / "sparkhook-bench"), "--iterations", "5", "--policy", "/nonexistent/policy.yaml"],
+                             capture_output=True, text=True, timeout=30)
+    assert missing.returncode == 1 and "cannot read policy" in missing.stderr and "Fatal error" not in missing.stderr

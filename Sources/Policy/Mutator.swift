@@ -102,8 +102,7 @@ public enum Mutator {
             let current = spec["priorityClassName"]
             if current?.stringValue == name { return }
             let pointer = "/spec/priorityClassName"
-            let present = spark.spec["priorityClassName"] != nil
-            let creatorSet = present && spark.ownership.creatorSet(["spec", "priorityClassName"], present: present)
+            let creatorSet = spark.spec["priorityClassName"] != nil && spark.ownership.creatorSet(["spec", "priorityClassName"])
             guard mayWrite(pointer, creatorSet: creatorSet, rule, what: "priorityClassName", current: current) else { return }
             spec["priorityClassName"] = .string(name)
             setByUs.append(pointer)
@@ -118,8 +117,7 @@ public enum Mutator {
                 let current = selector[key]
                 if current?.stringValue == value { continue }
                 let pointer = "/spec/nodeSelector/" + JSONPointer.escape(key)
-                let present = original?[key] != nil
-                let creatorSet = present && spark.ownership.creatorSet(["spec", "nodeSelector", key], present: present)
+                let creatorSet = original?[key] != nil && spark.ownership.creatorSet(["spec", "nodeSelector", key])
                 guard mayWrite(pointer, creatorSet: creatorSet, rule, what: "nodeSelector \(key)", current: current) else { continue }
                 selector[key] = .string(value)
                 setByUs.append(pointer)

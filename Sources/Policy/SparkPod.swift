@@ -114,10 +114,9 @@ struct Ownership {
         return result
     }
 
-    /// Did the creator set this field? `path` is a list of field names (`spec`, `nodeSelector`, key).
-    /// `present` says whether the original pod has a value there at all.
-    func creatorSet(_ path: [String], present: Bool) -> Bool {
-        guard present else { return false }
+    /// Did the creator set this field, which the original pod has? `path` is a list of field
+    /// names (`spec`, `nodeSelector`, key). Callers ask only about a value that is there.
+    func creatorSet(_ path: [String]) -> Bool {
         guard var node = fields else { return true }
         for name in path {
             guard let next = node["f:" + name]?.objectValue else { return false }

@@ -18,9 +18,7 @@ public struct HTTPHeaders: Sendable, Sequence {
     /// Header names compare in any ASCII case (they are tokens: no other letters), without
     /// making lowercased copies: every request looks up a few.
     static func sameName(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8) { x, y in
-            x == y || (x | 0x20 == y | 0x20 && x | 0x20 >= UInt8(ascii: "a") && x | 0x20 <= UInt8(ascii: "z"))
-        }
+        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8) { asciiLowercased($0) == asciiLowercased($1) }
     }
 
     public mutating func add(_ name: String, _ value: String) { fields.append((name, value)) }
@@ -102,6 +100,13 @@ public struct HTTPStatus {
     }
 }
 
+/// An ASCII capital letter as its small one; every other byte as it is. Header names and media
+/// types compare in any case this way, without lowercased copies.
+@inline(__always)
+func asciiLowercased(_ c: UInt8) -> UInt8 {
+    c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") ? c | 0x20 : c
+}
+
 extension HTTPRequest {
     /// Whether the Content-Type is one of `types` (given in lowercase), in any case, with or
     /// without parameters such as `; charset=utf-8`. Runs on every request: no allocation.
@@ -111,8 +116,7 @@ extension HTTPRequest {
             var it = value.utf8.makeIterator()
             for i in 0..<type.utf8CodeUnitCount {
                 guard let c = it.next() else { return false }
-                let lowered = c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") ? c | 0x20 : c
-                guard lowered == type.utf8Start[i] else { return false }
+                guard asciiLowercased(c) == type.utf8Start[i] else { return false }
             }
             let next = it.next()
             return next == nil || next == UInt8(ascii: ";") || next == UInt8(ascii: " ") || next == UInt8(ascii: "\t")

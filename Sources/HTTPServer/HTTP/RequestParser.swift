@@ -336,15 +336,10 @@ struct RequestParser {
     }
 }
 
-/// Whether `bytes` spell `lowercase` (given in lowercase) in any ASCII case. Header names are
-/// tokens, so folding 0x20 on letters alone is exact.
+/// Whether `bytes` spell `lowercase` (given in lowercase) in any ASCII case.
 func asciiLowercaseEquals(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercase: StaticString) -> Bool {
     guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
-    for i in 0..<bytes.count {
-        let c = bytes[i]
-        let folded = c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") ? c | 0x20 : c
-        if folded != lowercase.utf8Start[i] { return false }
-    }
+    for i in 0..<bytes.count where asciiLowercased(bytes[i]) != lowercase.utf8Start[i] { return false }
     return true
 }
 

@@ -88,12 +88,17 @@ extension JSON {
     /// container's storage. Equal without a look inside; false says nothing.
     func isSameStorage(as other: JSON) -> Bool {
         switch (self, other) {
-        case (.raw(let x), .raw(let y)): return x.document === y.document && x.start == y.start
-        case (.object(let x), .object(let y)): return x.sharesStorage(with: y)
-        case (.array(let x), .array(let y)): return !x.isEmpty && x.withUnsafeBufferPointer { a in y.withUnsafeBufferPointer { a.baseAddress == $0.baseAddress && a.count == $0.count } }
+        case (.raw(let x), .raw(let y)): return x.isSame(as: y)
+        case (.object(let x), .object(let y)): return sameBuffer(x.entries, y.entries)
+        case (.array(let x), .array(let y)): return sameBuffer(x, y)
         default: return false
         }
     }
+}
+
+/// Two arrays sharing one buffer (copies not yet written to): equal element for element.
+private func sameBuffer<T>(_ a: [T], _ b: [T]) -> Bool {
+    !a.isEmpty && a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { x.baseAddress == $0.baseAddress && x.count == $0.count } }
 }
 
 extension JSON: Equatable {
@@ -153,10 +158,6 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 
     /// Room for `extra` more members: a shared object copied now gets it in the same copy.
     public mutating func reserveCapacity(extra: Int) { entries.reserveCapacity(entries.count + extra) }
-
-    func sharesStorage(with other: JSONObject) -> Bool {
-        !entries.isEmpty && entries.withUnsafeBufferPointer { a in other.entries.withUnsafeBufferPointer { a.baseAddress == $0.baseAddress && a.count == $0.count } }
-    }
 
     /// Changes the value under `key` in place (keeping the key's position and avoiding a copy of
     /// the value); false when there is no such key.

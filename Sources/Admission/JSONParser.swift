@@ -104,8 +104,11 @@ public struct RawJSON: Sendable {
 
     var isObject: Bool { document.bytes[Int(start)] == 0x7B }
 
+    /// The same range of the same input: equal without a look at the bytes.
+    func isSame(as other: RawJSON) -> Bool { document === other.document && start == other.start }
+
     func sameBytes(as other: RawJSON) -> Bool {
-        if document === other.document && start == other.start { return true }
+        if isSame(as: other) { return true }
         guard end - start == other.end - other.start else { return false }
         return document.bytes[Int(start)..<Int(end)].elementsEqual(other.document.bytes[Int(other.start)..<Int(other.end)])
     }
@@ -280,19 +283,13 @@ public enum JSONParser {
 
         func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 
-        private static let ones: UInt64 = 0x0101_0101_0101_0101
-        private static let highs: UInt64 = 0x8080_8080_8080_8080
-
-        /// The first quote or backslash from `i`, eight bytes at a time: a word's quotes and
-        /// backslashes are flagged with the has-zero-byte trick, and the lowest flag is the first.
+        /// The first quote or backslash from `i`, eight bytes at a time (see Words).
         func quoteOrBackslash(from start: Int) -> Int {
             var i = start
             let base = UnsafeRawPointer(bytes.baseAddress!)
             while i + 8 <= bytes.count {
                 let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                let quote = w ^ 0x2222_2222_2222_2222, slash = w ^ 0x5C5C_5C5C_5C5C_5C5C
-                let special = ((quote &- Self.ones) & ~quote | (slash &- Self.ones) & ~slash) & Self.highs
-                if special != 0 { return i + special.trailingZeroBitCount >> 3 }
+                if let first = Words.firstFlagged(Words.equal(w, 0x22) | Words.equal(w, 0x5C)) { return i + first }
                 i += 8
             }
             while i < bytes.count && bytes[i] != UInt8(ascii: "\"") && bytes[i] != UInt8(ascii: "\\") { i += 1 }

@@ -368,7 +368,7 @@ extension JSONPatch {
 
     private static func member(_ token: String, of node: JSON) -> JSON? {
         if let object = node.objectValue { return object[token] }
-        if let array = node.arrayValue, let i = index(token), i >= 0, i < array.count { return array[i] }
+        if let array = node.arrayValue, let i = index(token), i < array.count { return array[i] }
         return nil
     }
 }

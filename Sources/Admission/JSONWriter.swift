@@ -70,25 +70,16 @@ extension JSON {
         }
     }
 
-    private static let ones: UInt64 = 0x0101_0101_0101_0101
-    private static let highs: UInt64 = 0x8080_8080_8080_8080
-
-    /// The first byte from `start` that needs an escape (or `b.count`), eight bytes at a time: in
-    /// a word, bytes below 0x20 and bytes equal to a special one are flagged with the has-zero-byte
-    /// trick. A flag can be wrong only above a right one, so the lowest flag is the first byte.
+    /// The first byte from `start` that needs an escape (or `b.count`), eight bytes at a time
+    /// (see Words): bytes below 0x20, quotes, backslashes, and in a pointer token `~` and `/`.
     static func firstToEscape(_ b: UnsafeBufferPointer<UInt8>, from start: Int, pointerToken: Bool) -> Int {
         var i = start
         if let base = UnsafeRawPointer(b.baseAddress) {
             while i + 8 <= b.count {
                 let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                let quote = w ^ (ones &* 0x22), slash = w ^ (ones &* 0x5C)
-                var special = (w &- ones &* 0x20) & ~w | (quote &- ones) & ~quote | (slash &- ones) & ~slash
-                if pointerToken {
-                    let tilde = w ^ (ones &* 0x7E), solidus = w ^ (ones &* 0x2F)
-                    special |= (tilde &- ones) & ~tilde | (solidus &- ones) & ~solidus
-                }
-                special &= highs
-                if special != 0 { return i + special.trailingZeroBitCount >> 3 }
+                var flags = Words.below(w, 0x20) | Words.equal(w, 0x22) | Words.equal(w, 0x5C)
+                if pointerToken { flags |= Words.equal(w, 0x7E) | Words.equal(w, 0x2F) }
+                if let first = Words.firstFlagged(flags) { return i + first }
                 i += 8
             }
         }

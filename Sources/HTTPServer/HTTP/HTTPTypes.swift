@@ -11,10 +11,6 @@ public struct HTTPHeaders: Sendable, Sequence {
         return nil
     }
 
-    public func values(_ name: String) -> [String] {
-        fields.filter { Self.sameName($0.name, name) }.map(\.value)
-    }
-
     /// Header names compare in any ASCII case (they are tokens: no other letters), without
     /// making lowercased copies: every request looks up a few.
     static func sameName(_ a: String, _ b: String) -> Bool {

@@ -1,0 +1,26 @@
+// Eight bytes at a time (SWAR), for the scanners of JSON text (the decoder's string ends, the
+// writer's escapes). In a little-endian word, flagged bytes get their high bit set by the
+// has-zero-byte trick. A flag can be wrong only above a right one (a borrow runs upwards), so
+// the lowest flag is always a byte that matches: `firstFlagged` gives its offset.
+enum Words {
+    static let ones: UInt64 = 0x0101_0101_0101_0101
+    static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// High bits of the bytes of `w` equal to `c` (before masking with `highs`).
+    @inline(__always)
+    static func equal(_ w: UInt64, _ c: UInt8) -> UInt64 {
+        let x = w ^ (ones &* UInt64(c))
+        return (x &- ones) & ~x
+    }
+
+    /// High bits of the bytes of `w` below `c` (at most 0x80), before masking with `highs`.
+    @inline(__always)
+    static func below(_ w: UInt64, _ c: UInt8) -> UInt64 { (w &- ones &* UInt64(c)) & ~w }
+
+    /// The offset in the word of the first flagged byte, nil if none.
+    @inline(__always)
+    static func firstFlagged(_ flags: UInt64) -> Int? {
+        let f = flags & highs
+        return f == 0 ? nil : f.trailingZeroBitCount >> 3
+    }
+}

@@ -25,70 +25,31 @@ public final class JSONDocument: @unchecked Sendable {
         ends = try bytes.withUnsafeBufferPointer { try Self.index($0, avx2: avx2) }
     }
 
-    static let maxDepth = 256
+    static let maxDepth = Int(SCAN_MAX_DEPTH)
     /// Whether blocks are classified with AVX2 (decided once, from CPUID), else with SSE2.
     static let useAVX2 = scan_cpu_has_avx2() == 1
 
     /// One pass in blocks of 64 bytes, without a branch per byte (the way simdjson finds its
-    /// structure): CScan gives each block's brackets outside strings, its opening quotes and the
-    /// control bytes inside strings; only brackets are visited here, one set bit at a time, and
-    /// matched on a stack. Control bytes in strings are refused even escaped (an escape of one is
-    /// not JSON either).
+    /// structure): CScan classifies each block, drops the brackets inside strings and matches the
+    /// rest on a stack; here its first error, if any, becomes a message. Control bytes in strings
+    /// are refused even escaped (an escape of one is not JSON either).
     private static func index(_ b: UnsafeBufferPointer<UInt8>, avx2: Bool) throws -> [Int32] {
         let n = b.count
         // Ends are stored as Int32 (half the memory of Int); the HTTP server's body limit is far below.
         guard n < Int(Int32.max) else { throw JSONParseError(offset: 0, message: "document larger than 2 GiB") }
-        return try [Int32](unsafeUninitializedCapacity: max(n, 1)) { ends, count in
-            count = max(n, 1)
-            // The bracket stack lives on the thread's stack: no allocation per document.
-            try withUnsafeTemporaryAllocation(of: Int.self, capacity: maxDepth) { stack in
-                var depth = 0
-                var carry = scan_carry(escaped: 0, in_string: 0)
-                var lastOpenQuote = 0
-                var last = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-                var base = 0
-                while base < n {
-                    let block: scan_block
-                    if base + 64 <= n {
-                        block = avx2 ? scan_block_avx2(b.baseAddress! + base, &carry) : scan_block_sse2(b.baseAddress! + base, &carry)
-                    } else {
-                        // The last, partial block, padded with spaces (not structural anywhere).
-                        block = withUnsafeMutableBytes(of: &last) { padded in
-                            padded.initializeMemory(as: UInt8.self, repeating: 0x20)
-                            padded.copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[base..<n]))
-                            return scan_block_sse2(padded.baseAddress!.assumingMemoryBound(to: UInt8.self), &carry)
-                        }
-                    }
-                    // Strings find their own ends when decoded; remember only the last one opened,
-                    // for the error if it never closes.
-                    if block.string_starts != 0 { lastOpenQuote = base &+ 63 &- block.string_starts.leadingZeroBitCount }
-                    // Brackets, up to a control byte inside a string (an error).
-                    var brackets = block.open | block.close
-                    if block.bad_control != 0 { brackets &= (1 << UInt64(block.bad_control.trailingZeroBitCount)) &- 1 }
-                    while brackets != 0 {
-                        let bit = brackets.trailingZeroBitCount
-                        brackets &= brackets &- 1
-                        let i = base &+ bit
-                        if block.open & (1 << UInt64(bit)) != 0 {
-                            guard depth < maxDepth else { throw JSONParseError(offset: i, message: "nesting deeper than \(maxDepth)") }
-                            stack[depth] = i
-                            depth &+= 1
-                        } else {
-                            guard depth > 0 else { throw JSONParseError(offset: i, message: "unbalanced '\(Character(Unicode.Scalar(b[i])))'") }
-                            depth &-= 1
-                            let open = stack[depth]
-                            // `}` is `{` + 2 and `]` is `[` + 2; a mismatched pair is not.
-                            guard b[i] &- b[open] == 2 else { throw JSONParseError(offset: i, message: "mismatched brackets") }
-                            ends[open] = Int32(truncatingIfNeeded: i &+ 1)
-                        }
-                    }
-                    if block.bad_control != 0 {
-                        throw JSONParseError(offset: base + block.bad_control.trailingZeroBitCount, message: "control character in string")
-                    }
-                    base &+= 64
-                }
-                if carry.in_string != 0 { throw JSONParseError(offset: lastOpenQuote, message: "unterminated string") }
-                if depth > 0 { throw JSONParseError(offset: stack[depth - 1], message: "unexpected end of input") }
+        guard let base = b.baseAddress, n > 0 else { return [0] }
+        return try [Int32](unsafeUninitializedCapacity: n) { ends, count in
+            count = n
+            let result = avx2 ? scan_index_avx2(base, Int64(n), ends.baseAddress!) : scan_index_sse2(base, Int64(n), ends.baseAddress!)
+            let at = Int(result.offset)
+            switch result.status {
+            case scan_ok: return
+            case scan_too_deep: throw JSONParseError(offset: at, message: "nesting deeper than \(maxDepth)")
+            case scan_unbalanced: throw JSONParseError(offset: at, message: "unbalanced '\(Character(Unicode.Scalar(b[at])))'")
+            case scan_mismatched: throw JSONParseError(offset: at, message: "mismatched brackets")
+            case scan_control: throw JSONParseError(offset: at, message: "control character in string")
+            case scan_unterminated: throw JSONParseError(offset: at, message: "unterminated string")
+            default: throw JSONParseError(offset: at, message: "unexpected end of input")
             }
         }
     }

@@ -1,8 +1,7 @@
-// Byte classes of 64 bytes at once, as bit masks (bit i = byte i), for the JSON structural index
-// in Admission/JSONParser.swift: which bytes are quotes, brackets, backslashes, and (scan_block)
-// which brackets stand outside strings. SSE2's and AVX2's byte compares and movemask are compiler
-// builtins Swift cannot call, so they are here; other CPUs take the plain loop. Matching brackets,
-// errors and decoding are Swift's.
+// The JSON structural index of Admission/JSONParser.swift: byte classes of 64 bytes at once, as
+// bit masks (bit i = byte i), then the brackets outside strings matched on a stack. SSE2's and
+// AVX2's byte compares and movemask are compiler builtins Swift cannot call, so they are here;
+// other CPUs take the plain loop. Error messages and decoding are Swift's.
 #ifndef CSCAN_H
 #define CSCAN_H
 #include <stdint.h>
@@ -104,8 +103,27 @@ typedef struct {
     uint64_t in_string;  // all ones when the next block starts inside a string
 } scan_carry;
 
-// The next 64 bytes at p, classified with SSE2 (or the plain loop) or AVX2.
-scan_block scan_block_sse2(const uint8_t *p, scan_carry *carry);
-scan_block scan_block_avx2(const uint8_t *p, scan_carry *carry);
+// Deepest nesting the index accepts.
+#define SCAN_MAX_DEPTH 256
+
+typedef enum {
+    scan_ok = 0,
+    scan_too_deep,          // an opening bracket past SCAN_MAX_DEPTH
+    scan_unbalanced,        // a closing bracket with nothing open
+    scan_mismatched,        // `]` closing `{` or `}` closing `[`
+    scan_control,           // a control byte inside a string
+    scan_unterminated,      // input ends inside a string (offset: the last opening quote)
+    scan_unexpected_end,    // input ends with a bracket open (offset: the innermost one)
+} scan_status;
+
+typedef struct {
+    scan_status status;
+    int64_t offset;  // where the error is; unused when ok
+} scan_result;
+
+// The whole index of n bytes: for each `{` or `[` at i, ends[i] = the index just past its match
+// (other slots untouched; ends has room for n). Stops at the first error, in input order.
+scan_result scan_index_sse2(const uint8_t *b, int64_t n, int32_t *ends);
+scan_result scan_index_avx2(const uint8_t *b, int64_t n, int32_t *ends);
 
 #endif

@@ -60,23 +60,21 @@ public struct AdmissionResponse: Sendable {
     /// The AdmissionReview to send back, in `apiVersion`. Always allowed: sparkhook never
     /// refuses a pod; at worst it leaves it unchanged and says why in a warning.
     public func review(apiVersion: String) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(512 + patch.count * 200)
-        out.append(contentsOf: "{\"apiVersion\":".utf8)
+        var out = ByteWriter(capacity: 512 + patch.count * 270)
+        out.append("{\"apiVersion\":")
         JSON.writeString(apiVersion, to: &out)
-        out.append(contentsOf: ",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":".utf8)
+        out.append(",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":")
         JSON.writeString(uid, to: &out)
-        out.append(contentsOf: ",\"allowed\":true".utf8)
+        out.append(",\"allowed\":true")
         if !patch.isEmpty {
-            var text: [UInt8] = []
-            text.reserveCapacity(patch.count * 150)
+            var text = ByteWriter(capacity: patch.count * 150)
             JSONPatch.write(patch, to: &text)
-            out.append(contentsOf: ",\"patchType\":\"JSONPatch\",\"patch\":\"".utf8)
-            Base64.encode(text, into: &out)
+            out.append(",\"patchType\":\"JSONPatch\",\"patch\":\"")
+            text.withBytes { Base64.encode($0, into: &out) }
             out.append(UInt8(ascii: "\""))
         }
         if !auditAnnotations.isEmpty {
-            out.append(contentsOf: ",\"auditAnnotations\":{".utf8)
+            out.append(",\"auditAnnotations\":{")
             for (i, (key, value)) in auditAnnotations.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 JSON.writeString(key, to: &out)
@@ -86,15 +84,15 @@ public struct AdmissionResponse: Sendable {
             out.append(UInt8(ascii: "}"))
         }
         if !warnings.isEmpty {
-            out.append(contentsOf: ",\"warnings\":[".utf8)
+            out.append(",\"warnings\":[")
             for (i, warning) in warnings.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 JSON.writeString(warning, to: &out)
             }
             out.append(UInt8(ascii: "]"))
         }
-        out.append(contentsOf: "}}".utf8)
-        return out
+        out.append("}}")
+        return out.bytes
     }
 }
 

@@ -86,8 +86,8 @@ public struct RawJSON: Sendable {
     /// strings and brackets, and what can still be wrong (a missing comma, a bad number) reads as null.
     func materialize() -> JSON { (try? decode()) ?? .null }
 
-    func write(to out: inout [UInt8]) {
-        out.append(contentsOf: document.bytes[Int(start)..<Int(end)])
+    func write(into out: inout ByteWriter) {
+        out.append(document.bytes[Int(start)..<Int(end)])
     }
 }
 

@@ -35,7 +35,7 @@ public enum JSONPatch {
     public static func encode(_ ops: [PatchOperation]) -> JSON { .array(ops.map(\.json)) }
 
     /// The patch as JSON text, written straight into `out` (the hot path: no intermediate tree).
-    public static func write(_ ops: [PatchOperation], to out: inout [UInt8]) {
+    static func write(_ ops: [PatchOperation], to out: inout ByteWriter) {
         out.append(UInt8(ascii: "["))
         for (i, op) in ops.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
@@ -45,15 +45,15 @@ public enum JSONPatch {
             case .remove(let p): (name, path, value) = ("{\"op\":\"remove\",\"path\":\"", p, nil)
             case .replace(let p, let v): (name, path, value) = ("{\"op\":\"replace\",\"path\":\"", p, v)
             }
-            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            out.append(name)
             for token in path.tokens {
                 out.append(UInt8(ascii: "/"))
                 JSONPointer.appendEscapedJSON(token, to: &out)
             }
             out.append(UInt8(ascii: "\""))
             if let value {
-                out.append(contentsOf: ",\"value\":".utf8)
-                value.write(to: &out)
+                out.append(",\"value\":")
+                value.write(into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -129,46 +129,44 @@ public enum Base64 {
     static let pairs: [UInt16] = (0..<4096).map { UInt16(alphabet[$0 >> 6]) | UInt16(alphabet[$0 & 63]) << 8 }
 
     public static func encode(_ bytes: [UInt8]) -> String {
-        var out = [UInt8]()
-        encode(bytes, into: &out)
-        return String(decoding: out, as: UTF8.self)
+        var out = ByteWriter(capacity: 0)
+        bytes.withUnsafeBufferPointer { encode($0, into: &out) }
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 
-    public static func encode(_ bytes: [UInt8], into out: inout [UInt8]) {
-        let start = out.count
-        let length = (bytes.count + 2) / 3 * 4
-        out.append(contentsOf: repeatElement(0, count: length))
-        out.withUnsafeMutableBytes { o in
-            bytes.withUnsafeBufferPointer { b in
-                pairs.withUnsafeBufferPointer { p in
-                    var i = 0, j = start
-                    // Six bytes a step while eight can be read: one load, byte-swapped so the
-                    // first byte is the highest, four lookups, one store of eight characters.
-                    let raw = UnsafeRawPointer(b.baseAddress)
-                    while i + 8 <= b.count, let raw {
+    static func encode(_ b: UnsafeBufferPointer<UInt8>, into out: inout ByteWriter) {
+        out.write(upTo: (b.count + 2) / 3 * 4) { o in
+            pairs.withUnsafeBufferPointer { p in
+                var i = 0, j = 0
+                // Six bytes a step while eight can be read: one load, byte-swapped so the
+                // first byte is the highest, four lookups, one store of eight characters.
+                if let raw = UnsafeRawPointer(b.baseAddress) {
+                    while i + 8 <= b.count {
                         let w = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) >> 16
                         let eight = UInt64(p[Int(w >> 36)]) | UInt64(p[Int(w >> 24 & 0xFFF)]) << 16
                             | UInt64(p[Int(w >> 12 & 0xFFF)]) << 32 | UInt64(p[Int(w & 0xFFF)]) << 48
-                        o.storeBytes(of: eight.littleEndian, toByteOffset: j, as: UInt64.self)
+                        UnsafeMutableRawPointer(o + j).storeBytes(of: eight.littleEndian, as: UInt64.self)
                         i += 6
                         j += 8
                     }
-                    while i + 3 <= b.count {
-                        let n = Int(b[i]) << 16 | Int(b[i + 1]) << 8 | Int(b[i + 2])
-                        let four = UInt32(p[n >> 12]) | UInt32(p[n & 0xFFF]) << 16
-                        o.storeBytes(of: four.littleEndian, toByteOffset: j, as: UInt32.self)
-                        i += 3
-                        j += 4
-                    }
-                    let rest = b.count - i
-                    if rest > 0 {
-                        let n = Int(b[i]) << 16 | (rest == 2 ? Int(b[i + 1]) << 8 : 0)
-                        o[j] = alphabet[n >> 18 & 63]
-                        o[j + 1] = alphabet[n >> 12 & 63]
-                        o[j + 2] = rest == 2 ? alphabet[n >> 6 & 63] : UInt8(ascii: "=")
-                        o[j + 3] = UInt8(ascii: "=")
-                    }
                 }
+                while i + 3 <= b.count {
+                    let n = Int(b[i]) << 16 | Int(b[i + 1]) << 8 | Int(b[i + 2])
+                    let four = UInt32(p[n >> 12]) | UInt32(p[n & 0xFFF]) << 16
+                    UnsafeMutableRawPointer(o + j).storeBytes(of: four.littleEndian, as: UInt32.self)
+                    i += 3
+                    j += 4
+                }
+                let rest = b.count - i
+                if rest > 0 {
+                    let n = Int(b[i]) << 16 | (rest == 2 ? Int(b[i + 1]) << 8 : 0)
+                    o[j] = alphabet[n >> 18 & 63]
+                    o[j + 1] = alphabet[n >> 12 & 63]
+                    o[j + 2] = rest == 2 ? alphabet[n >> 6 & 63] : UInt8(ascii: "=")
+                    o[j + 3] = UInt8(ascii: "=")
+                    j += 4
+                }
+                return j
             }
         }
     }

@@ -36,7 +36,7 @@ public struct JSONPointer: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A token escaped as a pointer and then as JSON string content, for writing patches.
-    static func appendEscapedJSON(_ token: String, to out: inout [UInt8]) {
+    static func appendEscapedJSON(_ token: String, to out: inout ByteWriter) {
         var token = token
         token.withUTF8 { JSON.appendEscaped($0, pointerToken: true, to: &out) }
     }

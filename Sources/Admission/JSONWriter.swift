@@ -2,25 +2,30 @@
 
 extension JSON {
     public func serialized() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        write(to: &out)
-        return out
+        var out = ByteWriter(capacity: 256)
+        write(into: &out)
+        return out.bytes
     }
 
     public var text: String { String(decoding: serialized(), as: UTF8.self) }
 
     public func write(to out: inout [UInt8]) {
+        var writer = ByteWriter(capacity: 256)
+        write(into: &writer)
+        out.append(contentsOf: writer.bytes)
+    }
+
+    func write(into out: inout ByteWriter) {
         switch self {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .number(let n): out.append(contentsOf: n.utf8)
+        case .null: out.append("null")
+        case .bool(let b): out.append(b ? "true" : "false")
+        case .number(let n): out.append(utf8: n)
         case .string(let s): JSON.writeString(s, to: &out)
         case .array(let elements):
             out.append(UInt8(ascii: "["))
             for (i, element) in elements.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                element.write(to: &out)
+                element.write(into: &out)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let object):
@@ -29,23 +34,22 @@ extension JSON {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 JSON.writeString(entry.key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                entry.value.write(to: &out)
+                entry.value.write(into: &out)
             }
             out.append(UInt8(ascii: "}"))
         case .raw(let raw):
-            raw.write(to: &out)
+            raw.write(into: &out)
         }
     }
 
-    static let hexDigits = Array("0123456789abcdef".utf8)
+    static let hexDigits: StaticString = "0123456789abcdef"
 
-    public static func writeString(_ s: String, to out: inout [UInt8]) {
+    static func writeString(_ s: String, to out: inout ByteWriter) {
         var s = s
         s.withUTF8 { writeString($0, to: &out) }
     }
 
-    static func writeString(_ b: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        out.reserveCapacity(out.count + b.count + 2)
+    static func writeString(_ b: UnsafeBufferPointer<UInt8>, to out: inout ByteWriter) {
         out.append(UInt8(ascii: "\""))
         appendEscaped(b, pointerToken: false, to: &out)
         out.append(UInt8(ascii: "\""))
@@ -53,11 +57,11 @@ extension JSON {
 
     /// String content with JSON's escapes, and for a JSON-pointer token first the pointer's own
     /// (`~` as `~0`, `/` as `~1`). Runs of bytes that need no escape are copied whole.
-    static func appendEscaped(_ b: UnsafeBufferPointer<UInt8>, pointerToken: Bool, to out: inout [UInt8]) {
+    static func appendEscaped(_ b: UnsafeBufferPointer<UInt8>, pointerToken: Bool, to out: inout ByteWriter) {
         var run = 0
         while true {
             let i = firstToEscape(b, from: run, pointerToken: pointerToken)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[run..<i]))
+            out.append(UnsafeBufferPointer(rebasing: b[run..<i]))
             guard i < b.count else { return }
             let c = b[i]
             if c == UInt8(ascii: "~") || c == UInt8(ascii: "/") {  // only found in pointer tokens
@@ -93,7 +97,7 @@ extension JSON {
     }
 
     /// The JSON escape of a quote, a backslash or a control byte.
-    static func appendEscape(_ c: UInt8, to out: inout [UInt8]) {
+    static func appendEscape(_ c: UInt8, to out: inout ByteWriter) {
         out.append(UInt8(ascii: "\\"))
         switch c {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(c)
@@ -101,9 +105,9 @@ extension JSON {
         case 0x0D: out.append(UInt8(ascii: "r"))
         case 0x09: out.append(UInt8(ascii: "t"))
         default:
-            out.append(contentsOf: "u00".utf8)
-            out.append(hexDigits[Int(c >> 4)])
-            out.append(hexDigits[Int(c & 0xF)])
+            out.append("u00")
+            out.append(hexDigits.utf8Start[Int(c >> 4)])
+            out.append(hexDigits.utf8Start[Int(c & 0xF)])
         }
     }
 }
@@ -111,40 +115,41 @@ extension JSON {
 extension JSON {
     /// Indented two spaces a level, for people (preview output).
     public func pretty() -> String {
-        var out: [UInt8] = []
+        var out = ByteWriter(capacity: 1024)
         writePretty(to: &out, indent: 0)
         out.append(0x0A)
-        return String(decoding: out, as: UTF8.self)
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 
-    private func writePretty(to out: inout [UInt8], indent: Int) {
-        func newline(_ level: Int) {
-            out.append(0x0A)
-            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: level * 2))
-        }
+    private static func newline(_ level: Int, to out: inout ByteWriter) {
+        out.append(0x0A)
+        for _ in 0..<level { out.append("  ") }
+    }
+
+    private func writePretty(to out: inout ByteWriter, indent: Int) {
         switch resolved {
         case .array(let elements) where !elements.isEmpty:
             out.append(UInt8(ascii: "["))
             for (i, element) in elements.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                newline(indent + 1)
+                JSON.newline(indent + 1, to: &out)
                 element.writePretty(to: &out, indent: indent + 1)
             }
-            newline(indent)
+            JSON.newline(indent, to: &out)
             out.append(UInt8(ascii: "]"))
         case .object(let object) where !object.isEmpty:
             out.append(UInt8(ascii: "{"))
             for (i, entry) in object.entries.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                newline(indent + 1)
+                JSON.newline(indent + 1, to: &out)
                 JSON.writeString(entry.key, to: &out)
-                out.append(contentsOf: ": ".utf8)
+                out.append(": ")
                 entry.value.writePretty(to: &out, indent: indent + 1)
             }
-            newline(indent)
+            JSON.newline(indent, to: &out)
             out.append(UInt8(ascii: "}"))
         default:
-            write(to: &out)
+            write(into: &out)
         }
     }
 }

@@ -64,9 +64,9 @@ final class JSONTests: XCTestCase {
             XCTAssertEqual(try JSONParser.parseFully(Array(written.utf8)), .string(text), written)
         }
         XCTAssertEqual(JSON.string("a\"\u{01}\\b").text, #""a\"\u0001\\b""#)
-        var out: [UInt8] = []
+        var out = ByteWriter(capacity: 0)
         JSONPatch.write([.add(JSONPointer(["n", "a/b~c\"d", "\u{02}"]), "v")], to: &out)
-        XCTAssertEqual(String(decoding: out, as: UTF8.self), #"[{"op":"add","path":"/n/a~1b~0c\"d/\u0002","value":"v"}]"#)
+        XCTAssertEqual(String(decoding: out.bytes, as: UTF8.self), #"[{"op":"add","path":"/n/a~1b~0c\"d/\u0002","value":"v"}]"#)
     }
 
     /// Strings are scanned eight bytes at a time: every byte that needs an escape, at every
@@ -99,9 +99,9 @@ final class JSONTests: XCTestCase {
                     bytes[position] = special
                     if position + 3 < length { bytes[position + 3] = special }  // a second one in the same word
                     for pointer in [false, true] {
-                        var out: [UInt8] = []
+                        var out = ByteWriter(capacity: 0)
                         bytes.withUnsafeBufferPointer { JSON.appendEscaped($0, pointerToken: pointer, to: &out) }
-                        XCTAssertEqual(out, reference(bytes, pointer: pointer), "\(special) at \(position) of \(length), pointer \(pointer)")
+                        XCTAssertEqual(out.bytes, reference(bytes, pointer: pointer), "\(special) at \(position) of \(length), pointer \(pointer)")
                     }
                 }
             }

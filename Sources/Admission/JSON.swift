@@ -142,15 +142,28 @@ public struct JSONObject: Sendable, Equatable, Sequence {
     /// Reading finds the key; writing replaces in place, appends a new key, or removes on nil.
     public subscript(key: String) -> JSON? {
         get {
-            for entry in entries where sameText(entry.key, key) { return entry.value }
-            return nil
+            let n = key.utf8.count
+            return entries.withUnsafeBufferPointer { members in
+                for i in members.indices where members[i].key.utf8.count == n && members[i].key == key { return members[i].value }
+                return nil
+            }
         }
         set {
-            if let index = entries.firstIndex(where: { sameText($0.key, key) }) {
+            if let index = index(of: key) {
                 if let newValue { entries[index].value = newValue } else { entries.remove(at: index) }
             } else if let newValue {
                 entries.append(Entry(key: key, value: newValue))
             }
+        }
+    }
+
+    /// Where `key` is. Lookups read the members through the buffer, so that passing over one
+    /// copies (retains) nothing of it, and compare lengths first, as most keys passed over differ.
+    private func index(of key: String) -> Int? {
+        let n = key.utf8.count
+        return entries.withUnsafeBufferPointer { members in
+            for i in members.indices where members[i].key.utf8.count == n && members[i].key == key { return i }
+            return nil
         }
     }
 
@@ -162,7 +175,7 @@ public struct JSONObject: Sendable, Equatable, Sequence {
     /// Changes the value under `key` in place (keeping the key's position and avoiding a copy of
     /// the value); false when there is no such key.
     public mutating func modify(_ key: String, _ body: (inout JSON) throws -> Void) rethrows -> Bool {
-        guard let index = entries.firstIndex(where: { sameText($0.key, key) }) else { return false }
+        guard let index = index(of: key) else { return false }
         var value = entries[index].value
         entries[index].value = .null  // drop this reference so the value is uniquely held
         defer { entries[index].value = value }

@@ -16,23 +16,24 @@ public struct JSONPointer: Sendable, Equatable, CustomStringConvertible {
     public func appending(_ index: Int) -> JSONPointer { JSONPointer(tokens + [String(index)]) }
 
     public var description: String {
-        var out: [UInt8] = []
-        out.reserveCapacity(tokens.reduce(0) { $0 + $1.utf8.count + 2 })
+        var out = ByteWriter(capacity: tokens.reduce(0) { $0 + $1.utf8.count + 2 })
         for token in tokens {
             out.append(UInt8(ascii: "/"))
-            Self.appendEscaped(token, to: &out)
+            var token = token
+            token.withUTF8 { Self.appendEscaped($0, to: &out) }
         }
-        return String(decoding: out, as: UTF8.self)
+        return out.withBytes { String(decoding: $0, as: UTF8.self) }
     }
 
     public static func escape(_ token: String) -> String {
         // Read as a buffer: iterating `utf8` costs about a hundred instructions a byte.
-        var token = token
-        guard token.withUTF8({ $0.contains { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") } }) else { return token }
-        var out: [UInt8] = []
-        out.reserveCapacity(token.utf8.count + 8)
-        appendEscaped(token, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        var text = token
+        return text.withUTF8 { bytes in
+            guard bytes.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return token }
+            var out = ByteWriter(capacity: bytes.count + 8)
+            appendEscaped(bytes, to: &out)
+            return out.withBytes { String(decoding: $0, as: UTF8.self) }
+        }
     }
 
     /// A token escaped as a pointer and then as JSON string content, for writing patches.
@@ -41,18 +42,16 @@ public struct JSONPointer: Sendable, Equatable, CustomStringConvertible {
         token.withUTF8 { JSON.appendEscaped($0, pointerToken: true, to: &out) }
     }
 
-    /// `~` becomes `~0` and `/` becomes `~1` (RFC 6901 section 3).
-    static func appendEscaped(_ token: String, to out: inout [UInt8]) {
-        var token = token
-        token.withUTF8 { bytes in
-            for byte in bytes {
-                switch byte {
-                case UInt8(ascii: "~"): out.append(UInt8(ascii: "~")); out.append(UInt8(ascii: "0"))
-                case UInt8(ascii: "/"): out.append(UInt8(ascii: "~")); out.append(UInt8(ascii: "1"))
-                default: out.append(byte)
-                }
-            }
+    /// `~` becomes `~0` and `/` becomes `~1` (RFC 6901 section 3); the bytes between are copied whole.
+    static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout ByteWriter) {
+        var run = 0
+        for i in bytes.indices where bytes[i] == UInt8(ascii: "~") || bytes[i] == UInt8(ascii: "/") {
+            out.append(UnsafeBufferPointer(rebasing: bytes[run..<i]))
+            out.append(UInt8(ascii: "~"))
+            out.append(bytes[i] == UInt8(ascii: "~") ? UInt8(ascii: "0") : UInt8(ascii: "1"))
+            run = i + 1
         }
+        out.append(UnsafeBufferPointer(rebasing: bytes[run...]))
     }
 }
 

@@ -31,6 +31,9 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(JSONPointer(["metadata", "labels", "karpenter.sh/capacity-type", "a~b"]).description,
                        "/metadata/labels/karpenter.sh~1capacity-type/a~0b")
         XCTAssertEqual(try JSONPointer(parsing: "/a~1b/c~0d").tokens, ["a/b", "c~d"])
+        for (token, escaped) in [("", ""), ("plain", "plain"), ("a/b~c", "a~1b~0c"), ("~/", "~0~1"), ("/x/", "~1x~1"), ("ключ/é", "ключ~1é")] {
+            XCTAssertEqual(JSONPointer.escape(token), escaped)
+        }
     }
 
     func testDiffAddsMissingParentsWholeAndReplacesOnlyWhatExists() {

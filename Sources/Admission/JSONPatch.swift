@@ -313,8 +313,10 @@ extension JSONPatch {
             // a level of the pod is decoded once, not once for each op beneath it.
             var depth = 0
             while depth < parentCount && depth < walkedPath.count && sameText(tokens[depth], walkedPath[depth]) { depth += 1 }
-            walked.removeLast(walkedPath.count - depth)
-            walkedPath.removeLast(walkedPath.count - depth)
+            while walkedPath.count > depth {  // (the generic removeLast(_:) costs ~300 instructions a call)
+                walked.removeLast()
+                walkedPath.removeLast()
+            }
             while depth < parentCount {
                 guard let child = member(tokens[depth], of: walked[depth]) else { throw ApplyError(description: "path \(ops[k].path) does not exist") }
                 walked.append(child.resolved)

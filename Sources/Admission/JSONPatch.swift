@@ -281,7 +281,10 @@ extension JSONPatch {
         // Read once: taking a path or a kind out of an operation copies it.
         let paths = ops.map(\.path.tokens)
         let kinds = ops.map(Kind.init)
-        var walked = [document.resolved], walkedPath: [String] = []
+        var walked: [JSON] = [], walkedPath: [String] = []
+        walked.reserveCapacity(8)  // pod paths are short: no regrowth
+        walkedPath.reserveCapacity(8)
+        walked.append(document.resolved)
         for k in ops.indices {
             let tokens = paths[k], kind = kinds[k]
             guard let last = tokens.last else {

@@ -7,12 +7,10 @@ extension JSON {
         return out.bytes
     }
 
-    public var text: String { String(decoding: serialized(), as: UTF8.self) }
-
-    public func write(to out: inout [UInt8]) {
-        var writer = ByteWriter(capacity: 256)
-        write(into: &writer)
-        out.append(contentsOf: writer.bytes)
+    public var text: String {
+        var out = ByteWriter(capacity: 256)
+        write(into: &out)
+        return out.withBytes { String(decoding: $0, as: UTF8.self) }
     }
 
     func write(into out: inout ByteWriter) {
@@ -118,7 +116,7 @@ extension JSON {
         var out = ByteWriter(capacity: 1024)
         writePretty(to: &out, indent: 0)
         out.append(0x0A)
-        return String(decoding: out.bytes, as: UTF8.self)
+        return out.withBytes { String(decoding: $0, as: UTF8.self) }
     }
 
     private static func newline(_ level: Int, to out: inout ByteWriter) {

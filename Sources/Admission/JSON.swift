@@ -142,11 +142,8 @@ public struct JSONObject: Sendable, Equatable, Sequence {
     /// Reading finds the key; writing replaces in place, appends a new key, or removes on nil.
     public subscript(key: String) -> JSON? {
         get {
-            let n = key.utf8.count
-            return entries.withUnsafeBufferPointer { members in
-                for i in members.indices where members[i].key.utf8.count == n && members[i].key == key { return members[i].value }
-                return nil
-            }
+            guard let i = index(of: key) else { return nil }
+            return entries.withUnsafeBufferPointer { $0[i].value }
         }
         set {
             if let index = index(of: key) {
@@ -159,6 +156,7 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 
     /// Where `key` is. Lookups read the members through the buffer, so that passing over one
     /// copies (retains) nothing of it, and compare lengths first, as most keys passed over differ.
+    @inline(__always)
     private func index(of key: String) -> Int? {
         let n = key.utf8.count
         return entries.withUnsafeBufferPointer { members in

@@ -17,7 +17,7 @@ final class ByteWriterTests: XCTestCase {
             let chunk = (0..<length).map { UInt8(truncatingIfNeeded: step &+ $0) }
             switch step % 5 {
             case 0: writer.append(UInt8(truncatingIfNeeded: step)); expected.append(UInt8(truncatingIfNeeded: step))
-            case 1: writer.append(chunk); expected += chunk
+            case 1: chunk.withUnsafeBufferPointer { writer.append($0) }; expected += chunk
             case 2: let half = chunk[(chunk.count / 2)...]; writer.append(half); expected += half
             case 3: writer.append(utf8: "ключ-\(step)"); expected += Array("ключ-\(step)".utf8)
             default:

@@ -4,7 +4,8 @@
 #               print req/s, p50, p99, server CPU per request and peak RSS;
 #   churn:      full and resumed TLS handshakes per second (openssl s_time, one connection at a time).
 # Knobs: DURATION (10s), CONNS ("1 16 64 256"), POLICY, FIXTURE, PORT (18443), PIN (off|on: server
-# on CPU 1, wrk on CPU 0), SMOKE=1 (a short run that checks the harness works).
+# on CPU 1, wrk on CPU 0), SMOKE=1 (a short run that checks the harness works), SPARKHOOK (a binary to
+# run instead of building the release one: the end-to-end smoke test passes the debug build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
@@ -24,13 +25,17 @@ if ! command -v wrk >/dev/null; then
     echo "load.sh: wrk is missing: apt-get install wrk" >&2; exit 1
   fi
 fi
-swift build -c release --static-swift-stdlib --product sparkhook >/dev/null  # as `make release` and the image
+SPARKHOOK=${SPARKHOOK:-}
+if [[ -z $SPARKHOOK ]]; then
+  swift build -c release --static-swift-stdlib --product sparkhook >/dev/null  # as `make release` and the image
+  SPARKHOOK=.build/release/sparkhook
+fi
 certs=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$certs"' EXIT
 certs/generate.sh "$certs" >/dev/null
 server_pin=() wrk_pin=()
 if [[ $PIN == on ]]; then server_pin=(taskset -c 1); wrk_pin=(taskset -c 0); fi
-"${server_pin[@]}" .build/release/sparkhook serve --listen "127.0.0.1:$PORT" --tls-cert "$certs/tls.crt" \
+"${server_pin[@]}" "$SPARKHOOK" serve --listen "127.0.0.1:$PORT" --tls-cert "$certs/tls.crt" \
   --tls-key "$certs/tls.key" --policy "$POLICY" 2>"$certs/server.log" &
 pid=$!
 for _ in $(seq 100); do

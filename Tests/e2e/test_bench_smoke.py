@@ -1,6 +1,9 @@
-"""A smoke run of the decision micro-benchmark (`make bench` part 1) with a handful of iterations:
-it must run on every fixture and print a number per row. Timing itself is not checked here."""
+"""Smoke runs of `make bench`: the decision micro-benchmark (part 1) with a handful of iterations, and
+the load and churn harness (parts 2 and 3) for a second per step against the real server. They must run
+and print a figure in every row; timing itself is not checked here."""
+import os
 import re
+import socket
 import subprocess
 
 from conftest import BIN, FIXTURES, ROOT
@@ -28,3 +31,28 @@ def test_decision_benchmark_reports_a_missing_file_without_crashing():
     missing = subprocess.run([str(BIN / "sparkhook-bench"), "--iterations", "5", "--policy", "/nonexistent/policy.yaml"],
                              capture_output=True, text=True, timeout=30)
     assert missing.returncode == 1 and "cannot read policy" in missing.stderr and "Fatal error" not in missing.stderr
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_load_benchmark_drives_the_real_server_and_reports_every_row():
+    env = dict(os.environ, SMOKE="1", SPARKHOOK=str(BIN / "sparkhook"), PORT=str(free_port()))
+    run = subprocess.run(["bash", str(ROOT / "bench" / "load.sh")], env=env, cwd=ROOT,
+                         capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    rows = re.findall(r"^\s+(\d+)\s+(\d+)\s+(\d+)us\s+(\d+)us\s+([\d.]+)\s+(\d+)\s+(\d+)$", out, re.M)
+    assert [int(r[0]) for r in rows] == [1, 16], out
+    for conns, rps, p50, p99, cpu, errors, non2xx in rows:
+        assert int(rps) > 0 and int(p99) >= int(p50) > 0 and float(cpu) > 0, out
+        assert errors == "0" and non2xx == "0", out  # every answer a 200 AdmissionReview
+    assert re.search(r"^peak RSS: [\d.]+ MB$", out, re.M), out
+    for mode in ("full", "resumed"):
+        assert int(re.search(rf"^{mode}\s+(\d+) handshakes/s$", out, re.M).group(1)) > 0, out
+    counted = dict(re.findall(r'type="(\w+)"\} (\d+)', out))
+    assert int(counted["full"]) > 0 and int(counted["resumed"]) > 0, out  # the server saw both kinds
+    assert "server exited 0" in out, out

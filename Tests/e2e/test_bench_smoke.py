@@ -16,7 +16,9 @@ def test_decision_benchmark_runs_and_reports_every_fixture():
     rows = [line for line in out.splitlines() if ".json" in line]
     assert len(rows) == 2 * len(list(FIXTURES.glob("*.json")))  # the example policy, then 500 more rules
     for row in rows:
-        median, p99, allocs, size = re.findall(r"([\d.]+)us\s+([\d.]+)us\s+(\d+)\s+(\d+)$", row)[0]
+        figures = re.search(r"([\d.]+)us\s+([\d.]+)us\s+(\d+)\s+(\d+)$", row)
+        assert figures, row
+        median, p99, allocs, size = figures.groups()
         assert float(median) > 0 and float(p99) >= float(median) and int(allocs) > 0 and int(size) > 0
 
 

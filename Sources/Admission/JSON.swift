@@ -2,9 +2,11 @@
 // pod round-trips byte for byte and the same input always gives the same patch.
 //
 // Parsed input stays lazy: a container nobody looked into is a `.raw` byte range of the input,
-// materialized one level at a time when read (see JSONParser). Untouched subtrees are never
-// decoded, compare equal by identity and serialize as a copy of their bytes. Read values through
-// the accessors (`objectValue`, `arrayValue`, subscripts, `resolved`), which see through `.raw`.
+// materialized one level at a time when read (see JSONParser), and a plain string (ASCII, no
+// escapes: nearly every string of a pod) is a `.rawString` range, made a String when read.
+// Untouched values are never decoded, compare equal by identity and serialize as a copy of their
+// bytes. Read values through the accessors (`objectValue`, `arrayValue`, `stringValue`,
+// subscripts, `resolved`), which see through both.
 
 public enum JSON: Sendable {
     case null
@@ -16,16 +18,28 @@ public enum JSON: Sendable {
     case object(JSONObject)
     /// A container of parsed input, not yet decoded.
     case raw(RawJSON)
+    /// A string of parsed input, quotes included, that is ASCII without escapes: its bytes are
+    /// its JSON text and its UTF-8 both.
+    case rawString(RawJSON)
 
     public static func int(_ value: Int) -> JSON { .number(String(value)) }
 
-    /// The value with its top level decoded (children may still be `.raw`).
+    /// The value with its top level decoded (children may still be `.raw`); never raw itself.
     public var resolved: JSON {
-        if case .raw(let raw) = self { return raw.materialize() }
-        return self
+        switch self {
+        case .raw(let raw): return raw.materialize()
+        case .rawString(let raw): return .string(raw.plainString)
+        default: return self
+        }
     }
 
-    public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    public var stringValue: String? {
+        switch self {
+        case .string(let s): return s
+        case .rawString(let raw): return raw.plainString
+        default: return nil
+        }
+    }
     public var objectValue: JSONObject? {
         switch self {
         case .object(let o): return o
@@ -88,7 +102,7 @@ extension JSON {
     /// container's storage. Equal without a look inside; false says nothing.
     func isSameStorage(as other: JSON) -> Bool {
         switch (self, other) {
-        case (.raw(let x), .raw(let y)): return x.isSame(as: y)
+        case (.raw(let x), .raw(let y)), (.rawString(let x), .rawString(let y)): return x.isSame(as: y)
         case (.object(let x), .object(let y)): return sameBuffer(x.entries, y.entries)
         case (.array(let x), .array(let y)): return sameBuffer(x, y)
         default: return false
@@ -105,7 +119,8 @@ extension JSON: Equatable {
     public static func == (a: JSON, b: JSON) -> Bool {
         switch (a, b) {
         case (.raw(let x), .raw(let y)) where x.sameBytes(as: y): return true
-        case (.raw, _), (_, .raw): return a.resolved.equalsResolved(b.resolved)
+        case (.rawString(let x), .rawString(let y)): return x.sameBytes(as: y)  // one spelling each
+        case (.raw, _), (_, .raw), (.rawString, _), (_, .rawString): return a.resolved.equalsResolved(b.resolved)
         default: return a.equalsResolved(b)
         }
     }

@@ -3,7 +3,8 @@ import CScan
 // Parses JSON text (RFC 8259). One structural pass over the bytes checks strings (terminated, no
 // raw control characters) and bracket balance, and records where each container ends.
 // Values are then decoded one level at a time: a container's children stay `.raw` byte ranges
-// until read, so the parts of a pod no rule looks at cost one pass and nothing more.
+// until read, and so do its plain strings (`.rawString`), so the parts of a pod no rule looks at
+// cost one pass and nothing more.
 
 public struct JSONParseError: Error, CustomStringConvertible, Sendable {
     public let offset: Int
@@ -57,7 +58,7 @@ public final class JSONDocument: @unchecked Sendable {
     func end(of index: Int) -> Int { Int(ends[index]) }
 }
 
-/// A container in a parsed document, not decoded yet.
+/// A container or a plain string in a parsed document, not decoded yet.
 public struct RawJSON: Sendable {
     let document: JSONDocument
     let start: Int32
@@ -88,6 +89,11 @@ public struct RawJSON: Sendable {
 
     func write(into out: inout ByteWriter) {
         out.append(document.bytes[Int(start)..<Int(end)])
+    }
+
+    /// A plain string's content (the bytes between its quotes, ASCII without escapes).
+    var plainString: String {
+        document.bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[Int(start) + 1..<Int(end) - 1]), as: UTF8.self) }
     }
 }
 
@@ -154,7 +160,7 @@ public enum JSONParser {
             }
         }
 
-        /// A child value: containers stay raw, scalars are decoded.
+        /// A child value: containers and plain strings stay raw, other scalars are decoded.
         mutating func child() throws -> JSON {
             guard index < bytes.count else { throw error("unexpected end of input") }
             let c = bytes[index]
@@ -164,7 +170,35 @@ public enum JSONParser {
                 index = end
                 return .raw(raw)
             }
+            if c == UInt8(ascii: "\""), let close = plainStringEnd(from: index + 1) {
+                let raw = RawJSON(document: document, start: Int32(index), end: Int32(close + 1))
+                index = close + 1
+                return .rawString(raw)
+            }
             return try value()
+        }
+
+        /// The closing quote of a string whose content starts at `start` when it is plain: ASCII
+        /// and no escapes before it (control bytes the structural pass has refused). nil
+        /// otherwise: such a string is decoded now. Eight bytes at a time (see Words): a byte's
+        /// own high bit flags it as non-ASCII, and the lowest flag is always a real one.
+        func plainStringEnd(from start: Int) -> Int? {
+            var i = start
+            let base = UnsafeRawPointer(bytes.baseAddress!)
+            while i + 8 <= bytes.count {
+                let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                if let first = Words.firstFlagged(Words.equal(w, 0x22) | Words.equal(w, 0x5C) | w) {
+                    return bytes[i + first] == UInt8(ascii: "\"") ? i + first : nil
+                }
+                i += 8
+            }
+            while i < bytes.count {
+                let c = bytes[i]
+                if c == UInt8(ascii: "\"") { return i }
+                if c == UInt8(ascii: "\\") || c >= 0x80 { return nil }
+                i += 1
+            }
+            return nil
         }
 
         mutating func literal(_ word: StaticString) throws {

@@ -35,7 +35,7 @@ extension JSON {
                 entry.value.write(into: &out)
             }
             out.append(UInt8(ascii: "}"))
-        case .raw(let raw):
+        case .raw(let raw), .rawString(let raw):
             raw.write(into: &out)
         }
     }

@@ -93,7 +93,7 @@ public enum Mutator {
         }
 
         func describe(_ value: JSON) -> String {
-            if case .string(let s) = value { return "\"\(s)\"" }
+            if let s = value.stringValue { return "\"\(s)\"" }
             return value.text
         }
 

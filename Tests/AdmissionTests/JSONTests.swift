@@ -21,6 +21,44 @@ final class JSONTests: XCTestCase {
         XCTAssertThrowsError(try JSONParser.parseFully(Array(#"{"a":{"b" 1}}"#.utf8)))
     }
 
+    /// Plain strings (ASCII, no escapes) stay ranges of the input until read; the rest are decoded
+    /// at once. Either way a string reads, writes and compares as its decoded self: checked for
+    /// lengths on both sides of the eight-byte scan, with an escape, a non-ASCII byte or a byte
+    /// after the closing quote at every position.
+    func testPlainStringsStayRawUntilReadAndActAsTheirDecodedSelves() throws {
+        func member(_ content: [UInt8], after: [UInt8] = []) throws -> (JSON, [UInt8]) {
+            let text = Array(#"{"k":""#.utf8) + content + Array("\"".utf8) + after + Array("}".utf8)
+            let value = try JSONParser.parse(text)
+            return (try XCTUnwrap(value.objectValue?["k"]), text)
+        }
+        for length in 0...20 {
+            let plain = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+            let content = String(decoding: plain, as: UTF8.self)
+            // A non-ASCII byte right after the closing quote (in a key) shares its word.
+            let (value, text) = try member(plain, after: Array(#","é":1"#.utf8))
+            guard case .rawString = value else { return XCTFail("\(content) was decoded at once") }
+            XCTAssertEqual(value.stringValue, content)
+            XCTAssertEqual(value, .string(content))
+            XCTAssertEqual(JSON.string(content), value)
+            XCTAssertEqual(value.resolved, .string(content))
+            XCTAssertNotEqual(value, .string(content + "x"))
+            XCTAssertEqual(try JSONParser.parse(text).text, String(decoding: text, as: UTF8.self))
+            XCTAssertEqual(try member(plain).0, value)  // the same string elsewhere in other input
+            for at in 0..<length {
+                for (special, decoded) in [(Array(#"\""#.utf8), "\""), (Array("\\n".utf8), "\n"), (Array("é".utf8), "é"), ([0xFF], "\u{FFFD}")] {
+                    var bytes = plain
+                    bytes.replaceSubrange(at..<at + 1, with: special)
+                    let expected = String(decoding: plain[..<at], as: UTF8.self) + decoded + String(decoding: plain[(at + 1)...], as: UTF8.self)
+                    let (value, _) = try member(bytes)
+                    guard case .string(let s) = value else { return XCTFail("\(expected) was left raw") }
+                    XCTAssertEqual(s, expected)
+                    XCTAssertEqual(value, .string(expected))
+                    XCTAssertNotEqual(value, .string(content))
+                }
+            }
+        }
+    }
+
     func testRejectsInvalidJSON() {
         for text in ["{", "[1,]", "{\"a\" 1}", "01", "\"\\x\"", "\"\u{01}\"", "tru", "{} x", "\"\\ud800\""] {
             XCTAssertThrowsError(try JSONParser.parse(text), text)

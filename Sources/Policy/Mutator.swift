@@ -34,7 +34,7 @@ public enum Mutator {
             state.apply(policy.rules[index])
         }
         let summary = state.finish()
-        return Mutation(original: .object(spark.decodedPod), pod: .object(state.pod), applied: state.applied,
+        return Mutation(original: .object(state.originalPod), pod: .object(state.pod), applied: state.applied,
                         appliedSummary: summary, warnings: state.warnings, isSparkPod: true)
     }
 
@@ -42,6 +42,8 @@ public enum Mutator {
         let spark: SparkPod
         var metadata: JSONObject
         var spec: JSONObject
+        /// The original spec, with the fields rules change decoded as in `spec` (see `decodeOnce`).
+        var originalSpec: JSONObject
         var applied: [AppliedRule] = []
         var warnings: [String] = []
         /// Fields a rule of this pass has set: a later rule may replace them whatever `override` says.
@@ -52,6 +54,7 @@ public enum Mutator {
             self.spark = spark
             self.metadata = spark.metadata
             self.spec = spark.spec
+            self.originalSpec = spark.spec
             // The first change copies the pod's levels (they are shared with the original); copy
             // them now with room for what rules add, not once to change and again to grow.
             metadata.reserveCapacity(extra: 2)
@@ -60,6 +63,23 @@ public enum Mutator {
 
         /// The mutated pod: the original with the new metadata and spec in their places.
         var pod: JSONObject { spark.pod(metadata: metadata, spec: spec) }
+
+        /// The original pod, sharing every level the mutation decoded: the diff and the patch
+        /// check compare against this one and skip what both share.
+        var originalPod: JSONObject { spark.pod(metadata: spark.metadata, spec: originalSpec) }
+
+        /// Decodes a spec field that rules read and change once per pod (its top level, and each
+        /// element of a list of objects when `elements`), in the original spec as well as in
+        /// `spec`. Read raw, a field was decoded again by every rule that looked, by the diff and
+        /// by the patch check (a driver's container eight times per admission); now they all find
+        /// it decoded, and the parts no rule changed shared.
+        mutating func decodeOnce(_ field: String, elements: Bool) {
+            guard let value = originalSpec[field], case .raw = value else { return }  // absent, or done
+            var decoded = value.resolved
+            if elements, let items = decoded.arrayValue { decoded = .array(items.map(\.resolved)) }
+            originalSpec[field] = decoded
+            if spec[field] == value { spec[field] = decoded }  // unchanged: same range, no compare of bytes
+        }
 
         mutating func apply(_ rule: Rule) {
             var settings = rule.set
@@ -111,8 +131,9 @@ public enum Mutator {
 
         mutating func setNodeSelector(_ entries: [(key: String, value: String)], _ rule: Rule, _ changed: inout [String]) {
             guard !entries.isEmpty else { return }
+            decodeOnce("nodeSelector", elements: false)
             var selector = spec["nodeSelector"]?.objectValue ?? JSONObject()
-            let original = spark.spec["nodeSelector"]?.objectValue
+            let original = originalSpec["nodeSelector"]?.objectValue
             for (key, value) in entries {
                 let current = selector[key]
                 if current?.stringValue == value { continue }
@@ -129,6 +150,7 @@ public enum Mutator {
         /// Tolerations are added unless an equal one is there (an absent operator means Equal).
         mutating func addTolerations(_ tolerations: [JSON], _ changed: inout [String]) {
             guard !tolerations.isEmpty else { return }
+            decodeOnce("tolerations", elements: true)
             var list = spec["tolerations"]?.arrayValue ?? []
             for toleration in tolerations where !list.contains(where: { Self.sameToleration($0, toleration) }) {
                 changed.append("/spec/tolerations/\(list.count)")
@@ -139,7 +161,7 @@ public enum Mutator {
 
         static func sameToleration(_ a: JSON, _ b: JSON) -> Bool {
             func norm(_ t: JSON) -> [String] {
-                let t = t.resolved  // a toleration of the pod's is still raw: decoded once, not per field
+                let t = t.resolved  // decoded once, not per field, if still raw
                 return [t["key"]?.stringValue ?? "", t["operator"]?.stringValue ?? "Equal", t["value"]?.stringValue ?? "",
                  t["effect"]?.stringValue ?? "", t["tolerationSeconds"].map { $0.text } ?? ""]
             }
@@ -150,6 +172,7 @@ public enum Mutator {
         /// constraint is added, or replaces the one with the same pair unless the creator's wins.
         mutating func addSpreadConstraints(_ constraints: [JSON], _ rule: Rule, _ changed: inout [String]) {
             guard !constraints.isEmpty else { return }
+            decodeOnce("topologySpreadConstraints", elements: true)
             var list = spec["topologySpreadConstraints"]?.arrayValue ?? []
             for var constraint in constraints {
                 if constraint["labelSelector"] == nil { constraint = withOwnApplicationSelector(constraint, rule) }
@@ -157,7 +180,7 @@ public enum Mutator {
                 if let i = list.firstIndex(where: { $0["topologyKey"] == key && $0["whenUnsatisfiable"] == when }) {
                     if list[i].contains(constraint) { continue }
                     let pointer = "/spec/topologySpreadConstraints/\(i)"
-                    let original = spark.spec["topologySpreadConstraints"]?.arrayValue ?? []
+                    let original = originalSpec["topologySpreadConstraints"]?.arrayValue ?? []
                     let creatorSet = original.contains { $0["topologyKey"] == key && $0["whenUnsatisfiable"] == when }
                     guard mayWrite(pointer, creatorSet: creatorSet, rule, what: "topology spread constraint for \(key?.stringValue ?? "")", current: nil) else { continue }
                     list[i] = constraint
@@ -192,6 +215,7 @@ public enum Mutator {
         mutating func setProbes(_ probes: Probes, _ rule: Rule, _ changed: inout [String]) {
             let kinds = Probes.Kind.allCases.filter { probes[$0] != nil }
             guard !kinds.isEmpty else { return }
+            decodeOnce("containers", elements: true)
             var containers = spec["containers"]?.arrayValue ?? []
             guard let index = SparkPod.mainContainer(in: containers, named: probes.container),
                   var container = containers[index].objectValue else {
@@ -200,7 +224,7 @@ public enum Mutator {
                 return
             }
             let name = container["name"]?.stringValue ?? ""
-            let original = spark.spec["containers"]?.arrayValue?.first { $0["name"]?.stringValue == name }
+            let original = originalSpec["containers"]?.arrayValue?.first { $0["name"]?.stringValue == name }
             for kind in kinds {
                 let probe = probes[kind]!
                 let current = container[kind.field]

@@ -29,8 +29,9 @@ struct SparkPod {
             let wellTyped = field == "nodeSelector" ? value.isObject : value.isArray
             if !wellTyped { throw MutationError("pod spec.\(field) has the wrong type") }
         }
-        // A few bytes that nearly every policy sets: decoded here, in the one spec the original
-        // and the mutated pod start from, rules, the diff and the patch check all find it decoded.
+        // A few bytes that nearly every policy sets: decoded here, in the spec that both the
+        // original and the mutated pod start from, so that rules, the diff and the patch check
+        // find it decoded instead of each decoding it again.
         if let selector = spec["nodeSelector"], selector.isObject { spec["nodeSelector"] = selector.resolved }
         let annotations = metadata["annotations"]
         if let annotations, !annotations.isObject, !annotations.isNull {

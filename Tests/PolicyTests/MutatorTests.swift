@@ -276,6 +276,47 @@ final class PatchPropertyTests: XCTestCase {
         }
         XCTAssertGreaterThan(nonEmpty, 20)
     }
+
+    /// Fields rules change are decoded once and shared by the original and the mutated pod
+    /// (Mutator.decodeOnce): with two rules on each (containers beside a sidecar, nodeSelector,
+    /// tolerations, spread constraints), the original still equals the pod as read, and diffing
+    /// against it gives the same patch as against the raw pod, one that touches only what changed.
+    func testFieldsDecodedOnceLeaveTheOriginalAndThePatchAsTheyWere() throws {
+        let review = try Fixtures.review("driver-operator.json")
+        var pod = review.object!
+        var containers = pod["spec", "containers"]!.arrayValue!
+        containers.insert(["name": "log-shipper", "image": "fluent-bit", "ports": [["name": "metrics", "containerPort": 2020]]], at: 0)
+        pod.set(["spec", "containers"], .array(containers))
+        pod.set(["spec", "nodeSelector"], ["kubernetes.io/os": "linux"])
+        pod = try JSONParser.parse(pod.serialized())  // raw again, as a review arrives
+        let set = try policy("""
+            - name: a
+              set:
+                nodeSelector: {pool: spark}
+                tolerations: [{key: spot, operator: Exists}]
+                topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway}]
+                probes: {liveness: {tcpSocket: {port: 7078}}}
+            - name: b
+              set:
+                nodeSelector: {tier: batch}
+                tolerations: [{key: batch, operator: Exists}]
+                topologySpreadConstraints: [{maxSkew: 2, topologyKey: host, whenUnsatisfiable: ScheduleAnyway}]
+                probes: {startup: {tcpSocket: {port: 7078}}}
+        """ + "\n")
+        let m = try Mutator.mutate(pod: pod, namespace: review.namespace, policy: set)
+        XCTAssertEqual(m.original, pod)
+        let patch = JSONPatch.diff(from: pod, to: m.pod)
+        XCTAssertEqual(JSONPatch.diff(from: m.original, to: m.pod), patch)
+        XCTAssertNoThrow(try JSONPatch.check(patch, against: pod))
+        XCTAssertEqual(try JSONPatch.apply(patch, to: pod), m.pod)
+        let paths = patch.map { JSONPatch.encode([$0]).text }
+        XCTAssertFalse(paths.contains { $0.contains("/spec/containers/0") }, "\(paths)")
+        XCTAssertEqual(m.pod["spec", "containers"]?.arrayValue?[1]["livenessProbe"], ["tcpSocket": ["port": 7078]])
+        XCTAssertEqual(m.pod["spec", "containers"]?.arrayValue?[1]["startupProbe"], ["tcpSocket": ["port": 7078]])
+        XCTAssertEqual(m.pod["spec", "nodeSelector"], ["kubernetes.io/os": "linux", "pool": "spark", "tier": "batch"])
+        XCTAssertEqual(m.pod["spec", "topologySpreadConstraints"]?.arrayValue?.count, 2)
+        XCTAssertEqual(m.pod["spec", "tolerations"]?.arrayValue?.suffix(2).map { $0["key"] }, ["spot", "batch"])
+    }
 }
 
 extension String {

@@ -180,25 +180,10 @@ public enum JSONParser {
 
         /// The closing quote of a string whose content starts at `start` when it is plain: ASCII
         /// and no escapes before it (control bytes the structural pass has refused). nil
-        /// otherwise: such a string is decoded now. Eight bytes at a time (see Words): a byte's
-        /// own high bit flags it as non-ASCII, and the lowest flag is always a real one.
+        /// otherwise: such a string is decoded now.
         func plainStringEnd(from start: Int) -> Int? {
-            var i = start
-            let base = UnsafeRawPointer(bytes.baseAddress!)
-            while i + 8 <= bytes.count {
-                let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                if let first = Words.firstFlagged(Words.equal(w, 0x22) | Words.equal(w, 0x5C) | w) {
-                    return bytes[i + first] == UInt8(ascii: "\"") ? i + first : nil
-                }
-                i += 8
-            }
-            while i < bytes.count {
-                let c = bytes[i]
-                if c == UInt8(ascii: "\"") { return i }
-                if c == UInt8(ascii: "\\") || c >= 0x80 { return nil }
-                i += 1
-            }
-            return nil
+            let i = firstSpecial(from: start, orNonASCII: true)
+            return i < bytes.count && bytes[i] == UInt8(ascii: "\"") ? i : nil
         }
 
         mutating func literal(_ word: StaticString) throws {
@@ -279,15 +264,26 @@ public enum JSONParser {
         func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 
         /// The first quote or backslash from `i`, eight bytes at a time (see Words).
-        func quoteOrBackslash(from start: Int) -> Int {
+        func quoteOrBackslash(from start: Int) -> Int { firstSpecial(from: start, orNonASCII: false) }
+
+        /// The first quote or backslash from `start` (or `bytes.count`), and with `orNonASCII` the
+        /// first byte of 0x80 or more too: a byte's own high bit flags it, and the lowest flag of
+        /// a word is always a real one (see Words). Inlined, each caller gets its own loop.
+        @inline(__always)
+        func firstSpecial(from start: Int, orNonASCII: Bool) -> Int {
             var i = start
             let base = UnsafeRawPointer(bytes.baseAddress!)
             while i + 8 <= bytes.count {
                 let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                if let first = Words.firstFlagged(Words.equal(w, 0x22) | Words.equal(w, 0x5C)) { return i + first }
+                let high = orNonASCII ? w : 0
+                if let first = Words.firstFlagged(Words.equal(w, 0x22) | Words.equal(w, 0x5C) | high) { return i + first }
                 i += 8
             }
-            while i < bytes.count && bytes[i] != UInt8(ascii: "\"") && bytes[i] != UInt8(ascii: "\\") { i += 1 }
+            while i < bytes.count {
+                let c = bytes[i]
+                if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || (orNonASCII && c >= 0x80) { return i }
+                i += 1
+            }
             return i
         }
 

@@ -42,7 +42,8 @@ public enum Mutator {
         let spark: SparkPod
         var metadata: JSONObject
         var spec: JSONObject
-        /// The original spec, with the fields rules change decoded as in `spec` (see `decodeOnce`).
+        /// The original spec, with the fields rules change decoded as in `spec` (see `decodeOnce`):
+        /// read the original's values here, not from `spark.spec`.
         var originalSpec: JSONObject
         var applied: [AppliedRule] = []
         var warnings: [String] = []
@@ -68,15 +69,16 @@ public enum Mutator {
         /// check compare against this one and skip what both share.
         var originalPod: JSONObject { spark.pod(metadata: spark.metadata, spec: originalSpec) }
 
-        /// Decodes a spec field that rules read and change once per pod (its top level, and each
-        /// element of a list of objects when `elements`), in the original spec as well as in
-        /// `spec`. Read raw, a field was decoded again by every rule that looked, by the diff and
-        /// by the patch check (a driver's container eight times per admission); now they all find
-        /// it decoded, and the parts no rule changed shared.
-        mutating func decodeOnce(_ field: String, elements: Bool) {
-            guard let value = originalSpec[field], case .raw = value else { return }  // absent, or done
-            var decoded = value.resolved
-            if elements, let items = decoded.arrayValue { decoded = .array(items.map(\.resolved)) }
+        /// Decodes a list in the spec that rules read and change (containers, tolerations, spread
+        /// constraints), and each of its elements, once per pod, in the original spec as well as in
+        /// `spec`. Read raw, a list was decoded again by every rule that looked, by the diff and by
+        /// the patch check (a driver's container eight times per admission); now they all find it
+        /// decoded, and the elements no rule changed shared. (nodeSelector, small and nearly always
+        /// set, is decoded in SparkPod.)
+        mutating func decodeOnce(_ field: String) {
+            // Absent, decoded already, or not a list (SparkPod refuses such a pod): nothing to do.
+            guard let value = originalSpec[field], case .raw = value, let items = value.arrayValue else { return }
+            let decoded = JSON.array(items.map(\.resolved))
             originalSpec[field] = decoded
             if spec[field] == value { spec[field] = decoded }  // unchanged: same range, no compare of bytes
         }
@@ -122,7 +124,7 @@ public enum Mutator {
             let current = spec["priorityClassName"]
             if current?.stringValue == name { return }
             let pointer = "/spec/priorityClassName"
-            let creatorSet = spark.spec["priorityClassName"] != nil && spark.ownership.creatorSet(["spec", "priorityClassName"])
+            let creatorSet = originalSpec["priorityClassName"] != nil && spark.ownership.creatorSet(["spec", "priorityClassName"])
             guard mayWrite(pointer, creatorSet: creatorSet, rule, what: "priorityClassName", current: current) else { return }
             spec["priorityClassName"] = .string(name)
             setByUs.append(pointer)
@@ -131,7 +133,7 @@ public enum Mutator {
 
         mutating func setNodeSelector(_ entries: [(key: String, value: String)], _ rule: Rule, _ changed: inout [String]) {
             guard !entries.isEmpty else { return }
-            decodeOnce("nodeSelector", elements: false)
+            // Decoded already, in SparkPod, for the original and the mutated spec alike.
             var selector = spec["nodeSelector"]?.objectValue ?? JSONObject()
             let original = originalSpec["nodeSelector"]?.objectValue
             for (key, value) in entries {
@@ -150,7 +152,7 @@ public enum Mutator {
         /// Tolerations are added unless an equal one is there (an absent operator means Equal).
         mutating func addTolerations(_ tolerations: [JSON], _ changed: inout [String]) {
             guard !tolerations.isEmpty else { return }
-            decodeOnce("tolerations", elements: true)
+            decodeOnce("tolerations")
             var list = spec["tolerations"]?.arrayValue ?? []
             for toleration in tolerations where !list.contains(where: { Self.sameToleration($0, toleration) }) {
                 changed.append("/spec/tolerations/\(list.count)")
@@ -172,7 +174,7 @@ public enum Mutator {
         /// constraint is added, or replaces the one with the same pair unless the creator's wins.
         mutating func addSpreadConstraints(_ constraints: [JSON], _ rule: Rule, _ changed: inout [String]) {
             guard !constraints.isEmpty else { return }
-            decodeOnce("topologySpreadConstraints", elements: true)
+            decodeOnce("topologySpreadConstraints")
             var list = spec["topologySpreadConstraints"]?.arrayValue ?? []
             for var constraint in constraints {
                 if constraint["labelSelector"] == nil { constraint = withOwnApplicationSelector(constraint, rule) }
@@ -215,7 +217,7 @@ public enum Mutator {
         mutating func setProbes(_ probes: Probes, _ rule: Rule, _ changed: inout [String]) {
             let kinds = Probes.Kind.allCases.filter { probes[$0] != nil }
             guard !kinds.isEmpty else { return }
-            decodeOnce("containers", elements: true)
+            decodeOnce("containers")
             var containers = spec["containers"]?.arrayValue ?? []
             guard let index = SparkPod.mainContainer(in: containers, named: probes.container),
                   var container = containers[index].objectValue else {
@@ -258,7 +260,7 @@ public enum Mutator {
         /// After all rules: re-resolve priority when the class changed, and record what applied in
         /// the pod's applied annotation; returns that record ("" when no rule applied).
         mutating func finish() -> String {
-            let before = spark.spec["priorityClassName"]
+            let before = originalSpec["priorityClassName"]
             if spec["priorityClassName"] != before {
                 // The apiserver resolved priority and preemptionPolicy from the old class; left in
                 // place they get the pod rejected. Removed, they are resolved again from the new one.

@@ -1,5 +1,3 @@
-import Glibc
-
 /// The object keys of pods and admission reviews, each made into a String once. Decoding one of
 /// them is then a table lookup instead of building a String (and, past 15 bytes, allocating and
 /// later freeing one); about a hundred keys are decoded per review.
@@ -105,7 +103,7 @@ final class KnownKeys: @unchecked Sendable {
                 let k = Int(slots[slot])
                 if k < 0 { return nil }
                 let start = offsets[k]
-                if offsets[k + 1] - start == n && memcmp(p, stored.baseAddress! + start, n) == 0 { return keys[k] }
+                if offsets[k + 1] - start == n && Words.sameBytes(p, stored.baseAddress! + start, n) { return keys[k] }
                 slot = (slot + 1) & Self.mask
             }
         }

@@ -21,31 +21,45 @@ public struct AdmissionRequest: Sendable {
     public var isPod: Bool { kind.group == "" && kind.kind == "Pod" }
 
     /// Reads an AdmissionReview from a request body: what the webhook and the benchmark decide on.
+    /// The review and its request stay raw: the few members read are found without building
+    /// either level (the request's userInfo, options and the rest are never decoded).
     public init(body: [UInt8]) throws {
         let review: JSON
-        do { review = try JSONParser.parse(body) } catch { throw AdmissionError("body is not JSON: \(error)") }
+        do { review = try JSONParser.parseLazily(body) } catch { throw AdmissionError("body is not JSON: \(error)") }
         try self.init(review: review)
     }
 
+    static let reviewKeys: [StaticString] = ["kind", "apiVersion", "request"]
+    static let requestKeys: [StaticString] = ["uid", "kind", "namespace", "operation", "dryRun", "object"]
+    static let kindKeys: [StaticString] = ["group", "version", "kind"]
+
     /// Reads an AdmissionReview; anything that is not one is an error with a plain reason.
     public init(review: JSON) throws {
-        guard let top = review.objectValue else { throw AdmissionError("body is not a JSON object") }
-        guard top["kind"]?.stringValue == "AdmissionReview" else {
-            throw AdmissionError("kind must be AdmissionReview, got \(top["kind"].map { $0.text } ?? "nothing")")
+        guard let top = try Self.members(of: review, Self.reviewKeys) else { throw AdmissionError("body is not a JSON object") }
+        let (kind, apiVersion, request) = (top[0], top[1], top[2])
+        guard kind?.stringValue == "AdmissionReview" else {
+            throw AdmissionError("kind must be AdmissionReview, got \(kind.map { $0.text } ?? "nothing")")
         }
-        guard let version = top["apiVersion"]?.stringValue, Self.versions.contains(version) else {
+        guard let version = apiVersion?.stringValue, Self.versions.contains(version) else {
             throw AdmissionError("apiVersion must be admission.k8s.io/v1 or admission.k8s.io/v1beta1")
         }
-        guard let request = top["request"]?.objectValue else { throw AdmissionError("AdmissionReview has no request") }
-        guard let uid = request["uid"]?.stringValue, !uid.isEmpty else { throw AdmissionError("request.uid is missing") }
-        apiVersion = version
+        guard let request, let fields = try Self.members(of: request, Self.requestKeys) else {
+            throw AdmissionError("AdmissionReview has no request")
+        }
+        guard let uid = fields[0]?.stringValue, !uid.isEmpty else { throw AdmissionError("request.uid is missing") }
+        self.apiVersion = version
         self.uid = uid
-        let kind = request["kind"]?.objectValue  // decoded once, read three times
-        self.kind = (kind?["group"]?.stringValue ?? "", kind?["version"]?.stringValue ?? "", kind?["kind"]?.stringValue ?? "")
-        namespace = request["namespace"]?.stringValue
-        operation = request["operation"]?.stringValue
-        dryRun = request["dryRun"]?.boolValue ?? false
-        object = request["object"]
+        let gvk = try fields[1].flatMap { try Self.members(of: $0, Self.kindKeys) }
+        self.kind = (gvk?[0]?.stringValue ?? "", gvk?[1]?.stringValue ?? "", gvk?[2]?.stringValue ?? "")
+        namespace = fields[2]?.stringValue
+        operation = fields[3]?.stringValue
+        dryRun = fields[4]?.boolValue ?? false
+        object = fields[5]
+    }
+
+    /// `JSON.members`, its syntax errors said as the body's.
+    private static func members(of value: JSON, _ keys: [StaticString]) throws -> [JSON?]? {
+        do { return try value.members(keys) } catch { throw AdmissionError("body is not JSON: \(error)") }
     }
 }
 

@@ -77,6 +77,18 @@ public enum JSON: Sendable {
         objectValue?[key]
     }
 
+    /// The values of `keys` (of each, its first member; nil where absent), or nil when this is
+    /// not an object. A raw object is read in one pass over its top level and never built, so
+    /// a reader of a few members of a large object pays for no member array; that pass throws
+    /// what is wrong with the level.
+    public func members(_ keys: [StaticString]) throws -> [JSON?]? {
+        switch self {
+        case .raw(let raw) where raw.isObject: return try raw.members(keys)
+        case .object(let object): return keys.map { object[$0.description] }
+        default: return nil
+        }
+    }
+
     /// Follows object keys; nil as soon as one is missing or not an object.
     public subscript(path: String...) -> JSON? {
         var current: JSON? = self

@@ -87,6 +87,20 @@ public struct RawJSON: Sendable {
     /// strings and brackets, and what can still be wrong (a missing comma, a bad number) reads as null.
     func materialize() -> JSON { (try? decode()) ?? .null }
 
+    /// See `JSON.members`: one pass over this object's top level.
+    func members(_ keys: [StaticString]) throws -> [JSON?] {
+        // Filled by appends: `Array(repeating:count:)` here runs the standard library's unspecialized
+        // allocation, which looks up the array's type at run time (about 600 instructions).
+        var found: [JSON?] = []
+        found.reserveCapacity(keys.count)
+        for _ in keys { found.append(nil) }
+        try document.bytes.withUnsafeBufferPointer { b in
+            var reader = JSONParser.Reader(bytes: b, document: document, index: Int(start))
+            try reader.members(keys, into: &found)
+        }
+        return found
+    }
+
     func write(into out: inout ByteWriter) {
         out.append(document.bytes[Int(start)..<Int(end)])
     }
@@ -99,12 +113,18 @@ public struct RawJSON: Sendable {
 
 public enum JSONParser {
     /// The value, with containers below the top level left raw until read.
-    public static func parse(_ bytes: [UInt8]) throws -> JSON {
+    public static func parse(_ bytes: [UInt8]) throws -> JSON { try parse(bytes, topLevelRaw: false) }
+
+    /// Like `parse`, but a container at the top stays raw too: for a reader of a few of its
+    /// members (see `JSON.members`), which then never builds that level.
+    public static func parseLazily(_ bytes: [UInt8]) throws -> JSON { try parse(bytes, topLevelRaw: true) }
+
+    private static func parse(_ bytes: [UInt8], topLevelRaw: Bool) throws -> JSON {
         let document = try JSONDocument(bytes)
         return try bytes.withUnsafeBufferPointer { b in
             var reader = Reader(bytes: b, document: document, index: 0)
             reader.skipSpace()
-            let value = try reader.value()
+            let value = try topLevelRaw ? reader.child() : reader.value()
             reader.skipSpace()
             if reader.index != b.count { throw reader.error("unexpected data after the value") }
             return value
@@ -194,30 +214,62 @@ public enum JSONParser {
         }
 
         mutating func object() throws -> JSON {
-            let size = document.end(of: index) - index
-            index += 1
             var entries: [JSONObject.Entry] = []
-            skipSpace()
-            if index < bytes.count && bytes[index] == UInt8(ascii: "}") { index += 1; return .object(JSONObject(entries)) }
             // Room for as many members as the object's size suggests (a member of a pod takes
             // at least 16 bytes, mostly far more), so that growing (an allocation and a copy of
             // every member each time) is rare: a spec of 25 fields would otherwise grow twice.
-            entries.reserveCapacity(min(max(size / 16, 4), 32))
-            while true {
+            let size = document.end(of: index) - index
+            if size > 2 { entries.reserveCapacity(min(max(size / 16, 4), 32)) }
+            try forEachMember { reader in
+                let key = try reader.key()
+                try reader.colon()
+                entries.append(JSONObject.Entry(key: key, value: try reader.child()))
+            }
+            return .object(JSONObject(entries))
+        }
+
+        /// The first member of each of `keys` in the object at `index`, into `found` (which has a
+        /// slot per key), without decoding the members passed over: their values are skipped,
+        /// and checked no further than the structural pass did.
+        mutating func members(_ keys: [StaticString], into found: inout [JSON?]) throws {
+            try forEachMember { reader in
+                let k = try reader.wantedKey(keys)
+                try reader.colon()
+                if let k, found[k] == nil { found[k] = try reader.child() } else { try reader.skipValue() }
+            }
+        }
+
+        /// The members of the object at `index`, in order: `member` is called at each key's
+        /// opening quote and reads the key, the colon and the value; the punctuation between
+        /// is checked here.
+        @inline(__always)
+        mutating func forEachMember(_ member: (inout Reader) throws -> Void) throws {
+            index += 1
+            skipSpace()
+            if index < bytes.count && bytes[index] == UInt8(ascii: "}") { index += 1; return }
+            repeat {
                 skipSpace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
-                let key = try self.key()
-                skipSpace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
-                index += 1
-                skipSpace()
-                entries.append(JSONObject.Entry(key: key, value: try child()))
-                skipSpace()
-                guard index < bytes.count else { throw error("unexpected end of input") }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(JSONObject(entries)) }
-                throw error("expected ',' or '}'")
-            }
+                try member(&self)
+            } while try next(closing: UInt8(ascii: "}"))
+        }
+
+        mutating func colon() throws {
+            skipSpace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+            index += 1
+            skipSpace()
+        }
+
+        /// After a member or an element: past a comma (true, another follows) or past the
+        /// closing bracket (false).
+        @inline(__always)
+        mutating func next(closing: UInt8) throws -> Bool {
+            skipSpace()
+            guard index < bytes.count else { throw error("unexpected end of input") }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; return true }
+            if bytes[index] == closing { index += 1; return false }
+            throw error(closing == UInt8(ascii: "}") ? "expected ',' or '}'" : "expected ',' or ']'")
         }
 
         mutating func array() throws -> JSON {
@@ -227,14 +279,39 @@ public enum JSONParser {
             skipSpace()
             if index < bytes.count && bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
             elements.reserveCapacity(min(max(size / 32, 1), 16))
-            while true {
+            repeat {
                 skipSpace()
                 elements.append(try child())
-                skipSpace()
-                guard index < bytes.count else { throw error("unexpected end of input") }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
-                throw error("expected ',' or ']'")
+            } while try next(closing: UInt8(ascii: "]"))
+            return .array(elements)
+        }
+
+        /// Reads the key at `index` and tells which of `keys` it is, if any.
+        mutating func wantedKey(_ keys: [StaticString]) throws -> Int? {
+            let start = index + 1
+            let end = quoteOrBackslash(from: start)
+            guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else {
+                let text = try string(firstSpecial: end)  // escapes in the key: compare its text
+                return keys.firstIndex { $0.description == text }
+            }
+            index = end + 1
+            let n = end - start
+            return keys.firstIndex { $0.utf8CodeUnitCount == n && Words.sameBytes(bytes.baseAddress! + start, $0.utf8Start, n) }
+        }
+
+        /// Past the value at `index` without decoding it (a number or a literal is read).
+        mutating func skipValue() throws {
+            guard index < bytes.count else { throw error("unexpected end of input") }
+            switch bytes[index] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                index = document.end(of: index)
+            case UInt8(ascii: "\""):
+                var i = quoteOrBackslash(from: index + 1)
+                while i < bytes.count && bytes[i] == UInt8(ascii: "\\") { i = quoteOrBackslash(from: i + 2) }
+                guard i < bytes.count else { throw error("unterminated string") }
+                index = i + 1
+            default:
+                _ = try value()
             }
         }
 

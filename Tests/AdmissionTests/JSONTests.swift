@@ -59,6 +59,33 @@ final class JSONTests: XCTestCase {
         }
     }
 
+    func testMembersOfARawObjectAreThoseOfItsDecodedSelf() throws {
+        let text = #"{ "skip": {"uid": "inner"}, "str": "a\"b\\", "n": -1.5e2, "t": true, "uid": "u-1", "ui\u0064": "later", "\u0061rr": [1, {"x": 2}], "esc": "\u00e9", "none": null }"#
+        let keys: [StaticString] = ["uid", "arr", "str", "missing", "esc", "n", "none", "t"]
+        let raw = try JSONParser.parseLazily(Array(text.utf8))
+        guard case .raw = raw else { return XCTFail("the top level should stay raw") }
+        let found = try XCTUnwrap(try raw.members(keys))
+        // The first member of a name wins, a key spelled with escapes is found by its text, and
+        // values read past (an object holding a wanted key, strings with escaped quotes) are skipped whole.
+        XCTAssertEqual(found[0], "u-1")
+        XCTAssertEqual(found[1], [1, ["x": 2]])
+        XCTAssertEqual(found[2]?.stringValue, "a\"b\\")
+        XCTAssertNil(found[3])
+        XCTAssertEqual(found[4]?.stringValue, "é")
+        XCTAssertEqual(found[5], .number("-1.5e2"))
+        XCTAssertEqual(found[6], .null)
+        XCTAssertEqual(found[7], true)
+        // The same from the decoded object.
+        let decoded = try XCTUnwrap(try JSONParser.parse(text).members(keys))
+        XCTAssertEqual(found.map { $0?.text }, decoded.map { $0?.text })
+        XCTAssertNil(try JSON.array([]).members(keys))
+        XCTAssertNil(try JSONParser.parseLazily(Array("[1]".utf8)).members(keys))
+        // A syntax error in the level read is thrown, wherever it sits.
+        for bad in [#"{"uid": "u" "x": 1}"#, #"{"x": 1, "uid": tru}"#, #"{"x": [1] "uid": 2}"#, #"{"uid": 1,}"#, #"{"uid" 1}"#] {
+            XCTAssertThrowsError(try JSONParser.parseLazily(Array(bad.utf8)).members(keys), bad)
+        }
+    }
+
     func testRejectsInvalidJSON() {
         for text in ["{", "[1,]", "{\"a\" 1}", "01", "\"\\x\"", "\"\u{01}\"", "tru", "{} x", "\"\\ud800\""] {
             XCTAssertThrowsError(try JSONParser.parse(text), text)

@@ -69,12 +69,22 @@ final class PlainArray<Element: BitwiseCopyable>: @unchecked Sendable {
         _ = buffer.initialize(from: elements)
     }
 
+    /// `count` copies of `value`, to be set in place (while the array is filled, before it is
+    /// shared): per pod, without a temporary Swift array to copy from.
+    init(repeating value: Element, count: Int) {
+        buffer = .allocate(capacity: count)
+        buffer.initialize(repeating: value)
+    }
+
     deinit { buffer.deallocate() }
 
     var count: Int { buffer.count }
 
     @inline(__always)
-    subscript(index: Int) -> Element { buffer[index] }
+    subscript(index: Int) -> Element {
+        get { buffer[index] }
+        set { buffer[index] = newValue }
+    }
 }
 
 /// The label and annotation keys the policy's rules test, numbered.
@@ -112,7 +122,9 @@ final class MatchFacts {
          labels: JSONObject?, annotations: JSON?, keys: MatchKeys) {
         self.role = role.bit
         self.namespace = store.add(namespace)
-        self.appNames = PlainArray(appNames.map(store.add))
+        let names = PlainArray(repeating: ByteStore.Range.absent, count: appNames.count)
+        for (i, name) in appNames.enumerated() { names[i] = store.add(name) }
+        self.appNames = names
         self.serviceAccount = store.add(serviceAccount)
         self.labels = Self.values(labels, keys.labels, store)
         self.annotations = Self.values(annotations?.objectValue, keys.annotations, store)
@@ -120,14 +132,14 @@ final class MatchFacts {
 
     /// `object` is decoded only when a rule tests one of its keys.
     private static func values(_ object: @autoclosure () -> JSONObject?, _ keys: [String: Int], _ store: ByteStore) -> PlainArray<ByteStore.Range> {
-        var values = [ByteStore.Range](repeating: .absent, count: keys.count)
-        guard !keys.isEmpty, let object = object() else { return PlainArray(values) }
+        let values = PlainArray(repeating: ByteStore.Range.absent, count: keys.count)
+        guard !keys.isEmpty, let object = object() else { return values }
         for entry in object {
             if let number = keys[entry.key], let value = entry.value.stringValue, values[number].isAbsent {
                 values[number] = store.add(value)
             }
         }
-        return PlainArray(values)
+        return values
     }
 }
 

@@ -60,6 +60,10 @@ public enum Mutator {
             // them now with room for what rules add, not once to change and again to grow.
             metadata.reserveCapacity(extra: 2)
             spec.reserveCapacity(extra: 6)
+            // Room for a few rules and fields at once: grown an element at a time, these lists
+            // took an allocation per rule applied and per field set.
+            applied.reserveCapacity(4)
+            setByUs.reserveCapacity(8)
         }
 
         /// The mutated pod: the original with the new metadata and spec in their places.
@@ -99,6 +103,7 @@ public enum Mutator {
                 settings = rule.variantSettings[index]
             }
             var changed: [String] = []
+            changed.reserveCapacity(4)
             setPriorityClass(settings.priorityClassName, rule, &changed)
             setNodeSelector(settings.nodeSelector, rule, &changed)
             addTolerations(settings.tolerations, &changed)

@@ -45,13 +45,23 @@ struct SparkPod {
         ownership = Ownership(metadata["managedFields"])
         facts = MatchFacts(
             role: role, namespace: namespace ?? metadata["namespace"]?.stringValue ?? "",
-            appNames: Self.appNameLabels.compactMap { labels?[$0]?.stringValue },
+            appNames: Self.appNames(labels),
             serviceAccount: spec["serviceAccountName"]?.stringValue ?? "default",
             labels: labels, annotations: annotations, keys: keys)
     }
 
     static let placementFields = ["nodeSelector", "tolerations", "topologySpreadConstraints"]
     static let appNameLabels = ["spark-app-name", "sparkoperator.k8s.io/app-name"]
+
+    /// The values of the app-name labels the pod has, in one allocation (`compactMap` grows its
+    /// result an element at a time).
+    static func appNames(_ labels: JSONObject?) -> [String] {
+        var names: [String] = []
+        guard let labels else { return names }
+        names.reserveCapacity(appNameLabels.count)
+        for key in appNameLabels { if let name = labels[key]?.stringValue { names.append(name) } }
+        return names
+    }
 
     /// The pod with these metadata and spec in place of its own.
     func pod(metadata: JSONObject, spec: JSONObject) -> JSONObject {

@@ -149,6 +149,29 @@ final class RequestParserTests: XCTestCase {
         }
     }
 
+    /// A head may reach maxHeaderBytes past its start with its last LF and no further, whether it
+    /// comes whole or in two reads split anywhere (the end search jumps from LF to LF).
+    func testTheHeadSizeLimitHoldsToTheByteWhereverTheReadsSplit() {
+        var limits = HTTPLimits()
+        limits.maxHeaderBytes = 120
+        for filler in 80..<110 {
+            let text = "GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "b", count: filler) + "\r\n\r\n"
+            let bytes = Array(text.utf8)
+            let fits = bytes.count - 1 <= limits.maxHeaderBytes  // offset of the last LF
+            for split in [bytes.count] + Array(1..<bytes.count) {
+                var parser = RequestParser(limits: limits)
+                var start = 0
+                var event = parser.parse(Array(bytes[0..<split]), &start)
+                if case .needMore = event, split < bytes.count { event = parser.parse(bytes, &start) }
+                switch event {
+                case .request: XCTAssertTrue(fits, "\(bytes.count) bytes, split at \(split): accepted")
+                case .error(let error): XCTAssertTrue(!fits && error.status == 431, "\(bytes.count) bytes, split at \(split): \(error)")
+                default: XCTFail("\(bytes.count) bytes, split at \(split): \(event)")
+                }
+            }
+        }
+    }
+
     func testTooManyHeaderFieldsIs431() {
         var limits = HTTPLimits()
         limits.maxHeaderCount = 3

@@ -6,6 +6,8 @@ public struct HTTPParseError: Error, Equatable, Sendable {
     public let reason: String
 }
 
+import Glibc
+
 struct RequestParser {
     enum Event {
         case needMore
@@ -185,32 +187,35 @@ struct RequestParser {
         var sawLineEnd = false
         var j = start
         while j < i { if b[j] == 10 { sawLineEnd = true; break }; j += 1 }
-        while i < b.count {
-            let c = b[i]
-            if c == 10 {
-                if i == start || b[i - 1] != 13 {
-                    return .failure(HTTPParseError(status: 400, reason: "bare LF in request head"))
-                }
-                if !sawLineEnd && i - start > limits.maxRequestLineBytes {
-                    return .failure(HTTPParseError(status: 414, reason: "request line exceeds \(limits.maxRequestLineBytes) bytes"))
-                }
-                sawLineEnd = true
-                if i >= start + 3 && b[i - 2] == 10 && b[i - 3] == 13 { return .success(i - 3) }
+        // From line end to line end: memchr finds the next LF many bytes at a time. The head may
+        // not run past maxHeaderBytes: its last LF must sit at most that far from its start.
+        while i < b.count, let lf = memchr(b.baseAddress! + i, 10, b.count - i) {
+            i = b.baseAddress!.distance(to: lf.assumingMemoryBound(to: UInt8.self))
+            if i - start > limits.maxHeaderBytes { return tooLong(sawLineEnd) }
+            if i == start || b[i - 1] != 13 {
+                return .failure(HTTPParseError(status: 400, reason: "bare LF in request head"))
             }
+            if !sawLineEnd && i - start > limits.maxRequestLineBytes {
+                return .failure(HTTPParseError(status: 414, reason: "request line exceeds \(limits.maxRequestLineBytes) bytes"))
+            }
+            sawLineEnd = true
+            if i >= start + 3 && b[i - 2] == 10 && b[i - 3] == 13 { return .success(i - 3) }
             i += 1
-            if i - start > limits.maxHeaderBytes {
-                if !sawLineEnd {
-                    return .failure(HTTPParseError(status: 414, reason: "request line exceeds \(limits.maxRequestLineBytes) bytes"))
-                }
-                return .failure(HTTPParseError(status: 431, reason: "request headers exceed \(limits.maxHeaderBytes) bytes"))
-            }
         }
+        if b.count - start > limits.maxHeaderBytes { return tooLong(sawLineEnd) }
         if !sawLineEnd && b.count - start > limits.maxRequestLineBytes {
             return .failure(HTTPParseError(status: 414, reason: "request line exceeds \(limits.maxRequestLineBytes) bytes"))
         }
         // Resume the search a little before the end: the terminator may straddle reads.
         scanned = max(0, b.count - start - 3)
         return .success(nil)
+    }
+
+    private func tooLong(_ sawLineEnd: Bool) -> Result<Int?, HTTPParseError> {
+        if !sawLineEnd {
+            return .failure(HTTPParseError(status: 414, reason: "request line exceeds \(limits.maxRequestLineBytes) bytes"))
+        }
+        return .failure(HTTPParseError(status: 431, reason: "request headers exceed \(limits.maxHeaderBytes) bytes"))
     }
 
     private enum Framing { case none, length(Int), chunked }
@@ -256,6 +261,7 @@ struct RequestParser {
 
         // Header fields
         var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(8)  // a webhook request has five or six: no regrowth
         var contentLength: Int? = nil
         var transferEncoding: String? = nil
         var hostCount = 0

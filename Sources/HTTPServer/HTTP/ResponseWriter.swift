@@ -7,20 +7,30 @@ enum ResponseWriter {
     static func append(_ response: HTTPResponse, keepAlive: Bool, headOnly: Bool, date: [UInt8], to out: inout [UInt8]) {
         out.reserveCapacity(out.count + 160 + response.body.count)
         out.append(contentsOf: statusLine(response.status))
-        out.append(contentsOf: "Date: ".utf8)
+        append("Date: ", to: &out)
         out.append(contentsOf: date)
-        out.append(contentsOf: "\r\nContent-Length: ".utf8)
+        append("\r\nContent-Length: ", to: &out)
         appendDecimal(response.body.count, to: &out)
-        out.append(contentsOf: "\r\n".utf8)
+        append("\r\n", to: &out)
         for (name, value) in response.headers where !isFramingHeader(name) {
-            out.append(contentsOf: name.utf8)
-            out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: value.utf8)
-            out.append(contentsOf: "\r\n".utf8)
+            append(name, to: &out)
+            append(": ", to: &out)
+            append(value, to: &out)
+            append("\r\n", to: &out)
         }
-        if !keepAlive { out.append(contentsOf: "Connection: close\r\n".utf8) }
-        out.append(contentsOf: "\r\n".utf8)
+        if !keepAlive { append("Connection: close\r\n", to: &out) }
+        append("\r\n", to: &out)
         if !headOnly { out.append(contentsOf: response.body) }
+    }
+
+    // Copied as buffers: appending a `utf8` view goes a byte at a time.
+    private static func append(_ text: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    private static func append(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { out.append(contentsOf: $0) }
     }
 
     private static let ok = Array("HTTP/1.1 200 OK\r\n".utf8)
@@ -36,11 +46,10 @@ enum ResponseWriter {
 
     /// The server owns framing and connection management; handlers cannot set them.
     private static func isFramingHeader(_ name: String) -> Bool {
-        switch name.lowercased() {
-        case "content-length", "transfer-encoding", "connection", "date": return true
-        default: return false
-        }
+        framingHeaders.contains { HTTPHeaders.sameName(name, $0) }
     }
+
+    private static let framingHeaders = ["Content-Length", "Transfer-Encoding", "Connection", "Date"]
 }
 
 /// The IMF-fixdate for the Date header, recomputed at most once a second per loop.

@@ -167,8 +167,20 @@ final class EventLoop: @unchecked Sendable {
             switch status {
             case .done(let n):
                 if connection.lingering { continue }
-                connection.input.append(contentsOf: scratch[0..<n])
-                process(connection)
+                if connection.hasBufferedInput {
+                    connection.input.append(contentsOf: scratch[0..<n])
+                    processInput(connection)
+                } else {
+                    // Nothing held over from an earlier read (the usual case): the bytes are
+                    // parsed where they landed and only what is left unparsed (a request the
+                    // read cut short) is kept, so a whole request is not copied on its way in.
+                    let end = scratch.withUnsafeBufferPointer { process(connection, UnsafeBufferPointer(rebasing: $0[0..<n]), from: 0) }
+                    if end < n {
+                        connection.input.removeAll(keepingCapacity: true)
+                        connection.input.append(contentsOf: scratch[end..<n])
+                        connection.inputStart = 0
+                    }
+                }
                 scheduleFlush(connection)
                 // A short read with nothing left inside OpenSSL: the socket is very likely drained,
                 // and epoll (level-triggered) reports it again if not. Saves a read that would
@@ -186,19 +198,25 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// Parses and answers every complete request in the input, in order.
-    private func process(_ connection: Connection) {
+    /// Parses and answers every complete request held in the connection's input.
+    private func processInput(_ connection: Connection) {
+        let end = connection.input.withUnsafeBufferPointer { process(connection, $0, from: connection.inputStart) }
+        connection.inputStart = end
+        compactInput(connection)
+    }
+
+    /// Parses and answers every complete request in `b` from `start`, in order; returns where
+    /// it stopped (at the end, or before what it may not answer yet).
+    private func process(_ connection: Connection, _ b: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
         let now = monotonicNanos()
+        var start = start
         while !connection.closeAfterFlush && connection.output.count - connection.outputStart <= Self.maxQueuedOutput {
-            if connection.parser.isIdle && connection.hasBufferedInput { connection.state.requestStarted(now: now) }
-            var start = connection.inputStart
-            let event = connection.parser.parse(connection.input, &start)
-            connection.inputStart = start
+            if connection.parser.isIdle && start < b.count { connection.state.requestStarted(now: now) }
+            let event = connection.parser.parse(b, &start)
             switch event {
             case .needMore:
                 if connection.parser.isReadingBody { connection.state.headComplete(now: now) }
-                compactInput(connection)
-                return
+                return start
             case .expectContinue:
                 connection.state.headComplete(now: now)
                 connection.output.append(contentsOf: ResponseWriter.continueLine)
@@ -209,12 +227,12 @@ final class EventLoop: @unchecked Sendable {
                 ResponseWriter.append(response, keepAlive: keepAlive, headOnly: request.method == "HEAD",
                                       date: dates.value, to: &connection.output)
                 if !keepAlive { connection.closeAfterFlush = true }
-                connection.state.requestDone(now: now, keepAlive: keepAlive, moreBuffered: connection.hasBufferedInput)
+                connection.state.requestDone(now: now, keepAlive: keepAlive, moreBuffered: start < b.count)
             case .error(let error):
                 respondWithError(connection, status: error.status, reason: error.reason)
             }
         }
-        compactInput(connection)
+        return start
     }
 
     private func respondWithError(_ connection: Connection, status: Int, reason: String) {
@@ -315,7 +333,7 @@ final class EventLoop: @unchecked Sendable {
         }
         if connection.readPaused {
             connection.readPaused = false
-            process(connection)
+            processInput(connection)
             readAvailable(connection)
         }
     }

@@ -1,12 +1,11 @@
 // Incremental HTTP/1.1 request parser. Strict where leniency enables request smuggling: CRLF line
 // ends only, no obs-fold, no whitespace before a colon, one Content-Length, never both framings.
+import Glibc
 
 public struct HTTPParseError: Error, Equatable, Sendable {
     public let status: Int
     public let reason: String
 }
-
-import Glibc
 
 struct RequestParser {
     enum Event {

@@ -6,7 +6,7 @@ POLICY ?= examples/production.yaml
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: build release certs run test test-swift test-e2e bench manifests clean
+.PHONY: build release certs run test test-swift test-e2e bench bench-instructions manifests clean
 
 build:
 	$(SWIFT) build
@@ -40,6 +40,10 @@ bench:
 	$(SWIFT) build $(RELEASE_FLAGS) --product sparkhook-bench
 	.build/release/sparkhook-bench --fixtures $(BENCH_FIXTURES) --policy $(POLICY)
 	bench/load.sh
+
+# Instructions per decision (callgrind): unlike time, the same on a busy machine.
+bench-instructions:
+	FIXTURES=$(BENCH_FIXTURES) POLICY=$(POLICY) bench/instructions.sh
 
 test-e2e: build
 	SPARKHOOK_BIN_DIR=$(BIN) $(PYTHON) -m pytest -q Tests/e2e

@@ -58,3 +58,20 @@ def test_load_benchmark_drives_the_real_server_and_reports_every_row():
     counted = dict(re.findall(r'type="(\w+)"\} (\d+)', out))
     assert int(counted["full"]) > 0 and int(counted["resumed"]) > 0, out  # the server saw both kinds
     assert "server exited 0" in out, out
+
+
+def test_instruction_count_benchmark_reports_a_decision_and_the_cost_of_500_rules(tmp_path):
+    # One fixture and two iterations keep this to seconds under valgrind with the debug build.
+    fixture = next(p for p in sorted(FIXTURES.glob("*.json")) if "executor" in p.name)
+    (tmp_path / fixture.name).write_bytes(fixture.read_bytes())
+    env = dict(os.environ, ITERATIONS="2", BENCH=str(BIN / "sparkhook-bench"), FIXTURES=str(tmp_path),
+               POLICY=str(ROOT / "examples" / "production.yaml"))
+    run = subprocess.run(["bash", str(ROOT / "bench" / "instructions.sh")], env=env, cwd=ROOT,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    rows = re.findall(r"^(\S+\.json)\s+(the policy|500 more rules, none matching)\s+(\d+)(?:\s+(-?\d+))?$", run.stdout, re.M)
+    assert [(r[0], r[1]) for r in rows] == [(fixture.name, "the policy"), (fixture.name, "500 more rules, none matching")], run.stdout
+    policy, large = rows
+    assert int(policy[2]) > 10_000, run.stdout  # a decision is no free lunch
+    # 500 rules that match nothing still cost something, and the added column is the difference.
+    assert int(large[3]) > 0 and int(large[2]) == int(policy[2]) + int(large[3]), run.stdout

@@ -11,18 +11,10 @@ ITERATIONS=${ITERATIONS:-200}
 POLICY=${POLICY:-examples/production.yaml}
 FIXTURES=${FIXTURES:-$(ls -d ../shared/bench/fixtures 2>/dev/null || echo ../shared/fixtures)}
 
-if ! command -v valgrind >/dev/null; then
-  if [[ $(id -u) == 0 ]]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null
-  else
-    echo "instructions.sh: valgrind is missing: apt-get install valgrind" >&2; exit 1
-  fi
-fi
-BENCH=${BENCH:-}
-if [[ -z $BENCH ]]; then
-  swift build -c release --static-swift-stdlib --product sparkhook-bench >/dev/null
-  BENCH=.build/release/sparkhook-bench
-fi
+source bench/common.sh
+require valgrind valgrind
+require strip binutils
+BENCH=${BENCH:-$(release_binary sparkhook-bench)}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # Valgrind 3.19 gives up on the DWARF 5 debug information Swift writes: count a copy without it.

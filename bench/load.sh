@@ -18,18 +18,9 @@ PIN=${PIN:-off}
 CHURN_SECONDS=${CHURN_SECONDS:-5}
 if [[ -n ${SMOKE:-} ]]; then DURATION=1s; CONNS="1 16"; CHURN_SECONDS=1; fi
 
-if ! command -v wrk >/dev/null; then
-  if [[ $(id -u) == 0 ]]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-  else
-    echo "load.sh: wrk is missing: apt-get install wrk" >&2; exit 1
-  fi
-fi
-SPARKHOOK=${SPARKHOOK:-}
-if [[ -z $SPARKHOOK ]]; then
-  swift build -c release --static-swift-stdlib --product sparkhook >/dev/null  # as `make release` and the image
-  SPARKHOOK=.build/release/sparkhook
-fi
+source bench/common.sh
+require wrk wrk
+SPARKHOOK=${SPARKHOOK:-$(release_binary sparkhook)}
 certs=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$certs"' EXIT
 certs/generate.sh "$certs" >/dev/null

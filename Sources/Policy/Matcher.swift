@@ -112,34 +112,38 @@ final class MatchFacts {
     let role: UInt8
     let store = ByteStore()
     let namespace: ByteStore.Range
-    let appNames: PlainArray<ByteStore.Range>
     let serviceAccount: ByteStore.Range
-    /// By key number (MatchKeys); absent where the pod has no such label or annotation.
-    let labels: PlainArray<ByteStore.Range>
-    let annotations: PlainArray<ByteStore.Range>
+    /// One table, in three parts: the app names, then the label values by key number (MatchKeys),
+    /// then the annotation values by key number; absent where the pod has no such label or
+    /// annotation. One allocation per pod instead of one per part.
+    let ranges: PlainArray<ByteStore.Range>
+    let appNameCount: Int
+    var labelsStart: Int { appNameCount }
+    let annotationsStart: Int
 
     init(role: SparkRole, namespace: String, appNames: [String], serviceAccount: String,
          labels: JSONObject?, annotations: JSON?, keys: MatchKeys) {
         self.role = role.bit
         self.namespace = store.add(namespace)
-        let names = PlainArray(repeating: ByteStore.Range.absent, count: appNames.count)
-        for (i, name) in appNames.enumerated() { names[i] = store.add(name) }
-        self.appNames = names
         self.serviceAccount = store.add(serviceAccount)
-        self.labels = Self.values(labels, keys.labels, store)
-        self.annotations = Self.values(annotations?.objectValue, keys.annotations, store)
+        appNameCount = appNames.count
+        annotationsStart = appNames.count + keys.labels.count
+        ranges = PlainArray(repeating: ByteStore.Range.absent, count: annotationsStart + keys.annotations.count)
+        for (i, name) in appNames.enumerated() { ranges[i] = store.add(name) }
+        Self.fill(ranges, from: appNameCount, labels, keys.labels, store)
+        Self.fill(ranges, from: annotationsStart, annotations?.objectValue, keys.annotations, store)
     }
 
-    /// `object` is decoded only when a rule tests one of its keys.
-    private static func values(_ object: @autoclosure () -> JSONObject?, _ keys: [String: Int], _ store: ByteStore) -> PlainArray<ByteStore.Range> {
-        let values = PlainArray(repeating: ByteStore.Range.absent, count: keys.count)
-        guard !keys.isEmpty, let object = object() else { return values }
+    /// The values of the numbered keys, at `start` on; `object` is decoded only when a rule
+    /// tests one of its keys.
+    private static func fill(_ ranges: PlainArray<ByteStore.Range>, from start: Int, _ object: @autoclosure () -> JSONObject?,
+                             _ keys: [String: Int], _ store: ByteStore) {
+        guard !keys.isEmpty, let object = object() else { return }
         for entry in object {
-            if let number = keys[entry.key], let value = entry.value.stringValue, values[number].isAbsent {
-                values[number] = store.add(value)
+            if let number = keys[entry.key], let value = entry.value.stringValue, ranges[start + number].isAbsent {
+                ranges[start + number] = store.add(value)
             }
         }
-        return values
     }
 }
 
@@ -254,10 +258,10 @@ final class RuleMatcher: @unchecked Sendable {
             let rule = rules[index]
             guard rule.roleMask & facts.role != 0,
                   matches(rule.namespaces, namespace),
-                  rule.appNames.count < 0 || (0..<facts.appNames.count).contains(where: { matches(rule.appNames, facts.store.bytes(facts.appNames[$0])) }),
+                  rule.appNames.count < 0 || (0..<facts.appNameCount).contains(where: { matches(rule.appNames, facts.store.bytes(facts.ranges[$0])) }),
                   matches(rule.serviceAccounts, serviceAccount),
-                  passes(rule.labelTests, facts.labels, facts.store),
-                  passes(rule.annotationTests, facts.annotations, facts.store) else { continue }
+                  passes(rule.labelTests, facts, from: facts.labelsStart),
+                  passes(rule.annotationTests, facts, from: facts.annotationsStart) else { continue }
             matched.append(index)
         }
         return matched
@@ -269,8 +273,8 @@ final class RuleMatcher: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func passes(_ slice: Slice, _ pod: PlainArray<ByteStore.Range>, _ podStore: ByteStore) -> Bool {
-        slice.range.allSatisfy { passes(tests[$0], pod, podStore) }
+    private func passes(_ slice: Slice, _ facts: MatchFacts, from start: Int) -> Bool {
+        slice.range.allSatisfy { passes(tests[$0], facts.ranges[start + Int(tests[$0].key)], facts.store) }
     }
 
     @inline(__always)
@@ -283,9 +287,9 @@ final class RuleMatcher: @unchecked Sendable {
         }
     }
 
+    /// `value`: the pod's value of the test's key (absent if it has none).
     @inline(__always)
-    private func passes(_ test: KeyTest, _ pod: PlainArray<ByteStore.Range>, _ podStore: ByteStore) -> Bool {
-        let value = pod[Int(test.key)]
+    private func passes(_ test: KeyTest, _ value: ByteStore.Range, _ podStore: ByteStore) -> Bool {
         switch test.op {
         case .exists: return !value.isAbsent
         case .doesNotExist: return value.isAbsent

@@ -42,16 +42,10 @@ public struct JSONPointer: Sendable, Equatable, CustomStringConvertible {
         token.withUTF8 { JSON.appendEscaped($0, pointerToken: true, to: &out) }
     }
 
-    /// `~` becomes `~0` and `/` becomes `~1` (RFC 6901 section 3); the bytes between are copied whole.
+    /// `~` becomes `~0` and `/` becomes `~1` (RFC 6901 section 3), by the JSON writer's escaping
+    /// loop with JSON's own escapes off: the pointer as plain text.
     static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout ByteWriter) {
-        var run = 0
-        for i in bytes.indices where bytes[i] == UInt8(ascii: "~") || bytes[i] == UInt8(ascii: "/") {
-            out.append(UnsafeBufferPointer(rebasing: bytes[run..<i]))
-            out.append(UInt8(ascii: "~"))
-            out.append(bytes[i] == UInt8(ascii: "~") ? UInt8(ascii: "0") : UInt8(ascii: "1"))
-            run = i + 1
-        }
-        out.append(UnsafeBufferPointer(rebasing: bytes[run...]))
+        JSON.appendEscaped(bytes, json: false, pointerToken: true, to: &out)
     }
 }
 

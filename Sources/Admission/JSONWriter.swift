@@ -53,12 +53,13 @@ extension JSON {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// String content with JSON's escapes, and for a JSON-pointer token first the pointer's own
-    /// (`~` as `~0`, `/` as `~1`). Runs of bytes that need no escape are copied whole.
-    static func appendEscaped(_ b: UnsafeBufferPointer<UInt8>, pointerToken: Bool, to out: inout ByteWriter) {
+    /// String content with JSON's escapes (unless `json` is false: a pointer written as plain
+    /// text), and for a JSON-pointer token first the pointer's own (`~` as `~0`, `/` as `~1`).
+    /// Runs of bytes that need no escape are copied whole.
+    static func appendEscaped(_ b: UnsafeBufferPointer<UInt8>, json: Bool = true, pointerToken: Bool, to out: inout ByteWriter) {
         var run = 0
         while true {
-            let i = firstToEscape(b, from: run, pointerToken: pointerToken)
+            let i = firstToEscape(b, from: run, json: json, pointerToken: pointerToken)
             out.append(UnsafeBufferPointer(rebasing: b[run..<i]))
             guard i < b.count else { return }
             let c = b[i]
@@ -73,13 +74,14 @@ extension JSON {
     }
 
     /// The first byte from `start` that needs an escape (or `b.count`), eight bytes at a time
-    /// (see Words): bytes below 0x20, quotes, backslashes, and in a pointer token `~` and `/`.
-    static func firstToEscape(_ b: UnsafeBufferPointer<UInt8>, from start: Int, pointerToken: Bool) -> Int {
+    /// (see Words): for JSON bytes below 0x20, quotes and backslashes, in a pointer token `~` and `/`.
+    static func firstToEscape(_ b: UnsafeBufferPointer<UInt8>, from start: Int, json: Bool = true, pointerToken: Bool) -> Int {
         var i = start
         if let base = UnsafeRawPointer(b.baseAddress) {
             while i + 8 <= b.count {
                 let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                var flags = Words.below(w, 0x20) | Words.equal(w, 0x22) | Words.equal(w, 0x5C)
+                var flags: UInt64 = 0
+                if json { flags |= Words.below(w, 0x20) | Words.equal(w, 0x22) | Words.equal(w, 0x5C) }
                 if pointerToken { flags |= Words.equal(w, 0x7E) | Words.equal(w, 0x2F) }
                 if let first = Words.firstFlagged(flags) { return i + first }
                 i += 8
@@ -87,7 +89,7 @@ extension JSON {
         }
         while i < b.count {
             let c = b[i]
-            if c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { return i }
+            if json && (c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\")) { return i }
             if pointerToken && (c == UInt8(ascii: "~") || c == UInt8(ascii: "/")) { return i }
             i += 1
         }

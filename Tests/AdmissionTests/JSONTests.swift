@@ -141,12 +141,13 @@ final class JSONTests: XCTestCase {
     /// position of a word and across word boundaries, beside bytes that must pass (0x7F, UTF-8
     /// bytes 0x80 and over, a byte just above the controls), against a byte-by-byte reference.
     func testEscapesMatchAByteByByteReferenceAtEveryPosition() {
-        func reference(_ bytes: [UInt8], pointer: Bool) -> [UInt8] {
+        func reference(_ bytes: [UInt8], pointer: Bool, json: Bool = true) -> [UInt8] {
             var out: [UInt8] = []
             for c in bytes {
                 switch c {
                 case UInt8(ascii: "~") where pointer: out += Array("~0".utf8)
                 case UInt8(ascii: "/") where pointer: out += Array("~1".utf8)
+                case _ where !json: out.append(c)  // a pointer as plain text: nothing else escaped
                 case UInt8(ascii: "\""): out += Array("\\\"".utf8)
                 case UInt8(ascii: "\\"): out += Array("\\\\".utf8)
                 case 0x0A: out += Array("\\n".utf8)
@@ -171,6 +172,9 @@ final class JSONTests: XCTestCase {
                         bytes.withUnsafeBufferPointer { JSON.appendEscaped($0, pointerToken: pointer, to: &out) }
                         XCTAssertEqual(out.bytes, reference(bytes, pointer: pointer), "\(special) at \(position) of \(length), pointer \(pointer)")
                     }
+                    var plain = ByteWriter(capacity: 0)
+                    bytes.withUnsafeBufferPointer { JSONPointer.appendEscaped($0, to: &plain) }
+                    XCTAssertEqual(plain.bytes, reference(bytes, pointer: true, json: false), "\(special) at \(position) of \(length), plain pointer")
                 }
             }
         }

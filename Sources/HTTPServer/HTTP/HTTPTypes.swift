@@ -106,6 +106,11 @@ public struct HTTPStatus {
     }
 }
 
+/// Whether `bytes` spell `name` in any ASCII case (header names, media types).
+func asciiLowercaseEquals(_ bytes: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
+    HTTPHeaders.sameName(bytes, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+}
+
 /// An ASCII capital letter as its small one; every other byte as it is. Header names and media
 /// types compare in any case this way, without lowercased copies.
 @inline(__always)
@@ -121,9 +126,7 @@ extension HTTPRequest {
         return value.withUTF8 { v in
             types.contains { type in
                 let n = type.utf8CodeUnitCount
-                guard v.count >= n, HTTPHeaders.sameName(UnsafeBufferPointer(rebasing: v[0..<n]), UnsafeBufferPointer(start: type.utf8Start, count: n)) else {
-                    return false
-                }
+                guard v.count >= n, asciiLowercaseEquals(UnsafeBufferPointer(rebasing: v[0..<n]), type) else { return false }
                 return v.count == n || v[n] == UInt8(ascii: ";") || v[n] == UInt8(ascii: " ") || v[n] == UInt8(ascii: "\t")
             }
         }

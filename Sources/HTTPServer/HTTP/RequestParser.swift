@@ -341,13 +341,6 @@ struct RequestParser {
     }
 }
 
-/// Whether `bytes` spell `lowercase` (given in lowercase) in any ASCII case.
-func asciiLowercaseEquals(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercase: StaticString) -> Bool {
-    guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
-    for i in 0..<bytes.count where asciiLowercased(bytes[i]) != lowercase.utf8Start[i] { return false }
-    return true
-}
-
 extension Substring {
     var trimmingSpaces: String {
         var s = self

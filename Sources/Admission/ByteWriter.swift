@@ -17,6 +17,9 @@ struct ByteWriter: ~Copyable {
     /// The bytes written so far.
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
+    /// The bytes written so far as text (they are UTF-8: every writer here writes only that).
+    var string: String { withBytes { String(decoding: $0, as: UTF8.self) } }
+
     /// The bytes written so far, without a copy.
     func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         try body(UnsafeBufferPointer(start: base, count: count))

@@ -232,8 +232,8 @@ extension JSON: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, Express
 
 /// Key and string equality with the UTF-8 lengths compared first: most keys a lookup passes over
 /// differ in length, and String's `==` on two different strings takes a slow path.
-@inline(__always)
-func sameText(_ a: String, _ b: String) -> Bool {
+@inlinable @inline(__always)
+public func sameText(_ a: String, _ b: String) -> Bool {
     a.utf8.count == b.utf8.count && a == b
 }
 

@@ -72,7 +72,11 @@ public struct RawJSON: Sendable {
     func sameBytes(as other: RawJSON) -> Bool {
         if isSame(as: other) { return true }
         guard end - start == other.end - other.start else { return false }
-        return document.bytes[Int(start)..<Int(end)].elementsEqual(other.document.bytes[Int(other.start)..<Int(other.end)])
+        return document.bytes.withUnsafeBytes { a in
+            other.document.bytes.withUnsafeBytes { b in
+                Words.sameBytes(a.baseAddress! + Int(start), b.baseAddress! + Int(other.start), Int(end - start))
+            }
+        }
     }
 
     /// Decodes this container's top level; its children stay raw. Throws what is wrong with it.
@@ -344,24 +348,14 @@ public enum JSONParser {
         func quoteOrBackslash(from start: Int) -> Int { firstSpecial(from: start, orNonASCII: false) }
 
         /// The first quote or backslash from `start` (or `bytes.count`), and with `orNonASCII` the
-        /// first byte of 0x80 or more too: a byte's own high bit flags it, and the lowest flag of
-        /// a word is always a real one (see Words). Inlined, each caller gets its own loop.
+        /// first byte of 0x80 or more too: a byte's own high bit flags it (see Words).
         @inline(__always)
         func firstSpecial(from start: Int, orNonASCII: Bool) -> Int {
-            var i = start
-            let base = UnsafeRawPointer(bytes.baseAddress!)
-            while i + 8 <= bytes.count {
-                let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                let high = orNonASCII ? w : 0
-                if let first = Words.firstFlagged(Words.equal(w, 0x22) | Words.equal(w, 0x5C) | high) { return i + first }
-                i += 8
+            Words.first(in: bytes, from: start) { w in
+                Words.equal(w, 0x22) | Words.equal(w, 0x5C) | (orNonASCII ? w : 0)
+            } matches: { c in
+                c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || (orNonASCII && c >= 0x80)
             }
-            while i < bytes.count {
-                let c = bytes[i]
-                if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || (orNonASCII && c >= 0x80) { return i }
-                i += 1
-            }
-            return i
         }
 
         /// An object key: the shared String when it is a known key spelled plainly (no escapes).

@@ -131,7 +131,7 @@ public enum Base64 {
     public static func encode(_ bytes: [UInt8]) -> String {
         var out = ByteWriter(capacity: 0)
         bytes.withUnsafeBufferPointer { encode($0, into: &out) }
-        return out.withBytes { String(decoding: $0, as: UTF8.self) }
+        return out.string
     }
 
     static func encode(_ b: UnsafeBufferPointer<UInt8>, into out: inout ByteWriter) {

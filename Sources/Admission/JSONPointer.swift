@@ -22,7 +22,7 @@ public struct JSONPointer: Sendable, Equatable, CustomStringConvertible {
             var token = token
             token.withUTF8 { Self.appendEscaped($0, to: &out) }
         }
-        return out.withBytes { String(decoding: $0, as: UTF8.self) }
+        return out.string
     }
 
     public static func escape(_ token: String) -> String {
@@ -32,7 +32,7 @@ public struct JSONPointer: Sendable, Equatable, CustomStringConvertible {
             guard bytes.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return token }
             var out = ByteWriter(capacity: bytes.count + 8)
             appendEscaped(bytes, to: &out)
-            return out.withBytes { String(decoding: $0, as: UTF8.self) }
+            return out.string
         }
     }
 

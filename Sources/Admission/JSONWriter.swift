@@ -1,16 +1,14 @@
 // Writes JSON compactly, keys in their stored order.
 
 extension JSON {
-    public func serialized() -> [UInt8] {
-        var out = ByteWriter(capacity: 256)
-        write(into: &out)
-        return out.bytes
-    }
+    public func serialized() -> [UInt8] { written.bytes }
 
-    public var text: String {
+    public var text: String { written.string }
+
+    private var written: ByteWriter {
         var out = ByteWriter(capacity: 256)
         write(into: &out)
-        return out.withBytes { String(decoding: $0, as: UTF8.self) }
+        return out
     }
 
     func write(into out: inout ByteWriter) {
@@ -76,24 +74,15 @@ extension JSON {
     /// The first byte from `start` that needs an escape (or `b.count`), eight bytes at a time
     /// (see Words): for JSON bytes below 0x20, quotes and backslashes, in a pointer token `~` and `/`.
     static func firstToEscape(_ b: UnsafeBufferPointer<UInt8>, from start: Int, json: Bool = true, pointerToken: Bool) -> Int {
-        var i = start
-        if let base = UnsafeRawPointer(b.baseAddress) {
-            while i + 8 <= b.count {
-                let w = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                var flags: UInt64 = 0
-                if json { flags |= Words.below(w, 0x20) | Words.equal(w, 0x22) | Words.equal(w, 0x5C) }
-                if pointerToken { flags |= Words.equal(w, 0x7E) | Words.equal(w, 0x2F) }
-                if let first = Words.firstFlagged(flags) { return i + first }
-                i += 8
-            }
+        Words.first(in: b, from: start) { w in
+            var flags: UInt64 = 0
+            if json { flags |= Words.below(w, 0x20) | Words.equal(w, 0x22) | Words.equal(w, 0x5C) }
+            if pointerToken { flags |= Words.equal(w, 0x7E) | Words.equal(w, 0x2F) }
+            return flags
+        } matches: { c in
+            (json && (c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\")))
+                || (pointerToken && (c == UInt8(ascii: "~") || c == UInt8(ascii: "/")))
         }
-        while i < b.count {
-            let c = b[i]
-            if json && (c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\")) { return i }
-            if pointerToken && (c == UInt8(ascii: "~") || c == UInt8(ascii: "/")) { return i }
-            i += 1
-        }
-        return i
     }
 
     /// The JSON escape of a quote, a backslash or a control byte.
@@ -118,7 +107,7 @@ extension JSON {
         var out = ByteWriter(capacity: 1024)
         writePretty(to: &out, indent: 0)
         out.append(0x0A)
-        return out.withBytes { String(decoding: $0, as: UTF8.self) }
+        return out.string
     }
 
     private static func newline(_ level: Int, to out: inout ByteWriter) {

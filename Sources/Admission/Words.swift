@@ -23,6 +23,22 @@ enum Words {
         let f = flags & highs
         return f == 0 ? nil : f.trailingZeroBitCount >> 3
     }
+
+    /// The first byte of `b` from `start` that `flags` flags in its word (or `b.count`), eight
+    /// bytes at a time; the last few bytes one at a time by `matches`, which must say the same of a
+    /// byte. Inlined, each caller gets its own loop.
+    @inline(__always)
+    static func first(in b: UnsafeBufferPointer<UInt8>, from start: Int, flags: (UInt64) -> UInt64, matches: (UInt8) -> Bool) -> Int {
+        var i = start
+        if let base = UnsafeRawPointer(b.baseAddress) {
+            while i + 8 <= b.count {
+                if let first = firstFlagged(flags(base.loadUnaligned(fromByteOffset: i, as: UInt64.self))) { return i + first }
+                i += 8
+            }
+        }
+        while i < b.count && !matches(b[i]) { i += 1 }
+        return i
+    }
 }
 
 extension Words {

@@ -195,26 +195,27 @@ struct RequestParser {
                 return .failure(HTTPParseError(status: 400, reason: "bare LF in request head"))
             }
             if !sawLineEnd && i - start > limits.maxRequestLineBytes {
-                return .failure(HTTPParseError(status: 414, reason: "request line exceeds \(limits.maxRequestLineBytes) bytes"))
+                return .failure(requestLineTooLong)
             }
             sawLineEnd = true
             if i >= start + 3 && b[i - 2] == 10 && b[i - 3] == 13 { return .success(i - 3) }
             i += 1
         }
         if b.count - start > limits.maxHeaderBytes { return tooLong(sawLineEnd) }
-        if !sawLineEnd && b.count - start > limits.maxRequestLineBytes {
-            return .failure(HTTPParseError(status: 414, reason: "request line exceeds \(limits.maxRequestLineBytes) bytes"))
-        }
+        if !sawLineEnd && b.count - start > limits.maxRequestLineBytes { return .failure(requestLineTooLong) }
         // Resume the search a little before the end: the terminator may straddle reads.
         scanned = max(0, b.count - start - 3)
         return .success(nil)
     }
 
+    /// Past maxHeaderBytes: the request line's limit if the head is still on its first line.
     private func tooLong(_ sawLineEnd: Bool) -> Result<Int?, HTTPParseError> {
-        if !sawLineEnd {
-            return .failure(HTTPParseError(status: 414, reason: "request line exceeds \(limits.maxRequestLineBytes) bytes"))
-        }
+        if !sawLineEnd { return .failure(requestLineTooLong) }
         return .failure(HTTPParseError(status: 431, reason: "request headers exceed \(limits.maxHeaderBytes) bytes"))
+    }
+
+    private var requestLineTooLong: HTTPParseError {
+        HTTPParseError(status: 414, reason: "request line exceeds \(limits.maxRequestLineBytes) bytes")
     }
 
     private enum Framing { case none, length(Int), chunked }
@@ -227,7 +228,7 @@ struct RequestParser {
         var lineEnd = start
         while b[lineEnd] != 13 { lineEnd += 1 }
         if lineEnd - start > limits.maxRequestLineBytes {
-            return fail(414, "request line exceeds \(limits.maxRequestLineBytes) bytes")
+            return .failure(requestLineTooLong)
         }
         var i = start
         while i < lineEnd && isTokenChar(b[i]) { i += 1 }

@@ -33,8 +33,14 @@ public enum Mutator {
         guard let spark = try SparkPod(original, namespace: namespace, keys: policy.matcher.keys) else {
             return Mutation(original: original, pod: original, applied: [], appliedSummary: "", warnings: [], isSparkPod: false)
         }
+        let matching = policy.matcher.matching(spark.facts)
+        // No rule for this pod: it goes through as it came, without the copies of its metadata
+        // and spec that a mutation starts with (the diff then sees one value on both sides).
+        if matching.isEmpty {
+            return Mutation(original: original, pod: original, applied: [], appliedSummary: "", warnings: [], isSparkPod: true)
+        }
         var state = State(spark: spark)
-        for index in policy.matcher.matching(spark.facts) {
+        for index in matching {
             state.apply(policy.rules[index])
         }
         let summary = state.finish()

@@ -202,6 +202,25 @@ final class MutatorTests: XCTestCase {
         XCTAssertEqual(m.warnings, ["rule mix: spark-exec-id is \"not-a-number\"; placed on variant od as a fallback"])
     }
 
+    func testSparkPodsNoRuleMatchesPassUntouched() throws {
+        let set = try policy("    - {name: elsewhere, match: {namespaces: [team-*]}, set: {priorityClassName: x, nodeSelector: {a: b}}}\n")
+        for name in ["driver-operator.json", "executor-submit.json", "apiserver-captured-globaldefault.json"] {
+            let pod = try Fixtures.pod(name)
+            let m = mutate(pod, set)
+            XCTAssertTrue(m.isSparkPod, name)
+            XCTAssertEqual(m.applied, [], name)
+            XCTAssertEqual(m.appliedSummary, "", name)
+            XCTAssertEqual(m.warnings, [], name)
+            XCTAssertEqual(m.pod, pod, name)
+            XCTAssertEqual(m.pod.text, pod.text, name)
+            XCTAssertEqual(JSONPatch.diff(from: m.original, to: m.pod), [], name)
+            let outcome = try Decision.decide(try Fixtures.review(name), policy: set)
+            XCTAssertEqual(outcome.response.patch, [], name)
+            XCTAssertTrue(outcome.response.auditAnnotations.isEmpty, name)
+            XCTAssertEqual(outcome.mutation?.isSparkPod, true, name)
+        }
+    }
+
     func testMatchingOnNamespacesLabelsAppNamesAndServiceAccounts() throws {
         let pod = try Fixtures.pod("driver-submit.json")
         func matched(_ match: String) throws -> Bool {

@@ -30,9 +30,12 @@ run: build certs
 
 test: test-swift test-e2e
 
+# The tests are XCTest; Swift Testing is off so that its empty run prints nothing. A file that
+# imports Testing stops the run here rather than having its tests skipped without a word.
 test-swift:
+	@! grep -rln '^import Testing' Tests || { echo "Tests use Swift Testing: drop --disable-swift-testing below" >&2; exit 1; }
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --disable-swift-testing
 
 # Benchmarks (not part of `make test`: timing on a shared machine is noise, not a verdict).
 BENCH_FIXTURES ?= $(firstword $(wildcard ../shared/bench/fixtures) ../shared/fixtures)

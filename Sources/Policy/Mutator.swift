@@ -24,6 +24,11 @@ public struct Mutation: Sendable {
     public var appliedSummary: String
     public var warnings: [String]
     public var isSparkPod: Bool
+
+    /// The pod as it came: nothing applied, nothing to say.
+    static func untouched(_ pod: JSON, isSparkPod: Bool) -> Mutation {
+        Mutation(original: pod, pod: pod, applied: [], appliedSummary: "", warnings: [], isSparkPod: isSparkPod)
+    }
 }
 
 public enum Mutator {
@@ -31,14 +36,12 @@ public enum Mutator {
 
     public static func mutate(pod original: JSON, namespace: String?, policy: PolicySet) throws -> Mutation {
         guard let spark = try SparkPod(original, namespace: namespace, keys: policy.matcher.keys) else {
-            return Mutation(original: original, pod: original, applied: [], appliedSummary: "", warnings: [], isSparkPod: false)
+            return .untouched(original, isSparkPod: false)
         }
         let matching = policy.matcher.matching(spark.facts)
         // No rule for this pod: it goes through as it came, without the copies of its metadata
         // and spec that a mutation starts with (the diff then sees one value on both sides).
-        if matching.isEmpty {
-            return Mutation(original: original, pod: original, applied: [], appliedSummary: "", warnings: [], isSparkPod: true)
-        }
+        if matching.isEmpty { return .untouched(original, isSparkPod: true) }
         var state = State(spark: spark)
         for index in matching {
             state.apply(policy.rules[index])

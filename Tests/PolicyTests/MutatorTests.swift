@@ -40,7 +40,7 @@ final class MutatorTests: XCTestCase {
     func mutate(_ pod: JSON, _ set: PolicySet, namespace: String? = "spark-jobs") -> Mutation {
         do { return try Mutator.mutate(pod: pod, namespace: namespace, policy: set) } catch {
             XCTFail("\(error)")
-            return Mutation(original: pod, pod: pod, applied: [], appliedSummary: "", warnings: [], isSparkPod: false)
+            return .untouched(pod, isSparkPod: false)
         }
     }
 

@@ -13,17 +13,19 @@ public struct FileFingerprint: Equatable, Sendable {
     public init(paths: [String]) {
         entries = []
         for path in paths {
-            entries.append(Self.stamp(path))
-            if let names = Self.directoryEntries(path) {
-                for name in names { entries.append(Self.stamp(path + "/" + name)) }
-            }
+            let (stamp, isDirectory) = Self.stamp(path)
+            entries.append(stamp)
+            // Only a folder is listed: the stat says which, so a file is not opened as one to find out.
+            guard isDirectory, let names = Self.directoryEntries(path) else { continue }
+            for name in names { entries.append(Self.stamp(path + "/" + name).stamp) }
         }
     }
 
-    static func stamp(_ path: String) -> [Int] {
+    static func stamp(_ path: String) -> (stamp: [Int], isDirectory: Bool) {
         var st = stat()
-        guard stat(path, &st) == 0 else { return [-1] }
-        return [Int(st.st_dev), Int(st.st_ino), Int(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec]
+        guard stat(path, &st) == 0 else { return ([-1], false) }
+        return ([Int(st.st_dev), Int(st.st_ino), Int(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec],
+                (st.st_mode & S_IFMT) == S_IFDIR)
     }
 
     static func directoryEntries(_ path: String) -> [String]? {

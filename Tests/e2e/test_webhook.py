@@ -103,6 +103,26 @@ def test_non_pod_objects_pass_untouched(conn):
     assert answer["response"] == {"uid": review["request"]["uid"], "allowed": True}
 
 
+def test_spark_pods_no_rule_matches_pass_unchanged(certs, tmp_path):
+    policy = tmp_path / "elsewhere.yaml"
+    policy.write_text("apiVersion: sparkhook.io/v1alpha1\nkind: SparkPodPolicy\nmetadata: {name: elsewhere}\nspec:\n  rules:\n"
+                      "    - {name: other-team, match: {namespaces: [team-*]}, set: {priorityClassName: x, nodeSelector: {a: b}}}\n")
+    webhook = serve(certs, policy)
+    c = tls_connect(webhook.port, client_context(certs / "ca.crt"))
+    for name in ("driver-operator.json", "executor-submit.json"):
+        review = json.loads((FIXTURES / name).read_text())
+        status, _, body = post(c, "/mutate", review)
+        assert status == 200
+        # No patch, no applied annotation, no warning: the answer is a bare allow.
+        assert json.loads(body)["response"] == {"uid": review["request"]["uid"], "allowed": True}
+    metrics = c.request("GET", "/metrics")[2].decode()
+    # Spark pods that were looked at and left as they were: "unchanged", not "skipped" (not Spark).
+    assert 'sparkhook_requests_total{endpoint="mutate",outcome="unchanged"} 2' in metrics
+    assert 'outcome="skipped"' not in metrics and "sparkhook_patches_total{" not in metrics
+    c.close()
+    assert webhook.stop() == 0
+
+
 @pytest.mark.parametrize("body", ["not json", '{"kind": "Pod"}', '{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview"}', "[]"])
 def test_a_body_that_is_not_an_admission_review_is_400(conn, body):
     status, headers, text = post(conn, "/mutate", body)

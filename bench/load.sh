@@ -5,7 +5,8 @@
 #   churn:      full and resumed TLS handshakes per second (openssl s_time, one connection at a time).
 # Knobs: DURATION (10s), CONNS ("1 16 64 256"), POLICY, FIXTURE, PORT (18443), PIN (off|on: server
 # on CPU 1, wrk on CPU 0), SMOKE=1 (a short run that checks the harness works), SPARKHOOK (a binary to
-# run instead of building the release one: the end-to-end smoke test passes the debug build).
+# run instead of building the release one: the end-to-end smoke test passes the debug build),
+# KEY_TYPE (ecdsa|rsa: the server's certificate, made by certs/generate.sh; ecdsa by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}

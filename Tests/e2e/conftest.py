@@ -23,8 +23,9 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
 
 
-def make_certs(out, days=30):
-    run([str(ROOT / "certs" / "generate.sh"), str(out)], env={**os.environ, "FORCE": "1", "DAYS": str(days)})
+def make_certs(out, days=30, key_type="ecdsa"):
+    run([str(ROOT / "certs" / "generate.sh"), str(out)],
+        env={**os.environ, "FORCE": "1", "DAYS": str(days), "KEY_TYPE": key_type})
     return pathlib.Path(out)
 
 

@@ -247,11 +247,33 @@ def test_tls_1_3_is_preferred_and_ciphers_are_aead(server, ctx):
     legacy.check_hostname = False
     legacy.verify_mode = ssl.CERT_NONE
     legacy.maximum_version = ssl.TLSVersion.TLSv1_2
-    legacy.set_ciphers("ECDHE-RSA-AES128-SHA:AES128-SHA:ECDHE-RSA-AES128-SHA256")  # CBC only
+    # The development certificate is ECDSA (P-256): TLS 1.2 suites are the ECDHE-ECDSA ones.
+    legacy.set_ciphers("ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA256:AES128-SHA")  # CBC only
     with pytest.raises(ssl.SSLError):
         tls_connect(server.port, legacy)
-    legacy.set_ciphers("ECDHE-RSA-AES128-GCM-SHA256")
-    assert tls_connect(server.port, legacy).sock.cipher()[0] == "ECDHE-RSA-AES128-GCM-SHA256"
+    legacy.set_ciphers("ECDHE-ECDSA-AES128-GCM-SHA256")
+    assert tls_connect(server.port, legacy).sock.cipher()[0] == "ECDHE-ECDSA-AES128-GCM-SHA256"
+
+
+@pytest.mark.parametrize("key_type,suite", [("ecdsa", "ECDHE-ECDSA-AES128-GCM-SHA256"),
+                                            ("rsa", "ECDHE-RSA-AES128-GCM-SHA256")])
+def test_serves_ecdsa_and_rsa_certificates(tmp_path, key_type, suite):
+    certs = make_certs(tmp_path, key_type=key_type)
+    text = subprocess.run(["openssl", "x509", "-in", certs / "tls.crt", "-noout", "-text"], capture_output=True,
+                          text=True, check=True).stdout
+    assert ("id-ecPublicKey" if key_type == "ecdsa" else "rsaEncryption") in text
+    p = echo(certs)
+    try:
+        ctx = client_context(certs / "ca.crt")
+        c = tls_connect(p.port, ctx)
+        assert c.sock.version() == "TLSv1.3"
+        assert c.request("GET", "/hello")[0] == 200
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        c = tls_connect(p.port, ctx)
+        assert c.sock.cipher()[0] == suite
+        assert c.request("GET", "/hello")[0] == 200
+    finally:
+        assert p.stop() == 0
 
 
 def test_alpn_chooses_http_1_1_when_h2_is_offered(server, certs):

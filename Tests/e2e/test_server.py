@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import BIN, Client, Process, client_context, is_closed, make_certs, make_leaf, read_response, tls_connect
+from conftest import BIN, Client, Process, client_context, is_closed, make_certs, make_leaf, read_response, run, tls_connect
 
 
 def echo(certs, *extra, cert=None, key=None):
@@ -259,8 +259,7 @@ def test_tls_1_3_is_preferred_and_ciphers_are_aead(server, ctx):
                                             ("rsa", "ECDHE-RSA-AES128-GCM-SHA256")])
 def test_serves_ecdsa_and_rsa_certificates(tmp_path, key_type, suite):
     certs = make_certs(tmp_path, key_type=key_type)
-    text = subprocess.run(["openssl", "x509", "-in", certs / "tls.crt", "-noout", "-text"], capture_output=True,
-                          text=True, check=True).stdout
+    text = run(["openssl", "x509", "-in", certs / "tls.crt", "-noout", "-text"]).stdout
     assert ("id-ecPublicKey" if key_type == "ecdsa" else "rsaEncryption") in text
     p = echo(certs)
     try:

@@ -11,6 +11,10 @@ ITERATIONS=${ITERATIONS:-200}
 POLICY=${POLICY:-examples/production.yaml}
 FIXTURES=${FIXTURES:-$(ls -d ../shared/bench/fixtures 2>/dev/null || echo ../shared/fixtures)}
 
+shopt -s nullglob
+fixtures=("$FIXTURES"/*.json)
+(( ${#fixtures[@]} )) || { echo "instructions.sh: no AdmissionReviews (*.json) in $FIXTURES" >&2; exit 2; }
+
 source bench/common.sh
 require valgrind valgrind
 require strip binutils
@@ -32,7 +36,7 @@ extra=$(( 2 * 2 * ITERATIONS ))
 printf '\nInstructions per admission decision (callgrind, marginal over %d decisions), policy %s\n' "$extra" "$POLICY"
 printf '%-36s %-30s %14s %14s\n' fixture policy instructions added
 mkdir "$work/one"
-for fixture in "$FIXTURES"/*.json; do
+for fixture in "${fixtures[@]}"; do
   rm -f "$work/one"/*.json
   cp "$fixture" "$work/one/"
   small1=$(count "$ITERATIONS" --no-large)

@@ -75,3 +75,10 @@ def test_instruction_count_benchmark_reports_a_decision_and_the_cost_of_500_rule
     assert int(policy[2]) > 10_000, run.stdout  # a decision is no free lunch
     # 500 rules that match nothing still cost something, and the added column is the difference.
     assert int(large[3]) > 0 and int(large[2]) == int(policy[2]) + int(large[3]), run.stdout
+
+
+def test_instruction_count_benchmark_says_when_it_has_no_fixtures(tmp_path):
+    env = dict(os.environ, FIXTURES=str(tmp_path), BENCH=str(BIN / "sparkhook-bench"))
+    run = subprocess.run(["bash", str(ROOT / "bench" / "instructions.sh")], env=env, cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and f"no AdmissionReviews (*.json) in {tmp_path}" in run.stderr, run.stderr

@@ -25,7 +25,7 @@ certs/tls.crt:
 
 run: build certs
 	@echo "sparkhook on https://$(LISTEN) with $(POLICY). Preview a fixture from another shell:"
-	@echo "  curl -s --cacert certs/ca.crt -H 'Content-Type: application/json' --data-binary @../shared/fixtures/executor-operator.json https://$(LISTEN)/preview"
+	@echo "  curl -s --cacert certs/ca.crt -H 'Content-Type: application/json' --data-binary @Tests/Fixtures/executor-operator.json https://$(LISTEN)/preview"
 	$(BIN)/sparkhook serve --listen $(LISTEN) --tls-cert certs/tls.crt --tls-key certs/tls.key --policy $(POLICY)
 
 test: test-swift test-e2e
@@ -38,7 +38,7 @@ test-swift:
 	$(SWIFT) test --skip-build --disable-swift-testing
 
 # Benchmarks (not part of `make test`: timing on a shared machine is noise, not a verdict).
-BENCH_FIXTURES ?= $(firstword $(wildcard ../shared/bench/fixtures) ../shared/fixtures)
+BENCH_FIXTURES ?= bench/fixtures
 bench:
 	$(SWIFT) build $(RELEASE_FLAGS) --product sparkhook-bench
 	.build/release/sparkhook-bench --fixtures $(BENCH_FIXTURES) --policy $(POLICY)

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ITERATIONS=${ITERATIONS:-200}
 POLICY=${POLICY:-examples/production.yaml}
-FIXTURES=${FIXTURES:-$(ls -d ../shared/bench/fixtures 2>/dev/null || echo ../shared/fixtures)}
+FIXTURES=${FIXTURES:-bench/fixtures}
 
 shopt -s nullglob
 fixtures=("$FIXTURES"/*.json)

@@ -12,8 +12,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-"1 16 64 256"}
 POLICY=${POLICY:-examples/production.yaml}
-FIXTURE=${FIXTURE:-../shared/bench/fixtures/executor-review.json}
-[[ -f $FIXTURE ]] || FIXTURE=../shared/fixtures/executor-operator.json
+FIXTURE=${FIXTURE:-bench/fixtures/executor-review.json}
 PORT=${PORT:-18443}
 PIN=${PIN:-off}
 CHURN_SECONDS=${CHURN_SECONDS:-5}

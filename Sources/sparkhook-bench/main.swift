@@ -48,13 +48,13 @@ func nonMatchingRules(_ count: Int) -> String {
 let usage = """
     usage: sparkhook-bench [--iterations N] [--fixtures DIR] [--policy FILE]... [--no-large]
       --iterations N   decisions per fixture and policy (default 20000); the median and p99 are printed
-      --fixtures DIR   AdmissionReview JSON files (default ../shared/bench/fixtures)
+      --fixtures DIR   AdmissionReview JSON files (default bench/fixtures)
       --policy FILE    policy to decide with, repeatable (default examples/production.yaml)
       --no-large       skip the 500-rule policy built from the first policy
     """
 
 var iterations = 20_000
-var fixturesDir = "../shared/bench/fixtures"
+var fixturesDir = "bench/fixtures"
 var policies: [String] = []
 var includeLarge = true
 var args = CommandLine.arguments.dropFirst()

@@ -112,7 +112,7 @@ final class StructuralIndexTests: XCTestCase {
     func testRealReviewsIndexLikeTheReference() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let dir = URL(fileURLWithPath: ProcessInfo.processInfo.environment["SPARKHOOK_FIXTURES"]
-                      ?? root.deletingLastPathComponent().appendingPathComponent("shared/fixtures").path)
+                      ?? root.appendingPathComponent("Tests/Fixtures").path)
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }
         XCTAssertFalse(names.isEmpty)
         for name in names { check(Array(try Data(contentsOf: dir.appendingPathComponent(name)))) }

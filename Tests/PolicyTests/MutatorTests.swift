@@ -7,7 +7,7 @@ import XCTest
 enum Fixtures {
     static let directory: String = {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return ProcessInfo.processInfo.environment["SPARKHOOK_FIXTURES"] ?? root.deletingLastPathComponent().appendingPathComponent("shared/fixtures").path
+        return ProcessInfo.processInfo.environment["SPARKHOOK_FIXTURES"] ?? root.appendingPathComponent("Tests/Fixtures").path
     }()
 
     static func review(_ name: String) throws -> AdmissionRequest {

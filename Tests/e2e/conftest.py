@@ -16,7 +16,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(os.environ.get("SPARKHOOK_BIN_DIR", ROOT / ".build" / "debug"))
-FIXTURES = pathlib.Path(os.environ.get("SPARKHOOK_FIXTURES", ROOT.parent / "shared" / "fixtures"))
+FIXTURES = pathlib.Path(os.environ.get("SPARKHOOK_FIXTURES", ROOT / "Tests" / "Fixtures"))
 
 
 def run(cmd, **kw):

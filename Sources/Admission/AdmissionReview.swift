@@ -17,6 +17,8 @@ public struct AdmissionRequest: Sendable {
     public var operation: String?
     public var dryRun: Bool
     public var object: JSON?
+    /// The parsed body, whose `problem` says whether a level read while deciding was malformed.
+    public var document: JSONDocument?
 
     public var isPod: Bool { kind.group == "" && kind.kind == "Pod" }
 
@@ -38,7 +40,7 @@ public struct AdmissionRequest: Sendable {
         guard let top = try Self.members(of: review, Self.reviewKeys) else { throw AdmissionError("body is not a JSON object") }
         let (kind, apiVersion, request) = (top[0], top[1], top[2])
         guard kind?.stringValue == "AdmissionReview" else {
-            throw AdmissionError("kind must be AdmissionReview, got \(kind.map { $0.text } ?? "nothing")")
+            throw AdmissionError("kind must be AdmissionReview, got \(kind.map { excerpt($0.text) } ?? "nothing")")
         }
         guard let version = apiVersion?.stringValue, Self.versions.contains(version) else {
             throw AdmissionError("apiVersion must be admission.k8s.io/v1 or admission.k8s.io/v1beta1")
@@ -55,6 +57,13 @@ public struct AdmissionRequest: Sendable {
         operation = fields[3]?.stringValue
         dryRun = fields[4]?.boolValue ?? false
         object = fields[5]
+        if case .raw(let raw) = review { document = raw.document }
+    }
+
+    /// Throws when a level of the body that the decision read was not JSON (a key twice, a
+    /// missing comma): such input can be read two ways, and we must not pick one.
+    public func checkDecodedLevels() throws {
+        if let problem = document?.problem { throw AdmissionError("body is not JSON: \(problem)") }
     }
 
     /// `JSON.members`, its syntax errors said as the body's.

@@ -154,6 +154,7 @@ public struct JSONObject: Sendable, Equatable, Sequence {
     public struct Entry: Sendable, Equatable {
         public var key: String
         public var value: JSON
+        public init(key: String, value: JSON) { self.key = key; self.value = value }
     }
 
     public private(set) var entries: [Entry]

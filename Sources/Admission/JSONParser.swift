@@ -56,6 +56,12 @@ public final class JSONDocument: @unchecked Sendable {
     }
 
     func end(of index: Int) -> Int { Int(ends[index]) }
+
+    /// The first level that could not be decoded when read (see `RawJSON.materialize`). A
+    /// document is read by one request on one thread at a time.
+    public private(set) var problem: JSONParseError?
+
+    func record(_ error: JSONParseError) { if problem == nil { problem = error } }
 }
 
 /// A container or a plain string in a parsed document, not decoded yet.
@@ -88,8 +94,14 @@ public struct RawJSON: Sendable {
     }
 
     /// `decode` for readers of parsed input: the structural pass already vouched for this range's
-    /// strings and brackets, and what can still be wrong (a missing comma, a bad number) reads as null.
-    func materialize() -> JSON { (try? decode()) ?? .null }
+    /// strings and brackets, and what can still be wrong (a missing comma, a bad number, a key
+    /// twice) reads as null and is recorded in the document, for the decider to refuse the input.
+    func materialize() -> JSON {
+        do { return try decode() } catch {
+            document.record(error as? JSONParseError ?? JSONParseError(offset: Int(start), message: "\(error)"))
+            return .null
+        }
+    }
 
     /// See `JSON.members`: one pass over this object's top level.
     func members(_ keys: [StaticString]) throws -> [JSON?] {
@@ -224,22 +236,41 @@ public enum JSONParser {
             // every member each time) is rare: a spec of 25 fields would otherwise grow twice.
             let size = document.end(of: index) - index
             if size > 2 { entries.reserveCapacity(min(max(size / 16, 4), 32)) }
+            var seen: Set<String>? = nil  // for a large level; a small one compares its few keys
             try forEachMember { reader in
+                let at = reader.index
                 let key = try reader.key()
+                if seen != nil || entries.count >= 16 {
+                    if seen == nil { seen = Set(entries.map(\.key)) }
+                    guard seen!.insert(key).inserted else { throw JSONParseError(offset: at, message: "duplicate key") }
+                } else {
+                    let n = key.utf8.count
+                    try entries.withUnsafeBufferPointer { members in
+                        for m in members where m.key.utf8.count == n && m.key == key { throw JSONParseError(offset: at, message: "duplicate key") }
+                    }
+                }
                 try reader.colon()
                 entries.append(JSONObject.Entry(key: key, value: try reader.child()))
             }
             return .object(JSONObject(entries))
         }
 
-        /// The first member of each of `keys` in the object at `index`, into `found` (which has a
+        /// The member of each of `keys` in the object at `index`, into `found` (which has a
         /// slot per key), without decoding the members passed over: their values are skipped,
         /// and checked no further than the structural pass did.
         mutating func members(_ keys: [StaticString], into found: inout [JSON?]) throws {
             try forEachMember { reader in
+                let at = reader.index
                 let k = try reader.wantedKey(keys)
                 try reader.colon()
-                if let k, found[k] == nil { found[k] = try reader.child() } else { try reader.skipValue() }
+                if let k {
+                    // Go's reader takes a repeated member's last value, ours would take the first:
+                    // a key the decision reads must be there once.
+                    guard found[k] == nil else { throw JSONParseError(offset: at, message: "duplicate key") }
+                    found[k] = try reader.child()
+                } else {
+                    try reader.skipValue()
+                }
             }
         }
 

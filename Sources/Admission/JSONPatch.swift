@@ -13,6 +13,14 @@ public enum PatchOperation: Sendable, Equatable {
         }
     }
 
+    /// What an add or a replace writes.
+    public var value: JSON? {
+        switch self {
+        case .add(_, let v), .replace(_, let v): return v
+        case .remove: return nil
+        }
+    }
+
     public var json: JSON {
         switch self {
         case .add(let p, let v): return ["op": "add", "path": .string(p.description), "value": v]
@@ -279,6 +287,12 @@ extension JSONPatch {
     /// that way; such a patch (the diff writes none) is checked by applying it.
     public static func check(_ ops: [PatchOperation], against document: JSON) throws {
         guard !ops.isEmpty else { return }  // applies to anything; the document is not even decoded
+        // The apiserver refuses a patch it cannot decode, with the pod.
+        for op in ops {
+            if let bad = op.value?.firstInvalidNumber() {
+                throw ApplyError(description: "the value at \(op.path) holds \(excerpt(bad)), which is not a JSON number")
+            }
+        }
         // Read once: taking a path or a kind out of an operation copies it.
         let paths = ops.map(\.path.tokens)
         let kinds = ops.map(Kind.init)

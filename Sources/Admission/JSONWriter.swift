@@ -142,3 +142,47 @@ extension JSON {
         }
     }
 }
+
+extension JSON {
+    /// The first number below this value (raw ranges aside: they are the input's own text) whose
+    /// text is not a JSON number. Numbers are kept as text, and a text from elsewhere than the
+    /// JSON reader (a YAML scalar, code) must still be one that a JSON reader accepts.
+    public func firstInvalidNumber() -> String? {
+        switch self {
+        case .number(let text): return JSON.isNumberText(text) ? nil : text
+        case .array(let items):
+            for item in items { if let bad = item.firstInvalidNumber() { return bad } }
+            return nil
+        case .object(let object):
+            for entry in object { if let bad = entry.value.firstInvalidNumber() { return bad } }
+            return nil
+        default: return nil
+        }
+    }
+
+    /// RFC 8259's number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?`.
+    public static func isNumberText(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { b in
+            func digits(_ i: inout Int) -> Int {
+                let start = i
+                while i < b.count && b[i] >= 0x30 && b[i] <= 0x39 { i += 1 }
+                return i - start
+            }
+            var i = 0
+            if i < b.count && b[i] == UInt8(ascii: "-") { i += 1 }
+            guard i < b.count else { return false }
+            if b[i] == UInt8(ascii: "0") { i += 1 } else if digits(&i) == 0 { return false }
+            if i < b.count && b[i] == UInt8(ascii: ".") {
+                i += 1
+                if digits(&i) == 0 { return false }
+            }
+            if i < b.count && (b[i] | 0x20) == UInt8(ascii: "e") {
+                i += 1
+                if i < b.count && (b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-")) { i += 1 }
+                if digits(&i) == 0 { return false }
+            }
+            return i == b.count
+        }
+    }
+}

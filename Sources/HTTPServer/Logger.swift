@@ -46,9 +46,19 @@ public struct Logger: Sendable {
         return string(fromCBuffer: buffer) + ".\(ms)Z"
     }
 
+    /// A message or field longer than this is cut, with a note of its length: fields can quote
+    /// someone's input, and a log line must not repeat a megabyte of it.
+    public static let maxFieldBytes = 1024
+
     static func appendQuoted(_ text: String, to line: inout String) {
         line += "\""
+        var used = 0
         for scalar in text.unicodeScalars {
+            used += UTF8.width(scalar)
+            if used > Self.maxFieldBytes {
+                line += "... (\(text.utf8.count) bytes)"
+                break
+            }
             switch scalar {
             case "\"": line += "\\\""
             case "\\": line += "\\\\"

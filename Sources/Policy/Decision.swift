@@ -19,9 +19,15 @@ public enum Decision {
     public static func decide(_ request: AdmissionRequest, policy: PolicySet) throws -> ReviewOutcome {
         var response = AdmissionResponse(uid: request.uid)
         guard request.isPod, let object = request.object, request.operation == nil || request.operation == "CREATE" else {
+            try request.checkDecodedLevels()
             return ReviewOutcome(request: request, response: response, mutation: nil)
         }
-        let mutation = try Mutator.mutate(pod: object, namespace: request.namespace, policy: policy)
+        let mutation: Mutation
+        do { mutation = try Mutator.mutate(pod: object, namespace: request.namespace, policy: policy) } catch {
+            try request.checkDecodedLevels()  // a level that is not JSON is why, and the client's fault
+            throw error
+        }
+        try request.checkDecodedLevels()
         response.patch = JSONPatch.diff(from: mutation.original, to: mutation.pod)
         // A patch that fails to apply gets the pod rejected even under failurePolicy: Ignore, so
         // every one is checked against the pod before it is sent. (That the patch turns the pod
@@ -40,8 +46,11 @@ public enum Decision {
     }
 
     /// The preview of CONTRACT.md: {"patch", "applied", "pod", "warnings"}.
-    public static func preview(pod: JSON, namespace: String?, policy: PolicySet) throws -> JSON {
-        let mutation = try Mutator.mutate(pod: pod, namespace: namespace, policy: policy)
+    public static func preview(_ input: PreviewInput, policy: PolicySet) throws -> JSON {
+        guard let pod = input.pod else {
+            return ["patch": [], "applied": [], "pod": input.object, "warnings": .array(input.notes.map { .string($0) })]
+        }
+        let mutation = try Mutator.mutate(pod: pod, namespace: input.namespace, policy: policy)
         var warnings = mutation.warnings
         if !mutation.isSparkPod { warnings.append("not a Spark pod (no spark-role label of driver, executor or connect-server): passed through untouched") }
         let applied: [JSON] = mutation.applied.map {
@@ -55,28 +64,61 @@ public enum Decision {
         ]
     }
 
-    /// What a preview reads: an AdmissionReview, or a bare Pod, as JSON or YAML.
-    public static func previewInput(_ bytes: [UInt8], source: String) throws -> (pod: JSON, namespace: String?) {
+    /// Limits on what a preview reads as YAML (the JSON reader has its own depth bound).
+    public static let previewYAMLLimits = YAMLLimits.default
+}
+
+/// How a preview's input is written. The endpoint goes by the request's Content-Type; the command
+/// line by the file's name, else by its first byte.
+public enum InputFormat: Sendable {
+    case json, yaml
+
+    public static func guess(path: String, bytes: [UInt8]) -> InputFormat {
+        if path.hasSuffix(".json") { return .json }
+        if path.hasSuffix(".yaml") || path.hasSuffix(".yml") { return .yaml }
         let first = bytes.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
+        return first == UInt8(ascii: "{") ? .json : .yaml
+    }
+}
+
+/// What a preview reads: an AdmissionReview, or a bare Pod, as JSON or YAML.
+public struct PreviewInput: Sendable {
+    /// The object as it came (the review's object, or the document itself).
+    public var object: JSON
+    /// The pod to decide on; nil when the review's object is not a Pod, which /mutate lets
+    /// through untouched (the notes say why).
+    public var pod: JSON?
+    public var namespace: String?
+    public var notes: [String] = []
+
+    public init(_ bytes: [UInt8], format: InputFormat, source: String) throws {
         let document: JSON
-        if first == UInt8(ascii: "{") {
+        switch format {
+        case .json:
             do { document = try JSONParser.parseFully(bytes) } catch { throw AdmissionError("\(source): \(error)") }
-        } else {
-            let nodes = try YAMLParser(text: String(decoding: bytes, as: UTF8.self), file: source).documents()
+        case .yaml:
+            let nodes = try YAMLParser(text: String(decoding: bytes, as: UTF8.self), file: source, limits: Decision.previewYAMLLimits).documents()
             guard nodes.count == 1 else { throw AdmissionError("\(source): expected one YAML document, found \(nodes.count)") }
             document = try nodes[0].json(file: source)
         }
         switch document["kind"]?.stringValue {
         case "AdmissionReview":
             let request = try AdmissionRequest(review: document)
-            guard request.isPod, let pod = request.object else {
-                throw AdmissionError("\(source): the review's object is not a Pod")
+            object = request.object ?? .null
+            namespace = request.namespace
+            if request.isPod, let pod = request.object {
+                self.pod = pod
+            } else {
+                let kind = [request.kind.group, request.kind.version, request.kind.kind].filter { !$0.isEmpty }.joined(separator: "/")
+                notes = ["the review's object is not a Pod (\(excerpt(kind.isEmpty ? "no kind" : kind))): /mutate allows it unchanged, with no patch"]
             }
-            return (pod, request.namespace)
         case "Pod":
-            return (document, document["metadata", "namespace"]?.stringValue)
+            object = document
+            pod = document
+            namespace = document["metadata", "namespace"]?.stringValue
         default:
-            throw AdmissionError("\(source): expected an AdmissionReview or a Pod, got kind \(document["kind"].map { $0.text } ?? "none")")
+            let kind = document["kind"].map { excerpt($0.text) } ?? "none"
+            throw AdmissionError("\(source): expected an AdmissionReview or a Pod, got kind \(kind)")
         }
     }
 }

@@ -12,8 +12,19 @@ final class Diagnostics {
 
     init(file: String) { self.file = file }
 
+    /// Problems kept per file: a file of a hundred thousand bad keys says so in a screenful.
+    static let maxProblems = 50
+    private(set) var dropped = 0
+
     func error(_ node: YAMLNode, _ message: String) {
+        guard problems.count < Self.maxProblems else { dropped += 1; return }
         problems.append(YAMLError(file: file, mark: node.mark, message: message))
+    }
+
+    /// The problems, with a last line for those left out.
+    var report: [YAMLError] {
+        guard dropped > 0, let last = problems.last else { return problems }
+        return problems + [YAMLError(file: file, mark: last.mark, message: "and \(dropped) more problems")]
     }
 
     /// Reads a mapping's fields by name and reports unknown and duplicate ones.

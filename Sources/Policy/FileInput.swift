@@ -2,8 +2,9 @@
 import Glibc
 
 public enum FileInput {
-    /// The file's bytes, or standard input's for "-"; nil (with errno set) when it cannot be read.
-    public static func read(_ path: String) -> [UInt8]? {
+    /// The file's bytes, or standard input's for "-"; nil (with errno set) when it cannot be
+    /// read, or (errno EFBIG) when it holds more than `max` bytes.
+    public static func read(_ path: String, max: Int = Int.max) -> [UInt8]? {
         let fd = path == "-" ? 0 : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { if fd != 0 { close(fd) } }
@@ -13,6 +14,7 @@ public enum FileInput {
             let n = Glibc.read(fd, &chunk, chunk.count)
             if n < 0 { return nil }
             if n == 0 { return bytes }
+            guard bytes.count + n <= max else { errno = EFBIG; return nil }
             bytes.append(contentsOf: chunk[0..<n])
         }
     }
@@ -30,4 +32,7 @@ public enum FileInput {
     }
 
     public static var lastError: String { String(cString: strerror(errno)) }
+
+    /// `lastError`, saying the limit when the file was too large for `read(_:max:)`.
+    public static func lastError(max: Int) -> String { errno == EFBIG ? "larger than \(max) bytes" : lastError }
 }

@@ -7,6 +7,8 @@ import YAML
 public enum PolicyLoader {
     public static let apiVersion = "sparkhook.io/v1alpha1"
     public static let kind = "SparkPodPolicy"
+    /// The largest policy file read. A ConfigMap holds at most 1 MiB in all.
+    public static let maxFileBytes = 4 * 1024 * 1024
 
     /// The policy files under `path`: the file itself, or a folder's regular files in name order,
     /// skipping hidden entries (a ConfigMap volume's `..data` and `..2024_...` folders among them).
@@ -28,8 +30,8 @@ public enum PolicyLoader {
         let paths = try files(at: path)
         var sources: [(file: String, text: String)] = []
         for file in paths {
-            guard let bytes = FileInput.read(file) else {
-                throw PolicyError(problems: [YAMLError(file: file, mark: Mark(line: 0, column: 0), message: "cannot read file: \(FileInput.lastError)")])
+            guard let bytes = FileInput.read(file, max: maxFileBytes) else {
+                throw PolicyError(problems: [YAMLError(file: file, mark: Mark(line: 0, column: 0), message: "cannot read file: \(FileInput.lastError(max: maxFileBytes))")])
             }
             sources.append((file, String(decoding: bytes, as: UTF8.self)))
         }
@@ -62,7 +64,7 @@ public enum PolicyLoader {
                     }
                 }
             }
-            problems += diagnostics.problems
+            problems += diagnostics.report
         }
         if documents == 0 && problems.isEmpty {
             problems.append(YAMLError(file: path, mark: Mark(line: 1, column: 1), message: "no \(kind) documents found"))

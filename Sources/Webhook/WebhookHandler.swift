@@ -34,8 +34,15 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse { router.handle(request) }
 
+    /// A preview reads a person's YAML or JSON of up to `maxPreviewBytes`: milliseconds at worst,
+    /// but milliseconds /mutate on the same loop would wait. It runs on the server's worker.
+    public func runsOffLoop(_ request: HTTPRequest) -> Bool { request.path == "/preview" }
+
     static let jsonTypes: [StaticString] = ["application/json"]
-    static let previewTypes: [StaticString] = ["application/json", "application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"]
+    static let yamlTypes: [StaticString] = ["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"]
+    /// The largest body /preview reads: a Pod or a review is tens of kilobytes.
+    public static let defaultMaxPreviewBytes = 256 * 1024
+    public var maxPreviewBytes = WebhookHandler.defaultMaxPreviewBytes
 
     static func json(_ status: Int, _ body: [UInt8]) -> HTTPResponse {
         var headers = HTTPHeaders()
@@ -60,7 +67,12 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
             return .text(400, "not an AdmissionReview: \(error)")
         }
         do {
-            let outcome = try Decision.decide(review, policy: snapshot.policy)
+            let outcome: ReviewOutcome
+            do { outcome = try Decision.decide(review, policy: snapshot.policy) } catch let error as AdmissionError {
+                metrics.request(.mutate, .badRequest)
+                logger.warning("mutate: not an AdmissionReview", ["uid": review.uid, "error": "\(error)"])
+                return .text(400, "not an AdmissionReview: \(error)")
+            }
             let body = outcome.response.review(apiVersion: review.apiVersion)
             let elapsed = monotonicSeconds() - start
             let applied = outcome.mutation?.applied ?? []
@@ -90,19 +102,31 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
     }
 
     func preview(_ request: HTTPRequest) -> HTTPResponse {
-        guard request.hasMediaType(Self.previewTypes) else {
+        let format: InputFormat
+        if request.hasMediaType(Self.jsonTypes) {
+            format = .json
+        } else if request.hasMediaType(Self.yamlTypes) {
+            format = .yaml
+        } else {
             metrics.request(.preview, .unsupportedMediaType)
             return .text(415, "Content-Type must be application/json or application/yaml")
         }
+        // /preview shares the event loops with /mutate: what it reads is bounded so that no
+        // preview holds a loop for more than a few milliseconds.
+        guard request.body.count <= maxPreviewBytes else {
+            metrics.request(.preview, .badRequest)
+            return .text(413, "a preview takes at most \(maxPreviewBytes) bytes")
+        }
         do {
-            let input = try Decision.previewInput(request.body, source: "request body")
-            let result = try Decision.preview(pod: input.pod, namespace: input.namespace, policy: policies.current.policy)
+            let input = try PreviewInput(request.body, format: format, source: "request body")
+            let result = try Decision.preview(input, policy: policies.current.policy)
             metrics.request(.preview, .ok)
             return Self.json(200, result.serialized())
         } catch {
             metrics.request(.preview, .badRequest)
-            logger.info("preview: bad input", ["error": "\(error)"])
-            return .text(400, "\(error)".replacingNewlines())
+            let reason = excerpt("\(error)", max: 400)
+            logger.info("preview: bad input", ["error": reason])
+            return .text(400, reason)
         }
     }
 }
@@ -111,9 +135,4 @@ func monotonicSeconds() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
-extension StringProtocol {
-    /// Error texts go out as one line.
-    func replacingNewlines() -> String { String(map { $0 == "\n" ? " " : $0 }) }
 }

@@ -56,8 +56,57 @@ public indirect enum YAMLNode: Sendable {
         return nil
     }
 
+}
+
+extension YAMLNode {
+    /// A YAML 1.2 core-schema float: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`, or
+    /// an infinity or NaN (`.inf`, `-.Inf`, `.NaN`, ...). Hex floats and `1_000` are strings there.
     static func isFloat(_ text: String) -> Bool {
-        guard let first = text.first, first.isNumber || first == "-" || first == "+" || first == "." else { return false }
-        return Double(text) != nil
+        var b = Array(text.utf8)[...]
+        if b.first == UInt8(ascii: "+") || b.first == UInt8(ascii: "-") { b = b.dropFirst() }
+        if [".inf", ".Inf", ".INF"].contains(where: { b.elementsEqual($0.utf8) }) { return true }
+        if text == ".nan" || text == ".NaN" || text == ".NAN" { return true }
+        let digits = b.prefix { isDigit($0) }
+        b = b.dropFirst(digits.count)
+        var fraction = 0
+        if b.first == UInt8(ascii: ".") {
+            b = b.dropFirst()
+            fraction = b.prefix { isDigit($0) }.count
+            b = b.dropFirst(fraction)
+            if digits.isEmpty && fraction == 0 { return false }
+        } else if digits.isEmpty {
+            return false
+        }
+        if b.first == UInt8(ascii: "e") || b.first == UInt8(ascii: "E") {
+            b = b.dropFirst()
+            if b.first == UInt8(ascii: "+") || b.first == UInt8(ascii: "-") { b = b.dropFirst() }
+            let exponent = b.prefix { isDigit($0) }.count
+            if exponent == 0 { return false }
+            b = b.dropFirst(exponent)
+        }
+        return b.isEmpty
+    }
+
+    /// A core-schema float as JSON writes numbers (`+.5e3` as `0.5e3`, `1.` as `1.0`, `007.5`
+    /// as `7.5`), keeping every digit; nil for an infinity or NaN, which JSON has no text for.
+    static func jsonNumber(_ text: String) -> String? {
+        var b = Array(text.utf8)[...]
+        var out = ""
+        if b.first == UInt8(ascii: "-") { out = "-"; b = b.dropFirst() } else if b.first == UInt8(ascii: "+") { b = b.dropFirst() }
+        if b.first == UInt8(ascii: ".") && b.dropFirst().first.map(isDigit) != true { return nil }  // .inf, .nan
+        var digits = String(decoding: b.prefix { isDigit($0) }, as: UTF8.self)
+        b = b.dropFirst(digits.utf8.count)
+        while digits.count > 1 && digits.hasPrefix("0") { digits.removeFirst() }
+        out += digits.isEmpty ? "0" : digits
+        if b.first == UInt8(ascii: ".") {
+            b = b.dropFirst()
+            let fraction = String(decoding: b.prefix { isDigit($0) }, as: UTF8.self)
+            b = b.dropFirst(fraction.utf8.count)
+            out += "." + (fraction.isEmpty ? "0" : fraction)
+        }
+        out += String(decoding: b, as: UTF8.self)  // the exponent, already JSON's form
+        return out
     }
 }
+
+private func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }

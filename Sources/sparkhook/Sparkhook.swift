@@ -53,8 +53,8 @@ struct Preview: ParsableCommand {
             throw ExitCode(1)
         }
         do {
-            let input = try Decision.previewInput(bytes, source: file == "-" ? "<stdin>" : file)
-            print(try Decision.preview(pod: input.pod, namespace: input.namespace, policy: set).pretty(), terminator: "")
+            let input = try PreviewInput(bytes, format: .guess(path: file, bytes: bytes), source: file == "-" ? "<stdin>" : file)
+            print(try Decision.preview(input, policy: set).pretty(), terminator: "")
         } catch {
             printError("\(error)")
             throw ExitCode(1)

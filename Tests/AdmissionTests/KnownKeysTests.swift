@@ -27,9 +27,13 @@ final class KnownKeysTests: XCTestCase {
     }
 
     func testKeysDecodeTheSameWhetherKnownOrNot() throws {
-        let text = #"{"spec":1,"sp\u0065c":2,"speck":3,"nodeSelector":{"kubernetes.io/os":"linux","kubernetes.io/oss":"x"}}"#
+        let text = #"{"sp\u0065c":1,"speck":3,"nodeSelector":{"kubernetes.io/os":"linux","kubernetes.io/oss":"x"}}"#
         let object = try XCTUnwrap(JSONParser.parseFully(Array(text.utf8)).objectValue)
-        XCTAssertEqual(object.keys, ["spec", "spec", "speck", "nodeSelector"])
+        XCTAssertEqual(object.keys, ["spec", "speck", "nodeSelector"])
+        // Spelled plainly (a known key) and with an escape, it is the same key: twice in an object.
+        XCTAssertThrowsError(try JSONParser.parseFully(Array(#"{"spec":1,"sp\u0065c":2}"#.utf8))) {
+            XCTAssertEqual("\($0)", "invalid JSON at byte 10: duplicate key")
+        }
         XCTAssertEqual(object["nodeSelector"]?.objectValue?.keys, ["kubernetes.io/os", "kubernetes.io/oss"])
     }
 }

@@ -56,10 +56,13 @@ final class MutatorTests: XCTestCase {
         // Containers of the wrong kind as they arrive from the wire: still undecoded (raw).
         let compact = try JSONParser.parseFully(try Fixtures.pod("executor-submit.json").serialized()).serialized()
         let text = String(decoding: compact, as: UTF8.self)
+        let tolerations = try XCTUnwrap(text.range(of: #""tolerations":["#))
+        let tolerationsEnd = try XCTUnwrap(text.range(of: "]", range: tolerations.upperBound..<text.endIndex))
+        let original = String(text[tolerations.lowerBound..<tolerationsEnd.upperBound])
         let cases = [
             (#""containers":["#, #""containers":["sidecar","#, "pod spec.containers is missing or not a list of objects"),
             (#""spec":{"#, #""spec":{"nodeSelector":["a"],"#, "pod spec.nodeSelector has the wrong type"),
-            (#""spec":{"#, #""spec":{"tolerations":{"key":"a"},"#, "pod spec.tolerations has the wrong type"),
+            (original, #""tolerations":{"key":"a"}"#, "pod spec.tolerations has the wrong type"),
             (#""metadata":{"#, #""metadata":{"annotations":["a"],"#, "pod metadata.annotations is not an object"),
         ]
         for (anchor, replacement, message) in cases {
@@ -69,7 +72,7 @@ final class MutatorTests: XCTestCase {
                 XCTAssertEqual("\($0)", message)
             }
         }
-        let nulls = text.replacingFirst(#""spec":{"#, with: #""spec":{"nodeSelector":null,"tolerations":null,"#)
+        let nulls = text.replacingFirst(original, with: #""tolerations":null"#).replacingFirst(#""spec":{"#, with: #""spec":{"nodeSelector":null,"#)
         XCTAssertEqual(try Mutator.mutate(pod: try JSONParser.parse(nulls), namespace: nil, policy: set).applied.map(\.rule), ["a"])
     }
 

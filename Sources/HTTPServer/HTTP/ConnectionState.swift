@@ -7,6 +7,7 @@ struct ConnectionState {
         case idle           // between requests, nothing buffered
         case readingHead    // first bytes of a request seen, headers not complete
         case readingBody    // headers complete, body not
+        case handling       // a request is being answered off the loop; no time limit of the client's
         case closing        // answer queued with Connection: close; flush, then close
     }
 
@@ -37,6 +38,9 @@ struct ConnectionState {
 
     mutating func closing(now: UInt64) { enter(.closing, now) }
 
+    /// A whole request was read and is being answered elsewhere; `requestDone` follows.
+    mutating func handling(now: UInt64) { enter(.handling, now) }
+
     mutating func writeBlocked(now: UInt64) { if blockedWritingSince == nil { blockedWritingSince = now } }
     mutating func writeDrained() { blockedWritingSince = nil }
 
@@ -50,6 +54,7 @@ struct ConnectionState {
         case .readingHead: return elapsed >= limits.headerTimeoutNanos ? .respond408 : .none
         case .readingBody: return elapsed >= limits.bodyTimeoutNanos ? .respond408 : .none
         case .closing: return elapsed >= limits.writeTimeoutNanos ? .close : .none
+        case .handling: return .none  // the worker's queue is bounded, and so is each job's input
         }
     }
 

@@ -77,6 +77,13 @@ public struct HTTPResponse: Sendable {
 /// Admission decisions take microseconds, so handlers run inline rather than on another pool.
 public protocol HTTPHandler: Sendable {
     func handle(_ request: HTTPRequest) -> HTTPResponse
+    /// True for a request whose answer may take longer than an event loop may be held: it is
+    /// handled on the server's worker thread, and the connection waits for it.
+    func runsOffLoop(_ request: HTTPRequest) -> Bool
+}
+
+extension HTTPHandler {
+    public func runsOffLoop(_ request: HTTPRequest) -> Bool { false }
 }
 
 public struct HTTPStatus {

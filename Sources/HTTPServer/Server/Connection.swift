@@ -29,6 +29,9 @@ final class Connection {
     var flushScheduled = false
     /// Still in the event loop's table; false once closed (checked without a table lookup).
     var isOpen = true
+    /// A request being answered on the worker: nothing more is read or parsed until its answer
+    /// is in, so that answers keep the order of their requests.
+    var awaiting: (keepAlive: Bool, headOnly: Bool)?
 
     init(id: UInt64, socket: Socket, tls: TLSConnection, now: UInt64, limits: HTTPLimits) {
         self.id = id

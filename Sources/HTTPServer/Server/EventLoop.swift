@@ -1,5 +1,6 @@
 // One event-loop thread: accepts from the shared listeners, drives TLS and HTTP on its own
-// connections, runs the handler inline, and sweeps time limits every 250 ms.
+// connections, runs the handler inline (or on the server's worker, for requests the handler says
+// may be slow), and sweeps time limits every 250 ms.
 import CPosix
 import Glibc
 import Synchronization
@@ -20,6 +21,9 @@ final class EventLoop: @unchecked Sendable {
     private static let maxQueuedOutput = 1 << 20
     private static let lingerNanos: UInt64 = 2_000_000_000
     private static let drainIdleNanos: UInt64 = 500_000_000
+    /// Answers the worker finished, for connections of this loop.
+    private let finished = Mutex<[(id: UInt64, response: HTTPResponse)]>([])
+    private let hasFinished = Atomic<Bool>(false)
 
     init(server: Server) throws {
         self.epoll = try Epoll()
@@ -52,6 +56,7 @@ final class EventLoop: @unchecked Sendable {
             } catch {
                 server.logger.error("epoll_wait failed", ["error": "\(error)"])
             }
+            if hasFinished.load(ordering: .acquiring) { deliverFinished() }
             flushRound()
             uncorkRound()
             let now = monotonicNanos()
@@ -112,6 +117,8 @@ final class EventLoop: @unchecked Sendable {
 
     private func onEvent(_ connection: Connection, _ events: IOEvents) {
         if events.contains(.error) && !events.contains(.readable) { return close(connection) }
+        // Reading waits for the worker's answer; a peer that hung up meanwhile is gone.
+        if connection.awaiting != nil && !events.contains(.writable) { return close(connection) }
         if !connection.handshakeDone {
             handshake(connection)
             guard connection.handshakeDone, connection.isOpen else { return }
@@ -157,7 +164,7 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func readAvailable(_ connection: Connection) {
-        while connection.isOpen {
+        while connection.isOpen && connection.awaiting == nil {
             if connection.output.count - connection.outputStart > Self.maxQueuedOutput {
                 connection.readPaused = true
                 return
@@ -210,7 +217,7 @@ final class EventLoop: @unchecked Sendable {
     private func process(_ connection: Connection, _ b: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
         let now = monotonicNanos()
         var start = start
-        while !connection.closeAfterFlush && connection.output.count - connection.outputStart <= Self.maxQueuedOutput {
+        while !connection.closeAfterFlush && connection.awaiting == nil && connection.output.count - connection.outputStart <= Self.maxQueuedOutput {
             if connection.parser.isIdle && start < b.count { connection.state.requestStarted(now: now) }
             let event = connection.parser.parse(b, &start)
             switch event {
@@ -221,6 +228,12 @@ final class EventLoop: @unchecked Sendable {
                 connection.state.headComplete(now: now)
                 connection.output.append(contentsOf: ResponseWriter.continueLine)
             case .request(let request):
+                if server.handler.runsOffLoop(request) {
+                    if handOff(request, connection, now: now) { return start }
+                    answer(connection, .text(503, "busy: too many requests waiting for the worker"), keepAlive: request.keepAlive,
+                           headOnly: request.method == "HEAD", now: now, moreBuffered: start < b.count)
+                    continue
+                }
                 let response = server.handler.handle(request)
                 let keepAlive = request.keepAlive && !server.isDraining
                 dates.update(nowSeconds: time(nil))
@@ -233,6 +246,51 @@ final class EventLoop: @unchecked Sendable {
             }
         }
         return start
+    }
+
+    /// Queues `request` on the worker, whose answer comes back through `finish`; false when its
+    /// queue is full. The connection reads nothing until then.
+    private func handOff(_ request: HTTPRequest, _ connection: Connection, now: UInt64) -> Bool {
+        let handler = server.handler, id = connection.id
+        guard server.worker.submit({ [unowned self] in finish(id, handler.handle(request)) }) else { return false }
+        connection.awaiting = (request.keepAlive, request.method == "HEAD")
+        connection.state.handling(now: now)
+        setInterest(connection, connection.hasPendingOutput ? .writable : [])
+        return true
+    }
+
+    /// From the worker's thread: hands an answer back to this loop.
+    private func finish(_ id: UInt64, _ response: HTTPResponse) {
+        finished.withLock { $0.append((id, response)) }
+        hasFinished.store(true, ordering: .releasing)
+        wake()
+    }
+
+    private func deliverFinished() {
+        hasFinished.store(false, ordering: .relaxed)
+        let answers = finished.withLock { list in
+            defer { list.removeAll(keepingCapacity: true) }
+            return list
+        }
+        let now = monotonicNanos()
+        for (id, response) in answers {
+            guard let connection = connections[id], let awaiting = connection.awaiting else { continue }
+            connection.awaiting = nil
+            answer(connection, response, keepAlive: awaiting.keepAlive, headOnly: awaiting.headOnly, now: now,
+                   moreBuffered: connection.hasBufferedInput)
+            setInterest(connection, .readable)
+            processInput(connection)  // requests pipelined behind it
+            scheduleFlush(connection)
+            if connection.isOpen && connection.awaiting == nil { readAvailable(connection) }
+        }
+    }
+
+    private func answer(_ connection: Connection, _ response: HTTPResponse, keepAlive: Bool, headOnly: Bool, now: UInt64, moreBuffered: Bool) {
+        let keepAlive = keepAlive && !server.isDraining
+        dates.update(nowSeconds: time(nil))
+        ResponseWriter.append(response, keepAlive: keepAlive, headOnly: headOnly, date: dates.value, to: &connection.output)
+        if !keepAlive { connection.closeAfterFlush = true }
+        connection.state.requestDone(now: now, keepAlive: keepAlive, moreBuffered: moreBuffered)
     }
 
     private func respondWithError(_ connection: Connection, status: Int, reason: String) {
@@ -305,10 +363,10 @@ final class EventLoop: @unchecked Sendable {
                 connection.outputStart += n
             case .wantWrite:
                 connection.state.writeBlocked(now: monotonicNanos())
-                setInterest(connection, [.readable, .writable])
+                setInterest(connection, connection.awaiting == nil ? [.readable, .writable] : .writable)
                 return
             case .wantRead:
-                setInterest(connection, .readable)
+                setInterest(connection, connection.awaiting == nil ? .readable : [])
                 return
             case .closed, .failed:
                 close(connection)
@@ -318,7 +376,7 @@ final class EventLoop: @unchecked Sendable {
         if connection.output.capacity > 256 * 1024 { connection.output = [] } else { connection.output.removeAll(keepingCapacity: true) }
         connection.outputStart = 0
         connection.state.writeDrained()
-        setInterest(connection, .readable)
+        setInterest(connection, connection.awaiting == nil ? .readable : [])
         if connection.closeAfterFlush {
             if connection.lingering { return }
             if connection.peerMaySend || connection.hasBufferedInput || connection.tls.holdsUnreadBytes {

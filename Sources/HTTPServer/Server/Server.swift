@@ -30,6 +30,8 @@ public final class Server: @unchecked Sendable {
     public let handler: any HTTPHandler
     public let logger: Logger
     public let stats = ServerStats()
+    /// Runs the requests the handler says may be slow, off the event loops.
+    let worker = Worker(capacity: 32)
 
     private(set) var listeners: [Socket] = []
     public private(set) var boundAddresses: [SocketAddress] = []

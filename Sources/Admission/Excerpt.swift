@@ -1,0 +1,25 @@
+// Someone's input quoted in a message or a log line, bounded.
+
+/// A bounded, printable excerpt of someone's input for a message or a log line: at most `max`
+/// bytes of it, control characters escaped, and a note of how much was left out.
+public func excerpt(_ text: String, max: Int = 64) -> String {
+    var out = ""
+    var used = 0
+    var scalars = text.unicodeScalars.makeIterator()
+    while let c = scalars.next() {
+        let piece: String
+        switch c {
+        case "\n": piece = "\\n"
+        case "\t": piece = "\\t"
+        case "\r": piece = "\\r"
+        case _ where c.value < 0x20 || c.value == 0x7F || (0x80..<0xA0).contains(c.value): piece = "\\u{\(String(c.value, radix: 16))}"
+        default: piece = String(c)
+        }
+        if used + piece.utf8.count > max {
+            return out + "... (\(text.utf8.count) bytes)"
+        }
+        out += piece
+        used += piece.utf8.count
+    }
+    return out
+}

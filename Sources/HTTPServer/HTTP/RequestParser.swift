@@ -190,12 +190,13 @@ struct RequestParser {
         // not run past maxHeaderBytes: its last LF must sit at most that far from its start.
         while i < b.count, let lf = memchr(b.baseAddress! + i, 10, b.count - i) {
             i = b.baseAddress!.distance(to: lf.assumingMemoryBound(to: UInt8.self))
+            // The limits first: read byte by byte, the bytes before this LF already broke them.
             if i - start > limits.maxHeaderBytes { return tooLong(sawLineEnd) }
-            if i == start || b[i - 1] != 13 {
-                return .failure(HTTPParseError(status: 400, reason: "bare LF in request head"))
-            }
             if !sawLineEnd && i - start > limits.maxRequestLineBytes {
                 return .failure(requestLineTooLong)
+            }
+            if i == start || b[i - 1] != 13 {
+                return .failure(HTTPParseError(status: 400, reason: "bare LF in request head"))
             }
             sawLineEnd = true
             if i >= start + 3 && b[i - 2] == 10 && b[i - 3] == 13 { return .success(i - 3) }

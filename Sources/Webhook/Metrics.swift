@@ -74,7 +74,7 @@ public final class Metrics: Sendable {
         state.withLock { $0.reloads["failure", default: 0] += 1 }
     }
 
-    public func render(server: ServerStats?) -> String {
+    public func render(server: ServerStats?, certificates: [(name: String, notAfter: Double)] = []) -> String {
         let s = state.withLock { $0 }
         var out = ""
         func header(_ name: String, _ type: String, _ help: String) {
@@ -131,6 +131,12 @@ public final class Metrics: Sendable {
             gauge("sparkhook_tls_handshake_failures_total", "counter", "TLS handshakes that failed (bad protocol version, untrusted client certificate, ...).", server.handshakeFailures.load(ordering: .relaxed))
             gauge("sparkhook_http_protocol_errors_total", "counter", "Requests the server refused as malformed, too large or too slow.", server.protocolErrors.load(ordering: .relaxed))
             gauge("sparkhook_http_timeouts_total", "counter", "Connections cut off for slowness.", server.timeouts.load(ordering: .relaxed))
+        }
+        if !certificates.isEmpty {
+            header("sparkhook_tls_certificate_expiry_timestamp_seconds", "gauge", "When the certificate in use stops being valid: the serving certificate, and the client CA when one is set.")
+            for (name, notAfter) in certificates {
+                out += "sparkhook_tls_certificate_expiry_timestamp_seconds{certificate=\"\(name)\"} \(Int(notAfter))\n"
+            }
         }
         return out
     }

@@ -68,7 +68,9 @@ final class StructuralIndexTests: XCTestCase {
     }
 
     func testBlockIndexAgreesWithAByteByByteScan() {
-        var rng = SystemRandomNumberGenerator()
+        // Seeded, so that a failure can be run again: SPARKHOOK_SEED=N repeats run N.
+        let seed = ProcessInfo.processInfo.environment["SPARKHOOK_SEED"].flatMap { UInt64($0) } ?? 0x5EED_2026
+        var rng = SplitMix64(seed: seed)
         let alphabet: [[UInt8]] = [[0x22], [0x5C], [0x5C, 0x5C], [0x5C, 0x22], [0x7B], [0x7D], [0x5B], [0x5D],
                                    Array("ab".utf8), [0x20], [0x01], Array("é".utf8), [0x3A], [0x2C]]
         // Mostly-valid shapes: strings with escapes around the 64-byte boundaries.
@@ -116,5 +118,18 @@ final class StructuralIndexTests: XCTestCase {
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }
         XCTAssertFalse(names.isEmpty)
         for name in names { check(Array(try Data(contentsOf: dir.appendingPathComponent(name)))) }
+    }
+}
+
+/// A small seeded generator (SplitMix64): the same seed gives the same texts on every machine.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -64,4 +64,19 @@ final class ConnectionStateTests: XCTestCase {
         state.writeDrained()
         XCTAssertEqual(state.expiry(now: 40 * s, limits: limits), .none)
     }
+
+    /// A request answered on the worker is not the client's slowness: no 408 however long it
+    /// waits, and a drain lets it finish; its answer starts the idle time afresh.
+    func testARequestBeingHandledOffTheLoopHasNoClientTimeLimit() {
+        var state = ConnectionState(now: 0)
+        state.handshakeDone(now: 0)
+        state.requestStarted(now: 1 * s)
+        state.headComplete(now: 1 * s)
+        state.handling(now: 2 * s)
+        XCTAssertEqual(state.expiry(now: 200 * s, limits: limits), .none)
+        XCTAssertFalse(state.closesImmediatelyWhenDraining)
+        state.requestDone(now: 200 * s, keepAlive: true, moreBuffered: false)
+        XCTAssertEqual(state.expiry(now: 319 * s, limits: limits), .none)
+        XCTAssertEqual(state.expiry(now: 320 * s, limits: limits), .close)
+    }
 }

@@ -196,3 +196,21 @@ def test_preview_under_attack_does_not_slow_mutate(webhook, certs):
     times.sort()
     p99 = times[int(len(times) * 0.99)]
     assert len(times) > 50 and p99 < 0.010 * (4 if os.environ.get("SPARKHOOK_SLOW_CI") else 1), (len(times), p99)
+
+
+def test_requests_pipelined_behind_a_preview_are_answered_in_order(webhook, conn):
+    """A preview runs on the worker; the connection's next requests wait for its answer."""
+    from conftest import read_response
+    review = (FIXTURES / "executor-operator.json").read_bytes()
+    pod = b"kind: Pod\napiVersion: v1\nmetadata: {name: p}\nspec: {containers: [{name: c}]}\n"
+
+    def req(path, body, ctype):
+        return (f"POST {path} HTTP/1.1\r\nHost: a\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+
+    conn.send(req("/preview", pod, "application/yaml") + req("/mutate", review, "application/json")
+              + req("/preview", b"[" * 5000, "application/json") + b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
+    answers = [read_response(conn) for _ in range(4)]
+    assert [a[0] for a in answers] == [200, 200, 400, 200]
+    assert json.loads(answers[0][2])["pod"]["metadata"]["name"] == "p"
+    assert json.loads(answers[1][2])["kind"] == "AdmissionReview"
+    assert answers[3][2].strip() == b"ok"

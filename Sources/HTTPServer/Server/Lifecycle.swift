@@ -29,6 +29,9 @@ public enum Lifecycle {
     /// server and returns when it has stopped.
     public static func run(_ server: Server, shutdownDelaySeconds: Double = 0, onHangup: () -> Void = {}) {
         while true {
+            if let warning = server.certificates.checkExpiry() {
+                server.logger.warning(warning, ["certificate": server.certificates.files.certificate])
+            }
             let signal = cposix_wait_signal(1000)
             if signal == 1 {  // SIGHUP
                 server.logger.info("SIGHUP: reloading")

@@ -18,6 +18,10 @@ public struct TLSFiles: Sendable, Equatable {
 
 public final class TLSContext: @unchecked Sendable {
     let ctx: OpaquePointer
+    /// When the serving certificate, and the client CA if one is set, stop being valid (seconds
+    /// since the epoch).
+    public let certificateNotAfter: Double
+    public let clientCANotAfter: Double?
 
     // TLS 1.2 suites with forward secrecy and AEAD; TLS 1.3 suites are all AEAD already.
     static let tls12Ciphers = [
@@ -73,6 +77,11 @@ public final class TLSContext: @unchecked Sendable {
         guard SSL_CTX_check_private_key(ctx) == 1 else {
             throw TLSError("private key \(files.privateKey) does not match certificate \(files.certificate)")
         }
+        guard let leaf = SSL_CTX_get0_certificate(ctx), let notAfter = CertificateExpiry.notAfter(leaf) else {
+            throw TLSError("reading the expiry of certificate \(files.certificate)")
+        }
+        certificateNotAfter = notAfter
+        clientCANotAfter = files.clientCA.flatMap(CertificateExpiry.earliestNotAfter(pemFile:))
         if let ca = files.clientCA {
             guard SSL_CTX_load_verify_locations(ctx, ca, nil) == 1 else { throw TLSError("loading client CA \(ca)") }
             if let names = SSL_load_client_CA_file(ca) { SSL_CTX_set_client_CA_list(ctx, names) }

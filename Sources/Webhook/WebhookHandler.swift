@@ -1,4 +1,5 @@
-// The webhook's endpoints on one TLS port: /mutate, /preview, /healthz, /readyz, /metrics.
+// The webhook's endpoints: /mutate, /preview, /healthz, /readyz, /metrics, on one TLS port, or
+// /preview and /metrics on an admin port of their own (`--admin-listen`).
 // The webhook must never be why a Spark pod fails to start: anything short of a malformed
 // request is answered `allowed: true`, with a warning when something went wrong.
 import Admission
@@ -15,16 +16,31 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
     /// Set once before the server starts; read for /readyz and /metrics.
     public var server: Server?
 
-    public init(policies: PolicyStore, metrics: Metrics, logger: Logger) {
+    /// Which endpoints a listener serves besides /healthz and /readyz.
+    public struct Endpoints: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// /mutate: what the apiserver calls.
+        public static let webhook = Endpoints(rawValue: 1)
+        /// /preview and /metrics: for people and Prometheus.
+        public static let admin = Endpoints(rawValue: 2)
+        public static let all: Endpoints = [.webhook, .admin]
+    }
+
+    public init(policies: PolicyStore, metrics: Metrics, logger: Logger, endpoints: Endpoints = .all) {
         self.policies = policies
         self.metrics = metrics
         self.logger = logger
-        router.add("POST", "/mutate") { [unowned self] in mutate($0) }
-        router.add("POST", "/preview") { [unowned self] in preview($0) }
+        if endpoints.contains(.webhook) { router.add("POST", "/mutate") { [unowned self] in mutate($0) } }
+        if endpoints.contains(.admin) { addAdminRoutes() }
         router.add("GET", "/healthz") { _ in .text(200, "ok") }
         router.add("GET", "/readyz") { [unowned self] _ in
             server?.isServing == true ? .text(200, "ready") : .text(503, "not ready: draining or not yet serving")
         }
+    }
+
+    private func addAdminRoutes() {
+        router.add("POST", "/preview") { [unowned self] in preview($0) }
         router.add("GET", "/metrics") { [unowned self] _ in
             var headers = HTTPHeaders()
             headers.add("Content-Type", "text/plain; version=0.0.4; charset=utf-8")

@@ -12,6 +12,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Address to listen on, IPv4 or [IPv6] with port; repeat for several.")
     var listen: [String] = ["127.0.0.1:8443"]
 
+    @Option(name: .customLong("admin-listen"), help: "Serve /preview and /metrics here (TLS, same certificate) instead of on --listen; repeat for several.")
+    var adminListen: [String] = []
+
     @Option(name: .customLong("tls-cert"), help: "Serving certificate (PEM, chain allowed). Reloaded when it changes.")
     var tlsCert: String
 
@@ -57,7 +60,7 @@ struct Serve: ParsableCommand {
     var level: Logger.Level? { ["debug": .debug, "info": .info, "warning": .warning, "error": .error][logLevel] }
 
     func validate() throws {
-        for address in listen {
+        for address in listen + adminListen {
             do { _ = try SocketAddress(parsing: address) } catch { throw ValidationError("\(error)") }
         }
         guard level != nil else { throw ValidationError("--log-level must be debug, info, warning or error") }
@@ -99,13 +102,26 @@ struct Serve: ParsableCommand {
             shutdownGraceNanos: UInt64(shutdownGrace * 1e9))
 
         let metrics = Metrics()
-        let handler = WebhookHandler(policies: policies, metrics: metrics, logger: logger)
+        let handler = WebhookHandler(policies: policies, metrics: metrics, logger: logger, endpoints: adminListen.isEmpty ? .all : .webhook)
         let server = Server(configuration: configuration, certificates: certificates, handler: handler, logger: logger)
         handler.server = server
+        // The admin port has a loop of its own: a flood of previews or scrapes there never
+        // reaches the loops the apiserver's connections are on.
+        var admin: Server?
+        if !adminListen.isEmpty {
+            let adminHandler = WebhookHandler(policies: policies, metrics: metrics, logger: logger, endpoints: .admin)
+            adminHandler.server = server  // readiness and connection figures are the webhook port's
+            let adminConfiguration = ServerConfiguration(listen: try adminListen.map { try SocketAddress(parsing: $0) }, threads: 1,
+                                                         limits: limits, shutdownGraceNanos: configuration.shutdownGraceNanos)
+            admin = Server(configuration: adminConfiguration, certificates: certificates, handler: adminHandler, logger: logger)
+        }
         let snapshot = policies.current
         metrics.policyLoaded(generation: snapshot.generation, rules: snapshot.policy.rules.count, at: wallClock(), initial: true)
         logger.info("policy loaded", ["policy": policy, "rules": "\(snapshot.policy.rules.count)", "generation": "1"])
-        do { try server.start() } catch {
+        do {
+            try server.start()
+            try admin?.start()
+        } catch {
             logger.error("cannot start server", ["error": "\(error)"])
             printError("\(error)")
             throw ExitCode(1)
@@ -129,6 +145,8 @@ struct Serve: ParsableCommand {
         policyWatcher.start()
         let certificateWatcher = Lifecycle.watchCertificates(certificates, logger: logger, intervalMilliseconds: watchIntervalMs)
         Lifecycle.run(server, shutdownDelaySeconds: shutdownDelay) { reload(true) }
+        admin?.shutdown()
+        admin?.waitUntilStopped()
         policyWatcher.stop()
         certificateWatcher.stop()
     }

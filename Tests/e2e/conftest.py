@@ -68,7 +68,7 @@ class Process:
                 entry = json.loads(line)
             except ValueError:
                 continue
-            if entry.get("msg") == "listening":
+            if entry.get("msg") == "listening" and not self.addresses:  # the first listener: the webhook's
                 self.addresses = entry["addresses"].split(",")
                 self._listening.set()
 

@@ -6,7 +6,7 @@ POLICY ?= examples/production.yaml
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: build release certs run test test-swift test-e2e bench bench-instructions manifests clean
+.PHONY: build release certs run test test-swift test-e2e bench bench-instructions fuzz soak manifests clean
 
 build:
 	$(SWIFT) build
@@ -47,6 +47,18 @@ bench:
 # Instructions per decision (callgrind): unlike time, the same on a busy machine.
 bench-instructions:
 	FIXTURES=$(BENCH_FIXTURES) POLICY=$(POLICY) bench/instructions.sh
+
+# Coverage-guided fuzzing (libFuzzer, AddressSanitizer) of the HTTP parser, the admission decision,
+# the policy loader and the preview's input: FUZZ_SECONDS per target (`make test` runs each briefly).
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh
+
+# The release server under load for SOAK_SECONDS while certificates rotate, policies change and
+# hostile previews arrive: failed requests, p99, and whether memory and descriptors stay flat.
+SOAK_SECONDS ?= 600
+soak:
+	SOAK_SECONDS=$(SOAK_SECONDS) bench/soak.sh
 
 test-e2e: build
 	SPARKHOOK_BIN_DIR=$(BIN) $(PYTHON) -m pytest -q Tests/e2e

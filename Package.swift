@@ -7,6 +7,9 @@ let package = Package(
     name: "sparkhook",
     products: [
         .executable(name: "sparkhook", targets: ["sparkhook"]),
+        // The libraries, for the fuzz targets in Fuzz/ (a package of their own: they build only
+        // with the fuzzer's flags).
+        .library(name: "SparkhookLibraries", targets: ["HTTPServer", "Admission", "YAML", "Policy", "Webhook"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

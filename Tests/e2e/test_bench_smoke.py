@@ -82,3 +82,15 @@ def test_instruction_count_benchmark_says_when_it_has_no_fixtures(tmp_path):
     run = subprocess.run(["bash", str(ROOT / "bench" / "instructions.sh")], env=env, cwd=ROOT,
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and f"no AdmissionReviews (*.json) in {tmp_path}" in run.stderr, run.stderr
+
+
+def test_soak_harness_reports_a_clean_short_run():
+    """`make soak` from a fresh clone: a few seconds with the debug build, every rotation kind seen."""
+    out = subprocess.run([str(ROOT / "bench" / "soak.sh")], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                         env=dict(os.environ, SOAK_SECONDS="7", ROTATE_SECONDS="2", POLICY_SECONDS="1", CONNS="4",
+                                  PORT="18643", SPARKHOOK=str(BIN / "sparkhook")))
+    assert out.returncode == 0, out.stdout + out.stderr
+    text = out.stdout
+    assert "failed requests 0 " in text and "server alive: yes" in text, text
+    reloads = re.search(r"policy reloads (\d+), refused (\d+); certificate reloads (\d+)", text)
+    assert reloads and int(reloads.group(1)) >= 1 and int(reloads.group(2)) >= 2 and int(reloads.group(3)) >= 2, text

@@ -7,8 +7,8 @@ public struct HTTPParseError: Error, Equatable, Sendable {
     public let reason: String
 }
 
-struct RequestParser {
-    enum Event {
+public struct RequestParser {
+    public enum Event {
         case needMore
         /// Headers are in and the client waits for "100 Continue" before it sends the body.
         case expectContinue
@@ -30,7 +30,7 @@ struct RequestParser {
     private var pending: HTTPRequest?
     private var scanned = 0  // bytes of the head already searched for its end
 
-    init(limits: HTTPLimits) { self.limits = limits }
+    public init(limits: HTTPLimits) { self.limits = limits }
 
     /// True between requests: nothing of the next request has been parsed yet.
     var isIdle: Bool {
@@ -44,11 +44,11 @@ struct RequestParser {
     }
 
     /// Parses from `buffer[start...]`, advancing `start` past what it consumed.
-    mutating func parse(_ buffer: [UInt8], _ start: inout Int) -> Event {
+    public mutating func parse(_ buffer: [UInt8], _ start: inout Int) -> Event {
         buffer.withUnsafeBufferPointer { parse($0, &start) }
     }
 
-    mutating func parse(_ b: UnsafeBufferPointer<UInt8>, _ start: inout Int) -> Event {
+    public mutating func parse(_ b: UnsafeBufferPointer<UInt8>, _ start: inout Int) -> Event {
         while true {
             switch state {
             case .head:

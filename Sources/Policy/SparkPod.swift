@@ -127,11 +127,19 @@ struct Ownership {
     /// names (`spec`, `nodeSelector`, key). Callers ask only about a value that is there.
     func creatorSet(_ path: [String]) -> Bool {
         guard var node = fields else { return true }
-        for name in path {
+        for (depth, name) in path.enumerated() {
             guard let next = node["f:" + name]?.objectValue else { return false }
+            if Self.isAtomic(path, depth) { return true }
             node = next
         }
         return true
+    }
+
+    /// Fields the Pod schema makes atomic (`x-kubernetes-map-type: atomic`, `list-type: atomic`):
+    /// the apiserver records them as a whole (`f:nodeSelector: {}`, never per key), so whoever set
+    /// the field set every key in it.
+    static func isAtomic(_ path: [String], _ depth: Int) -> Bool {
+        depth == 1 && path[0] == "spec" && (path[1] == "nodeSelector" || path[1] == "tolerations")
     }
 }
 

@@ -117,6 +117,23 @@ final class MutatorTests: XCTestCase {
         XCTAssertTrue(m.warnings.isEmpty)
     }
 
+    /// nodeSelector is atomic in the Pod schema: the apiserver records `f:nodeSelector: {}` for
+    /// the creator, never a key of it, so every key of a creator's selector is the creator's.
+    func testEveryKeyOfAnAtomicNodeSelectorIsTheCreators() throws {
+        var pod = try Fixtures.pod("driver-operator.json")
+        pod.set(["spec", "nodeSelector"], ["karpenter.sh/capacity-type": "spot"])
+        let manager: JSON = ["manager": "kubectl", "operation": "Update", "apiVersion": "v1", "fieldsType": "FieldsV1",
+                             "fieldsV1": ["f:spec": ["f:nodeSelector": [:], "f:containers": [:]]]]
+        pod.set(["metadata", "managedFields"], [manager])
+        let rule = "    - {name: a, set: {nodeSelector: {karpenter.sh/capacity-type: on-demand, pool: spark}}}\n"
+        let keep = mutate(pod, try policy(rule))
+        XCTAssertEqual(keep.pod["spec", "nodeSelector"], ["karpenter.sh/capacity-type": "spot", "pool": "spark"])
+        XCTAssertEqual(keep.warnings, ["rule a: kept nodeSelector karpenter.sh/capacity-type \"spot\" set by the pod's creator (override: false)"])
+        // Set by someone other than the creator (no f:nodeSelector in managedFields): replaced.
+        pod.set(["metadata", "managedFields"], [["manager": "kubectl", "operation": "Update", "fieldsV1": ["f:spec": ["f:containers": [:]]]]])
+        XCTAssertEqual(mutate(pod, try policy(rule)).pod["spec", "nodeSelector", "karpenter.sh/capacity-type"], "on-demand")
+    }
+
     func testCreatorsValuesAreKeptUnlessOverride() throws {
         var pod = try Fixtures.pod("executor-operator.json")
         pod.set(["spec", "priorityClassName"], "team-class")

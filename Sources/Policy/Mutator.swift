@@ -128,7 +128,7 @@ public enum Mutator {
         /// May `rule` write this field? Not when the creator set it and the rule does not override.
         mutating func mayWrite(_ pointer: String, creatorSet: Bool, _ rule: Rule, what: @autoclosure () -> String, current: JSON?) -> Bool {
             if rule.override || !creatorSet || setByUs.contains(where: { sameText($0, pointer) }) { return true }
-            warnings.append("rule \(rule.name): kept \(what()) \(current.map(describe) ?? "") set by the pod's creator (override: false)")
+            warnings.append("rule \(rule.name): kept \(what())\(current.map { " " + describe($0) } ?? "") set by the pod's creator (override: false)")
             return false
         }
 

@@ -188,3 +188,15 @@ def is_closed(client, timeout=5):
         return True
     except socket.timeout:
         return False
+
+
+@pytest.fixture(scope="session")
+def apiserver():
+    """The session's real kube-apiserver (see apiserver.py); skipped, saying why, without one."""
+    from apiserver import ASSETS_VARIABLE, HOW_TO_GET_THEM, Apiserver
+    assets = os.environ.get(ASSETS_VARIABLE)
+    if not assets:
+        pytest.skip(f"no real kube-apiserver: {HOW_TO_GET_THEM}")
+    server = Apiserver(assets)
+    yield server
+    server.stop()

@@ -1,0 +1,276 @@
+"""What a real kube-apiserver stores with sparkhook registered: every example policy on pods shaped
+like the fixtures, the split of executors, priority classes resolved (a globalDefault one too),
+creators' values kept or replaced, reinvocation behind another mutator, failure policies, and the
+manifests. Skipped, saying why, without KUBEBUILDER_ASSETS (see apiserver.py)."""
+import copy
+import json
+import subprocess
+
+import pytest
+
+from conftest import BIN, FIXTURES, ROOT, client_context, tls_connect
+from test_webhook import serve
+
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+PODS = ["driver-operator.json", "executor-operator.json", "driver-submit.json", "executor-submit.json", "driver-connect.json"]
+CLASSES = {"spark-driver-critical": (1_000_000, "PreemptLowerPriority"), "spark-executor": (1_000, "PreemptLowerPriority")}
+
+
+def creatable(fixture, name=None, exec_id=None):
+    """The fixture's pod as its creator sent it: without what the apiserver and built-in admission add."""
+    pod = json.loads((FIXTURES / fixture).read_text())["request"]["object"]
+    meta = pod["metadata"]
+    for key in ("managedFields", "uid", "creationTimestamp", "resourceVersion", "namespace", "generateName"):
+        meta.pop(key, None)
+    pod.pop("status", None)
+    for key in ("priority", "preemptionPolicy"):
+        pod["spec"].pop(key, None)
+    if name:
+        meta["name"] = name
+    if exec_id is not None:
+        meta["labels"]["spark-exec-id"] = str(exec_id)
+    return pod
+
+
+def review(pod, namespace):
+    return {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+            "request": {"uid": "expected", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                        "resource": {"group": "", "version": "v1", "resource": "pods"}, "namespace": namespace,
+                        "operation": "CREATE", "object": pod}}
+
+
+def preview(policy, pod, namespace):
+    out = subprocess.run([str(BIN / "sparkhook"), "preview", "--policy", str(policy), "-"], input=json.dumps(review(pod, namespace)),
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def main_container(pod):
+    containers = pod["spec"]["containers"]
+    named = [c for c in containers if c["name"] in ("spark-kubernetes-driver", "spark-kubernetes-executor")]
+    return (named or containers)[-1]
+
+
+def placement(pod):
+    """The fields sparkhook promises, as stored."""
+    c = main_container(pod)
+    return {
+        "priorityClassName": pod["spec"].get("priorityClassName"),
+        "nodeSelector": pod["spec"].get("nodeSelector"),
+        "tolerations": pod["spec"].get("tolerations"),
+        "topologySpreadConstraints": pod["spec"].get("topologySpreadConstraints"),
+        "probes": {k: c.get(k) for k in ("livenessProbe", "readinessProbe", "startupProbe")},
+        "applied": pod["metadata"].get("annotations", {}).get("sparkhook.io/applied"),
+    }
+
+
+@pytest.fixture(scope="module")
+def cluster(apiserver):
+    for name, (value, preemption) in CLASSES.items():
+        apiserver.create("/apis/scheduling.k8s.io/v1/priorityclasses", {
+            "apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": name},
+            "value": value, "preemptionPolicy": preemption}, expect=(201, 409))
+    apiserver.namespace("spark-jobs")
+    apiserver.namespace("unhooked", hooked=False)
+    return apiserver
+
+
+def hooked(cluster, certs, policy, failure_policy="Fail"):
+    """sparkhook serving `policy`, registered with the apiserver, and known to be in effect."""
+    server = serve(certs, policy)
+    registration = cluster.webhook(server.port, certs / "ca.crt", failure_policy=failure_policy)
+    registration.__enter__()
+    probe = creatable("driver-submit.json", name="probe")
+    cluster.wait_for_webhook("spark-jobs", probe, lambda: mutate_calls(server, certs) > 0)
+    return server, registration
+
+
+def mutate_calls(server, certs):
+    c = tls_connect(server.port, client_context(certs / "ca.crt"))
+    try:
+        _, _, body = c.request("GET", "/metrics")
+    finally:
+        c.close()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in body.decode().splitlines()
+               if line.startswith('sparkhook_requests_total{endpoint="mutate"'))
+
+
+def subset(small, big):
+    """True when every field of `small` is in `big` with the same value (the apiserver adds defaults)."""
+    if isinstance(small, dict):
+        return isinstance(big, dict) and all(k in big and subset(v, big[k]) for k, v in small.items())
+    return small == big
+
+
+def unhook(server, registration):
+    registration.__exit__(None, None, None)
+    assert server.stop() == 0
+
+
+def as_admission_sees_it(cluster, pod):
+    """The pod after built-in admission alone (dry run in a namespace the webhook skips)."""
+    status, out, _ = cluster.create_pod("unhooked", pod, dry_run=True)
+    assert status == 201, out
+    return out
+
+
+@pytest.mark.parametrize("policy", EXAMPLES, ids=lambda p: p.stem)
+def test_every_example_is_stored_as_preview_says(cluster, certs, policy):
+    server, registration = hooked(cluster, certs, policy)
+    try:
+        for i, fixture in enumerate(PODS):
+            pod = creatable(fixture, name=f"{policy.stem}-{i}")
+            expected = preview(policy, as_admission_sees_it(cluster, pod), "spark-jobs")
+            status, stored, warnings = cluster.create_pod("spark-jobs", pod)
+            assert status == 201, stored
+            mine, theirs = placement(stored), placement(expected["pod"])
+            assert subset(theirs.pop("probes"), mine.pop("probes")), fixture  # with the apiserver's probe defaults
+            assert mine == theirs, fixture
+            applied = ",".join(a["rule"] + (f"/{a['variant']}" if a["variant"] else "") for a in expected["applied"])
+            assert stored["metadata"].get("annotations", {}).get("sparkhook.io/applied") == (applied or None)
+            name = stored["spec"].get("priorityClassName")
+            if name in CLASSES:  # the apiserver resolved the new class after us
+                assert (stored["spec"]["priority"], stored["spec"]["preemptionPolicy"]) == CLASSES[name]
+            assert [w for w in warnings if "sparkhook" in w] == expected["warnings"]
+    finally:
+        unhook(server, registration)
+
+
+def test_executors_split_by_exec_id_as_stored(cluster, certs):
+    policy = ROOT / "examples" / "production.yaml"
+    server, registration = hooked(cluster, certs, policy)
+    try:
+        variants = []
+        for exec_id in range(1, 31):
+            status, stored, _ = cluster.create_pod("spark-jobs", creatable("executor-operator.json", name=f"split-exec-{exec_id}", exec_id=exec_id))
+            assert status == 201, stored
+            variants.append(stored["spec"]["nodeSelector"]["karpenter.sh/capacity-type"])
+            assert (stored["spec"]["priorityClassName"], stored["spec"]["priority"]) == ("spark-executor", 1000)
+        assert variants[:2] == ["on-demand", "on-demand"], "the base: the first two executors on on-demand"
+        for n in range(1, len(variants) - 1):
+            spot = variants[2:2 + n].count("spot")
+            assert abs(spot - 0.4 * n) <= 1, (n, variants)
+    finally:
+        unhook(server, registration)
+
+
+def test_creators_values_are_kept_with_a_warning_unless_override(cluster, certs, tmp_path):
+    keep = tmp_path / "keep.yaml"
+    rules = """apiVersion: sparkhook.io/v1alpha1
+kind: SparkPodPolicy
+metadata: {name: t}
+spec:
+  rules:
+    - name: place
+      match: {roles: [driver]}
+      OVERRIDE
+      set:
+        priorityClassName: spark-driver-critical
+        nodeSelector: {karpenter.sh/capacity-type: on-demand, pool: spark}
+        topologySpreadConstraints:
+          - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway}
+        probes:
+          liveness: {tcpSocket: {port: 7078}, periodSeconds: 20}
+"""
+    keep.write_text(rules.replace("OVERRIDE", "override: false"))
+    force = tmp_path / "force.yaml"
+    force.write_text(rules.replace("OVERRIDE", "override: true"))
+    pod = creatable("driver-operator.json")
+    pod["spec"]["priorityClassName"] = "spark-executor"
+    pod["spec"]["nodeSelector"] = {"karpenter.sh/capacity-type": "spot"}
+    pod["spec"]["topologySpreadConstraints"] = [{"maxSkew": 3, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway"}]
+    main_container(pod)["livenessProbe"] = {"httpGet": {"path": "/mine", "port": 4040}}
+
+    server, registration = hooked(cluster, certs, keep)
+    try:
+        pod["metadata"]["name"] = "creator-keep"
+        status, stored, warnings = cluster.create_pod("spark-jobs", pod)
+        assert status == 201, stored
+        assert stored["spec"]["priorityClassName"] == "spark-executor" and stored["spec"]["priority"] == 1000
+        # nodeSelector is atomic: every key the creator set is the creator's.
+        assert stored["spec"]["nodeSelector"] == {"karpenter.sh/capacity-type": "spot", "pool": "spark"}
+        assert stored["spec"]["topologySpreadConstraints"][0]["maxSkew"] == 3
+        assert main_container(stored)["livenessProbe"]["httpGet"]["path"] == "/mine"
+        kept = [w for w in warnings if w.startswith("sparkhook: rule place: kept")]
+        assert len(kept) == 4 and any('nodeSelector karpenter.sh/capacity-type "spot"' in w for w in kept), warnings
+    finally:
+        unhook(server, registration)
+    server, registration = hooked(cluster, certs, force)
+    try:
+        pod["metadata"]["name"] = "creator-force"
+        status, stored, warnings = cluster.create_pod("spark-jobs", pod)
+        assert status == 201, stored
+        assert stored["spec"]["priorityClassName"] == "spark-driver-critical" and stored["spec"]["priority"] == 1_000_000
+        assert stored["spec"]["nodeSelector"] == {"karpenter.sh/capacity-type": "on-demand", "pool": "spark"}
+        assert main_container(stored)["livenessProbe"]["tcpSocket"]["port"] == 7078
+        assert not [w for w in warnings if "kept" in w]
+    finally:
+        unhook(server, registration)
+
+
+def test_a_global_default_class_is_replaced_and_resolved(cluster, certs):
+    path = "/apis/scheduling.k8s.io/v1/priorityclasses"
+    cluster.create(path, {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": "spark-default"},
+                          "value": 100, "preemptionPolicy": "Never", "globalDefault": True}, expect=(201, 409))
+    server, registration = hooked(cluster, certs, ROOT / "examples" / "priorities.yaml")
+    try:
+        for fixture, cls in [("driver-submit.json", "spark-driver-critical"), ("executor-submit.json", "spark-executor")]:
+            pod = creatable(fixture, name=f"globaldefault-{cls}")
+            assert as_admission_sees_it(cluster, pod)["spec"]["priorityClassName"] == "spark-default"
+            status, stored, warnings = cluster.create_pod("spark-jobs", pod)
+            assert status == 201, stored
+            assert stored["spec"]["priorityClassName"] == cls
+            assert (stored["spec"]["priority"], stored["spec"]["preemptionPolicy"]) == CLASSES[cls]
+            assert not [w for w in warnings if "sparkhook" in w]
+    finally:
+        unhook(server, registration)
+        cluster.delete(f"{path}/spark-default")
+
+
+def test_reinvocation_behind_another_mutator_keeps_our_placement(cluster, certs):
+    api = "/apis/admissionregistration.k8s.io/v1"
+    cluster.create(f"{api}/mutatingadmissionpolicies", {
+        "apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingAdmissionPolicy", "metadata": {"name": "team-label"},
+        "spec": {"matchConstraints": {"resourceRules": [{"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["pods"]}]},
+                 "matchConditions": [{"name": "spark", "expression": "has(object.metadata.labels) && 'spark-role' in object.metadata.labels"}],
+                 "failurePolicy": "Fail", "reinvocationPolicy": "IfNeeded",
+                 "mutations": [{"patchType": "ApplyConfiguration", "applyConfiguration": {
+                     "expression": "Object{metadata: Object.metadata{labels: {'team': 'data'}}}"}}]}})
+    cluster.create(f"{api}/mutatingadmissionpolicybindings", {
+        "apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingAdmissionPolicyBinding", "metadata": {"name": "team-label"},
+        "spec": {"policyName": "team-label"}})
+    server, registration = hooked(cluster, certs, ROOT / "examples" / "production.yaml")
+    try:
+        import time
+        deadline = time.monotonic() + 20
+        while True:  # the policy takes effect within a second or so
+            status, out, _ = cluster.create_pod("spark-jobs", creatable("driver-operator.json", name="reinvoke-probe"), dry_run=True)
+            if out.get("metadata", {}).get("labels", {}).get("team") == "data" or time.monotonic() > deadline:
+                break
+            time.sleep(0.3)
+        status, stored, _ = cluster.create_pod("spark-jobs", creatable("driver-operator.json", name="reinvoked"))
+        assert status == 201, stored
+        assert stored["metadata"]["labels"]["team"] == "data"
+        assert stored["spec"]["priorityClassName"] == "spark-driver-critical" and stored["spec"]["priority"] == 1_000_000
+        assert stored["spec"]["preemptionPolicy"] == "PreemptLowerPriority"
+        assert stored["spec"]["nodeSelector"] == {"karpenter.sh/capacity-type": "on-demand"}
+        assert stored["metadata"]["annotations"]["sparkhook.io/applied"].startswith("driver-priority,driver-on-demand")
+    finally:
+        unhook(server, registration)
+        cluster.delete(f"{api}/mutatingadmissionpolicybindings/team-label")
+        cluster.delete(f"{api}/mutatingadmissionpolicies/team-label")
+
+
+@pytest.mark.parametrize("failure_policy", ["Ignore", "Fail"])
+def test_a_stopped_sparkhook_under_each_failure_policy(cluster, certs, failure_policy):
+    server, registration = hooked(cluster, certs, ROOT / "examples" / "production.yaml", failure_policy=failure_policy)
+    try:
+        assert server.stop() == 0
+        status, out, _ = cluster.create_pod("spark-jobs", creatable("driver-submit.json", name=f"stopped-{failure_policy.lower()}"))
+        if failure_policy == "Ignore":
+            assert status == 201 and "sparkhook.io/applied" not in out["metadata"].get("annotations", {})
+            assert "priorityClassName" not in out["spec"]
+        else:
+            assert status == 500 and 'failed calling webhook "sparkhook.sparkhook.io"' in out["message"], out
+    finally:
+        registration.__exit__(None, None, None)

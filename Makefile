@@ -61,7 +61,7 @@ soak:
 	SOAK_SECONDS=$(SOAK_SECONDS) bench/soak.sh
 
 test-e2e: build
-	SPARKHOOK_BIN_DIR=$(BIN) $(PYTHON) -m pytest -q Tests/e2e
+	SPARKHOOK_BIN_DIR=$(BIN) $(PYTHON) -m pytest -q -rs Tests/e2e
 
 clean:
 	rm -rf .build

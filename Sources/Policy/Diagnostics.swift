@@ -1,4 +1,5 @@
 // Collects every problem in a policy, each at its file:line:column, instead of stopping at the first.
+import Admission
 import YAML
 
 public struct PolicyError: Error, CustomStringConvertible, Sendable {
@@ -53,17 +54,22 @@ final class Diagnostics {
         return fields
     }
 
+    /// A scalar's text, whatever it looks like (`.5`, `yes`, `0x10` are text in a string field),
+    /// but not a null: an empty value is a mistake more often than an empty string.
     func string(_ node: YAMLNode, _ what: String) -> String? {
-        guard case .scalar(let text, let style, _, _) = node, node.kindName == "string" || style != .plain else {
-            error(node, "\(what) must be a string, not a \(node.kindName)")
+        guard case .scalar(let text, _, let tag, _) = node, !node.isNull, tag == nil || tag == "tag:yaml.org,2002:str" else {
+            error(node, "\(what) must be a string, not \(node.isNull ? "null" : "a \(node.kindName)")")
             return nil
         }
         return text
     }
 
+    /// A decimal integer: `0x10`, `010`, `1_000` and `1e3` are not, in a policy (YAML readers
+    /// disagree on what they mean).
     func int(_ node: YAMLNode, _ what: String, min: Int? = nil, max: Int? = nil) -> Int? {
-        guard case .scalar(let text, .plain, _, _) = node, let n = YAMLNode.integer(text) else {
-            error(node, "\(what) must be an integer, not a \(node.kindName)")
+        guard case .scalar(let text, .plain, let tag, _) = node, tag == nil || tag == "tag:yaml.org,2002:int",
+              let n = YAMLNode.decimalInteger(text) else {
+            error(node, "\(what) must be a decimal integer, not \(node.describedForError)")
             return nil
         }
         if let min, n < min { error(node, "\(what) must be at least \(min), got \(n)"); return nil }
@@ -99,9 +105,10 @@ final class Diagnostics {
             return nil
         }
         var result: [(key: String, value: String, node: YAMLNode)] = []
+        var seen = Set<String>()
         for (key, value) in pairs {
             guard let k = key.scalarText else { error(key, "\(what) keys must be strings"); continue }
-            if result.contains(where: { $0.key == k }) { error(key, "duplicate key \"\(k)\" in \(what)"); continue }
+            guard seen.insert(k).inserted else { error(key, "duplicate key \"\(excerpt(k))\" in \(what)"); continue }
             guard case .scalar(let v, _, _, _) = value, !value.isNull || value.scalarText == "" else {
                 error(value, "\(what).\(k) must be a string, not a \(value.kindName)")
                 continue

@@ -236,16 +236,9 @@ struct PolicyDecoder {
         return s
     }
 
-    func json(_ node: YAMLNode) -> JSON? {
-        do { return try node.json(file: d.file) } catch let error as YAMLError {
-            d.error(node, error.message)
-        } catch {}
-        return nil
-    }
-
     func toleration(_ node: YAMLNode) -> JSON? {
-        guard let f = d.mapping(node, "toleration", known: ["key", "operator", "value", "effect", "tolerationSeconds"]) else { return nil }
         let before = d.problems.count
+        guard let f = d.mapping(node, "toleration", known: ["key", "operator", "value", "effect", "tolerationSeconds"]) else { return nil }
         let key = f["key"].flatMap { d.string($0, "toleration key") } ?? ""
         if !key.isEmpty, let problem = Naming.labelKeyProblem(key) { d.error(f["key"]!, "toleration key \"\(key)\" \(problem)") }
         var op = "Equal"
@@ -266,12 +259,12 @@ struct PolicyDecoder {
         if let s = f["tolerationSeconds"], d.int(s, "tolerationSeconds") != nil, effect != "NoExecute" {
             d.error(s, "tolerationSeconds is only valid with effect NoExecute")
         }
-        return d.problems.count == before ? json(node) : nil
+        return d.problems.count == before ? typed(node, .object(PodSchema.toleration), "toleration") : nil
     }
 
     func spreadConstraint(_ node: YAMLNode) -> JSON? {
-        guard let f = d.mapping(node, "topology spread constraint", known: ["maxSkew", "topologyKey", "whenUnsatisfiable", "labelSelector", "minDomains", "matchLabelKeys", "nodeAffinityPolicy", "nodeTaintsPolicy"]) else { return nil }
         let before = d.problems.count
+        guard let f = d.mapping(node, "topology spread constraint", known: ["maxSkew", "topologyKey", "whenUnsatisfiable", "labelSelector", "minDomains", "matchLabelKeys", "nodeAffinityPolicy", "nodeTaintsPolicy"]) else { return nil }
         if let m = f["maxSkew"] { _ = d.int(m, "maxSkew", min: 1) } else { d.error(node, "topology spread constraint needs maxSkew (at least 1)") }
         if let t = f["topologyKey"], let key = d.string(t, "topologyKey") {
             if let problem = Naming.labelKeyProblem(key) { d.error(t, "topologyKey \"\(key)\" \(problem)") }
@@ -299,7 +292,7 @@ struct PolicyDecoder {
                 d.error(p, "\(name) must be Honor or Ignore, got \"\(text)\"")
             }
         }
-        return d.problems.count == before ? json(node) : nil
+        return d.problems.count == before ? typed(node, .object(PodSchema.topologySpreadConstraint), "topology spread constraint") : nil
     }
 
     func probes(_ node: YAMLNode) -> Probes? {
@@ -315,8 +308,8 @@ struct PolicyDecoder {
     func probe(_ node: YAMLNode, _ kind: Probes.Kind) -> JSON? {
         let handlers = ["httpGet", "tcpSocket", "exec", "grpc"]
         let numbers = ["initialDelaySeconds", "periodSeconds", "timeoutSeconds", "successThreshold", "failureThreshold", "terminationGracePeriodSeconds"]
-        guard let f = d.mapping(node, "\(kind.rawValue) probe", known: handlers + numbers) else { return nil }
         let before = d.problems.count
+        guard let f = d.mapping(node, "\(kind.rawValue) probe", known: handlers + numbers) else { return nil }
         let present = handlers.filter { f[$0] != nil }
         if present.count != 1 {
             d.error(node, "\(kind.rawValue) probe must have exactly one handler (httpGet, tcpSocket, exec or grpc), found \(present.isEmpty ? "none" : present.joined(separator: ", "))")
@@ -354,7 +347,7 @@ struct PolicyDecoder {
             if let p = g["port"] { _ = d.int(p, "grpc.port (a number: gRPC probes take no port names)", min: 1, max: 65535) } else { d.error(r, "grpc needs a port") }
             if let s = g["service"] { _ = d.string(s, "grpc.service") }
         }
-        return d.problems.count == before ? json(node) : nil
+        return d.problems.count == before ? typed(node, .object(PodSchema.probe), "\(kind.rawValue) probe") : nil
     }
 
     /// A probe port: a number 1-65535 or a container port name.

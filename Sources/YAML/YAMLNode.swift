@@ -1,4 +1,5 @@
 // A YAML document as a tree whose every node knows where it stands (line:column, 1-based).
+import Admission
 
 public struct Mark: Sendable, Equatable, CustomStringConvertible {
     public var line: Int
@@ -48,6 +49,22 @@ public indirect enum YAMLNode: Sendable {
     }
 
     public static let bools: [String: Bool] = ["true": true, "True": true, "TRUE": true, "false": false, "False": false, "FALSE": false]
+
+    /// `[-+]?(0|[1-9][0-9]*)`: the integers every YAML reader reads the same way.
+    public static func decimalInteger(_ text: String) -> Int? {
+        var digits = Substring(text)
+        if digits.first == "-" || digits.first == "+" { digits = digits.dropFirst() }
+        guard let first = digits.first, digits.allSatisfy({ $0.isASCII && $0.isNumber }), first != "0" || digits.count == 1 else { return nil }
+        return Int(text)
+    }
+
+    /// What a value is, for an error: the scalar's text in quotes, else its kind.
+    public var describedForError: String {
+        switch self {
+        case .scalar(let text, _, _, _): return isNull ? "null" : "\"\(excerpt(text, max: 40))\""
+        default: return "a \(kindName)"
+        }
+    }
 
     public static func integer(_ text: String) -> Int? {
         if let n = Int(text) { return n }

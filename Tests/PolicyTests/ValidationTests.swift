@@ -83,7 +83,7 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(problems(rules("    - name: a\n      set: {probes: {readiness: {grpc: {port: 15002}, tcpSocket: {port: 1}}}}\n")),
                        ["p.yaml:8:33: readiness probe must have exactly one handler (httpGet, tcpSocket, exec or grpc), found tcpSocket, grpc"])
         XCTAssertEqual(problems(rules("    - name: a\n      set: {probes: {liveness: {grpc: {port: grpc-port}}}}\n")),
-                       ["p.yaml:8:46: grpc.port (a number: gRPC probes take no port names) must be an integer, not a string"])
+                       ["p.yaml:8:46: grpc.port (a number: gRPC probes take no port names) must be a decimal integer, not \"grpc-port\""])
     }
 
     func testTolerationsKubernetesWouldReject() {

@@ -274,3 +274,61 @@ def test_a_stopped_sparkhook_under_each_failure_policy(cluster, certs, failure_p
             assert status == 500 and 'failed calling webhook "sparkhook.sparkhook.io"' in out["message"], out
     finally:
         registration.__exit__(None, None, None)
+
+
+LOOKALIKES = [".5", "1e3", "0x10", "0o17", "+inf", ".nan", "yes", "no", "on", "off", "~", "null", "010", "1_000",
+              "1e999", "0x1p3", '"with \\"escapes\\" and é"', "'single é'"]
+
+
+def test_lookalike_scalars_are_refused_by_check_or_stored_as_written(cluster, certs, tmp_path):
+    """Bug 1 as a family: a YAML scalar that looks like another type, in a string or an integer
+    field of `set`, is either refused by `check` at its file:line:column, or reaches the stored
+    pod as the value written. Never a pod the apiserver refuses."""
+    folder = tmp_path / "policy"
+    folder.mkdir()
+    template = """apiVersion: sparkhook.io/v1alpha1
+kind: SparkPodPolicy
+metadata: {name: lookalikes}
+spec:
+  rules:
+    - name: probes
+      match: {roles: [driver]}
+      set:
+        probes:
+          liveness: {httpGet: {path: /, port: 4040, host: @S@, httpHeaders: [{name: x, value: @S@}]}, periodSeconds: @N@}
+          readiness: {exec: {command: [sh, @S@]}}
+"""
+    (folder / "policy.yaml").write_text(template.replace("@S@", "x").replace("@N@", "10"))
+    server = serve(certs, folder)
+    registration = cluster.webhook(server.port, certs / "ca.crt")
+    registration.__enter__()
+    try:
+        cluster.wait_for_webhook("spark-jobs", creatable("driver-submit.json", name="probe"), lambda: mutate_calls(server, certs) > 0)
+        generation = 1
+        accepted = refused = 0
+        for i, s in enumerate(LOOKALIKES):
+            for field, text in [("string", template.replace("@S@", s).replace("@N@", "10")), ("integer", template.replace("@S@", "x").replace("@N@", s))]:
+                candidate = tmp_path / f"candidate-{i}-{field}.yaml"
+                candidate.write_text(text)
+                check = subprocess.run([str(BIN / "sparkhook"), "check", "--policy", str(candidate)], capture_output=True, text=True)
+                if check.returncode != 0:
+                    refused += 1
+                    assert check.stderr.startswith(f"{candidate}:10:") or check.stderr.startswith(f"{candidate}:11:"), check.stderr
+                    continue
+                accepted += 1
+                written = s[1:-1].replace('\\"', '"') if s[0] in "\"'" else s  # the text as written
+                (folder / "policy.yaml").write_text(text)
+                generation += 1
+                server.wait_for_log(lambda e: e.get("msg") == "policy reloaded" and e.get("generation") == str(generation))
+                status, stored, warnings = cluster.create_pod("spark-jobs", creatable("driver-submit.json", name=f"lookalike-{i}-{field}"))
+                assert status == 201, (s, field, stored)
+                c = main_container(stored)
+                assert c["livenessProbe"]["httpGet"]["host"] == (written if field == "string" else "x"), s
+                assert c["livenessProbe"]["httpGet"]["httpHeaders"][0]["value"] == (written if field == "string" else "x"), s
+                assert c["readinessProbe"]["exec"]["command"] == ["sh", written if field == "string" else "x"], s
+                assert not [w for w in warnings if "internal error" in w], warnings
+        # Strings keep every lookalike but a null; integer fields take none of them.
+        assert accepted == len(LOOKALIKES) - 2 and refused == len(LOOKALIKES) + 2, (accepted, refused)
+    finally:
+        registration.__exit__(None, None, None)
+        assert server.stop() == 0

@@ -332,3 +332,42 @@ spec:
     finally:
         registration.__exit__(None, None, None)
         assert server.stop() == 0
+
+
+def test_the_manifests_pass_the_apiserver_and_apply(cluster, certs, tmp_path):
+    """`kubectl kustomize manifests` with the CA injected, and the cert-manager overlay without its
+    cert-manager kinds: accepted by --dry-run=server, then applied for real (the Deployment stays
+    unscheduled: there is no kubelet), and the webhook configuration stored with its caBundle."""
+    import base64
+    import shutil
+    import yaml
+    if shutil.which("kubectl") is None:
+        pytest.skip("kubectl (with kustomize) is not installed")
+    kubectl = ["kubectl", "--kubeconfig", str(cluster.kubeconfig())]
+    rendered = subprocess.run(["kubectl", "kustomize", str(ROOT / "manifests")], check=True, capture_output=True, text=True).stdout
+    base = subprocess.run([str(ROOT / "certs" / "inject-ca.sh"), str(certs / "ca.crt")], input=rendered, check=True,
+                          capture_output=True, text=True).stdout
+    overlay = subprocess.run(["kubectl", "kustomize", str(ROOT / "manifests" / "overlays" / "cert-manager")], check=True,
+                             capture_output=True, text=True).stdout
+    overlay_docs = [d for d in yaml.safe_load_all(overlay) if d and not d["apiVersion"].startswith("cert-manager.io/")]
+    assert len(overlay_docs) < len([d for d in yaml.safe_load_all(overlay) if d]), "the overlay has cert-manager kinds to leave out"
+    (tmp_path / "base.yaml").write_text(base)
+    (tmp_path / "overlay.yaml").write_text(yaml.safe_dump_all(overlay_docs))
+    # As the README deploys: the namespace first (a server dry run creates nothing, so objects in a
+    # namespace the same file creates would not be found).
+    cluster.namespace("sparkhook-system")
+    try:
+        for name in ("base.yaml", "overlay.yaml"):
+            out = subprocess.run(kubectl + ["apply", "--dry-run=server", "-f", str(tmp_path / name)], capture_output=True, text=True)
+            assert out.returncode == 0, out.stderr
+            assert "(server dry run)" in out.stdout
+        out = subprocess.run(kubectl + ["apply", "-f", str(tmp_path / "base.yaml")], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        status, config = cluster.request("GET", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/sparkhook")
+        assert status == 200, config
+        assert base64.b64decode(config["webhooks"][0]["clientConfig"]["caBundle"]) == (certs / "ca.crt").read_bytes()
+        status, deployment = cluster.request("GET", "/apis/apps/v1/namespaces/sparkhook-system/deployments/sparkhook")
+        assert status == 200 and deployment["spec"]["replicas"] == 2
+    finally:
+        # The configuration calls a Service with no endpoints: leave no webhook behind for other tests.
+        subprocess.run(kubectl + ["delete", "--ignore-not-found", "mutatingwebhookconfiguration", "sparkhook"], capture_output=True)

@@ -6,7 +6,7 @@ POLICY ?= examples/production.yaml
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: build release certs run test test-swift test-e2e bench bench-instructions fuzz soak manifests clean
+.PHONY: build release certs run test test-swift test-e2e bench bench-instructions bench-apiserver fuzz soak manifests clean
 
 build:
 	$(SWIFT) build
@@ -47,6 +47,12 @@ bench:
 # Instructions per decision (callgrind): unlike time, the same on a busy machine.
 bench-instructions:
 	FIXTURES=$(BENCH_FIXTURES) POLICY=$(POLICY) bench/instructions.sh
+
+# What sparkhook adds to pod creation as a real kube-apiserver sees it, against no mutation and a
+# MutatingAdmissionPolicy doing the same in CEL (needs KUBEBUILDER_ASSETS: kube-apiserver and etcd).
+bench-apiserver:
+	$(SWIFT) build $(RELEASE_FLAGS) --product sparkhook
+	SPARKHOOK=$(RELEASE_BIN)/sparkhook POLICY=$(POLICY) $(PYTHON) bench/apiserver.py
 
 # Coverage-guided fuzzing (libFuzzer, AddressSanitizer) of the HTTP parser, the admission decision,
 # the policy loader and the preview's input: FUZZ_SECONDS per target (`make test` runs each briefly).

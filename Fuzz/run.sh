@@ -25,7 +25,7 @@ for t in $TARGETS; do
   esac
   log="$work/$t.log"
   # A crash in Swift code would otherwise hang in the backtracer instead of reaching libFuzzer.
-  if SWIFT_BACKTRACE=enable=no "$bin/fuzz-$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+  if SWIFT_BACKTRACE=enable=no LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp:print_suppressions=0" "$bin/fuzz-$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
        -max_len=65536 -artifact_prefix="$work/crash-$t-" "$work/$t" "$seeds" "Fuzz/seeds/$t" > "$log" 2>&1; then
     runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 runs in \2 s/p' "$log")
     echo "fuzz-$t: ${runs:-?}, no crash ($(grep -c . <(ls "$work/$t")) inputs in the corpus)"

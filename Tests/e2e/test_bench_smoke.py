@@ -94,3 +94,17 @@ def test_soak_harness_reports_a_clean_short_run():
     assert "failed requests 0 " in text and "server alive: yes" in text, text
     reloads = re.search(r"policy reloads (\d+), refused (\d+); certificate reloads (\d+)", text)
     assert reloads and int(reloads.group(1)) >= 1 and int(reloads.group(2)) >= 2 and int(reloads.group(3)) >= 2, text
+
+
+def test_apiserver_benchmark_runs_a_short_round():
+    """`make bench-apiserver` from a fresh clone: one small round of each setup with the debug build."""
+    import pytest
+    if not os.environ.get("KUBEBUILDER_ASSETS"):
+        pytest.skip("no real kube-apiserver: set KUBEBUILDER_ASSETS to a folder with kube-apiserver and etcd")
+    out = subprocess.run(["python3", str(ROOT / "bench" / "apiserver.py")], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                         env=dict(os.environ, PODS="10", ROUNDS="1", WARMUP="2", CONCURRENCY="1 4", SPARKHOOK=str(BIN / "sparkhook")))
+    assert out.returncode == 0, out.stdout + out.stderr[-3000:]
+    rows = [line.split() for line in out.stdout.splitlines() if line.split()[:1] in (["none"], ["sparkhook"], ["cel"])]
+    assert [(r[0], r[1]) for r in rows] == [(m, c) for c in ("1", "4") for m in ("none", "sparkhook", "cel")]
+    for r in rows:
+        assert float(r[2]) > 0 and float(r[3]) > 0, r

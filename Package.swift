@@ -9,7 +9,7 @@ let package = Package(
         .executable(name: "sparkhook", targets: ["sparkhook"]),
         // The libraries, for the fuzz targets in Fuzz/ (a package of their own: they build only
         // with the fuzzer's flags).
-        .library(name: "SparkhookLibraries", targets: ["HTTPServer", "Admission", "YAML", "Policy", "Webhook"]),
+        .library(name: "SparkhookLibraries", targets: ["HTTPServer", "JSON", "Admission", "YAML", "Policy", "Webhook"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -21,22 +21,26 @@ let package = Package(
         // SSE2 byte classes for the JSON structural index (intrinsics are not callable from Swift).
         .target(name: "CScan"),
         .target(name: "HTTPServer", dependencies: ["CTLS", "CPosix"]),
-        .target(name: "YAML", dependencies: ["CYAML", "Admission"]),
-        .target(name: "Admission", dependencies: ["CScan"]),
-        .target(name: "Policy", dependencies: ["YAML", "Admission"]),
-        .target(name: "Webhook", dependencies: ["HTTPServer", "Policy", "Admission", "CPosix"]),
+        // A JSON library: lazy parser, writer, pointer, patch (diff, apply, check), base64.
+        .target(name: "JSON", dependencies: ["CScan"]),
+        .target(name: "YAML", dependencies: ["CYAML", "JSON"]),
+        // AdmissionReview v1/v1beta1 and the keys of pods and reviews.
+        .target(name: "Admission", dependencies: ["JSON"]),
+        .target(name: "Policy", dependencies: ["YAML", "JSON", "Admission"]),
+        .target(name: "Webhook", dependencies: ["HTTPServer", "Policy", "JSON", "Admission", "CPosix"]),
         .executableTarget(name: "sparkhook", dependencies: [
-            "Webhook", "Policy", "Admission", "HTTPServer",
+            "Webhook", "Policy", "JSON", "Admission", "HTTPServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // A trivial handler behind the real server, for the server-core tests and benchmarks.
         .executableTarget(name: "http-echo", dependencies: ["HTTPServer"]),
         // `make bench`: time and allocations per admission decision; the C target counts mallocs.
         .target(name: "CMallocCounter"),
-        .executableTarget(name: "sparkhook-bench", dependencies: ["Policy", "Admission", "CMallocCounter"]),
+        .executableTarget(name: "sparkhook-bench", dependencies: ["Policy", "JSON", "Admission", "CMallocCounter"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
-        .testTarget(name: "AdmissionTests", dependencies: ["Admission"]),
-        .testTarget(name: "PolicyTests", dependencies: ["Policy", "Admission", "YAML"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "AdmissionTests", dependencies: ["Admission", "JSON"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "JSON", "Admission", "YAML"]),
     ]
 )

@@ -1,5 +1,6 @@
 // AdmissionReview admission.k8s.io/v1 and v1beta1: what we read of a request, and the response
 // in the request's own version.
+import JSON
 
 public struct AdmissionError: Error, CustomStringConvertible, Sendable {
     public let description: String
@@ -27,7 +28,7 @@ public struct AdmissionRequest: Sendable {
     /// either level (the request's userInfo, options and the rest are never decoded).
     public init(body: [UInt8]) throws {
         let review: JSON
-        do { review = try JSONParser.parseLazily(body) } catch { throw AdmissionError("body is not JSON: \(error)") }
+        do { review = try JSONParser.parseLazily(body, keys: .kubernetes) } catch { throw AdmissionError("body is not JSON: \(error)") }
         try self.init(review: review)
     }
 
@@ -57,7 +58,7 @@ public struct AdmissionRequest: Sendable {
         operation = fields[3]?.stringValue
         dryRun = fields[4]?.boolValue ?? false
         object = fields[5]
-        if case .raw(let raw) = review { document = raw.document }
+        document = review.document
     }
 
     /// Throws when a level of the body that the decision read was not JSON (a key twice, a

@@ -1,6 +1,7 @@
 // An admission decision: read the review, mutate the pod, diff, answer. And the dry-run preview,
 // which shows the same decision with the mutated pod and which rule changed which field.
 import Admission
+import JSON
 import YAML
 
 public struct ReviewOutcome: Sendable {
@@ -95,7 +96,7 @@ public struct PreviewInput: Sendable {
         let document: JSON
         switch format {
         case .json:
-            do { document = try JSONParser.parseFully(bytes) } catch { throw AdmissionError("\(source): \(error)") }
+            do { document = try JSONParser.parseFully(bytes, keys: .kubernetes) } catch { throw AdmissionError("\(source): \(error)") }
         case .yaml:
             let nodes = try YAMLParser(text: String(decoding: bytes, as: UTF8.self), file: source, limits: Decision.previewYAMLLimits).documents()
             guard nodes.count == 1 else { throw AdmissionError("\(source): expected one YAML document, found \(nodes.count)") }

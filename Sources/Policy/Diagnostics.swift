@@ -1,5 +1,6 @@
 // Collects every problem in a policy, each at its file:line:column, instead of stopping at the first.
 import Admission
+import JSON
 import YAML
 
 public struct PolicyError: Error, CustomStringConvertible, Sendable {

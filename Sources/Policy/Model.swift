@@ -1,5 +1,6 @@
 // The typed policy: rules with what they match, what they set, and how they split executors.
 import Admission
+import JSON
 
 public enum SparkRole: String, Sendable, CaseIterable {
     case driver

@@ -1,6 +1,7 @@
 // Applies the matching rules to a pod, in order, and records what each changed. Pure: the same
 // pod and policy always give the same result, and a mutated pod passed again changes nothing.
 import Admission
+import JSON
 
 public struct AppliedRule: Sendable, Equatable {
     public var rule: String

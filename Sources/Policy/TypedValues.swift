@@ -1,6 +1,7 @@
 // A policy's values read as the Pod schema types their fields (see PodSchema): the one way a
 // YAML scalar under `set` becomes JSON. A field's path names it in every problem.
 import Admission
+import JSON
 import YAML
 
 extension PolicyDecoder {

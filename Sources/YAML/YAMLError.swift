@@ -1,5 +1,5 @@
 // Errors that print like a compiler's: `file:line:column: message`.
-import Admission
+import JSON
 
 public struct YAMLError: Error, CustomStringConvertible, Sendable, Equatable {
     public var file: String

@@ -1,5 +1,5 @@
 // A YAML document as a tree whose every node knows where it stands (line:column, 1-based).
-import Admission
+import JSON
 
 public struct Mark: Sendable, Equatable, CustomStringConvertible {
     public var line: Int

@@ -5,7 +5,7 @@
 // of its own (never a recursion per level), nesting is limited, and so is what aliases expand
 // to, counted as the nodes and depth a walker of the tree would meet (a "billion laughs" of
 // aliases to aliases is a few hundred bytes and refused at once).
-import Admission
+import JSON
 import CYAML
 
 /// How far a document may go. Real pods and policies stay far below the defaults: a Pod with its

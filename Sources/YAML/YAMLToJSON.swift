@@ -2,7 +2,7 @@
 // (true/false, null, integers, floats); quoted scalars stay strings. A float is written as JSON
 // writes numbers (`.5` as 0.5); one JSON cannot hold (`.inf`, `.nan`) is an error, never a
 // number text that a JSON reader would refuse.
-import Admission
+import JSON
 
 extension YAMLNode {
     public func json(file: String) throws -> JSON {

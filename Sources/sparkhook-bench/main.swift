@@ -2,6 +2,7 @@
 // response. For each fixture and policy: median and p99 time per decision, and heap allocations
 // per decision. Usage: sparkhook-bench [--iterations N] [--fixtures DIR] [--policy FILE]...
 import Admission
+import JSON
 import CMallocCounter
 import Glibc
 import Policy

@@ -1,5 +1,6 @@
 // sparkhook's command line: serve | preview | check. Parses, validates and calls the libraries.
 import Admission
+import JSON
 import ArgumentParser
 import Glibc
 import HTTPServer

@@ -1,6 +1,7 @@
 // Mutation semantics on the real fixtures: rule order, override, managedFields, priority
 // re-resolution, container choice, split fallback, idempotence.
 import Admission
+import JSON
 @testable import Policy
 import XCTest
 

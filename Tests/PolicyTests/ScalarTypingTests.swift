@@ -2,6 +2,7 @@
 // the text as written, an integer field takes decimal integers only, and whatever is accepted is a
 // value of the field's own type in the patch (never a number text JSON has no form for).
 import Admission
+import JSON
 @testable import Policy
 import XCTest
 

@@ -1,4 +1,4 @@
-import Admission
+import JSON
 @testable import YAML
 import XCTest
 

@@ -2,6 +2,7 @@
 // valid JSON, and its patch applied to the original pod gives the mutated pod.
 import FuzzSupport
 import Admission
+import JSON
 import Policy
 
 let policy: PolicySet = {

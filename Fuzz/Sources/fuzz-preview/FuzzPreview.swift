@@ -2,6 +2,7 @@
 // valid JSON, or an error, never a crash.
 import FuzzSupport
 import Admission
+import JSON
 import Policy
 
 let policy: PolicySet = {

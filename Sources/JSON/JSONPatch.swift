@@ -43,7 +43,7 @@ public enum JSONPatch {
     public static func encode(_ ops: [PatchOperation]) -> JSON { .array(ops.map(\.json)) }
 
     /// The patch as JSON text, written straight into `out` (the hot path: no intermediate tree).
-    static func write(_ ops: [PatchOperation], to out: inout ByteWriter) {
+    public static func write(_ ops: [PatchOperation], to out: inout ByteWriter) {
         out.append(UInt8(ascii: "["))
         for (i, op) in ops.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
@@ -142,7 +142,7 @@ public enum Base64 {
         return out.string
     }
 
-    static func encode(_ b: UnsafeBufferPointer<UInt8>, into out: inout ByteWriter) {
+    public static func encode(_ b: UnsafeBufferPointer<UInt8>, into out: inout ByteWriter) {
         out.write(upTo: (b.count + 2) / 3 * 4) { o in
             pairs.withUnsafeBufferPointer { p in
                 var i = 0, j = 0

@@ -1,4 +1,4 @@
-@testable import Admission
+@testable import JSON
 import XCTest
 
 /// The block-wise structural index against a byte-by-byte reference: same end for every

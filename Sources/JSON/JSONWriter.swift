@@ -40,7 +40,7 @@ extension JSON {
 
     static let hexDigits: StaticString = "0123456789abcdef"
 
-    static func writeString(_ s: String, to out: inout ByteWriter) {
+    public static func writeString(_ s: String, to out: inout ByteWriter) {
         var s = s
         s.withUTF8 { writeString($0, to: &out) }
     }

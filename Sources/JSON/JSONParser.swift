@@ -15,13 +15,16 @@ public struct JSONParseError: Error, CustomStringConvertible, Sendable {
 /// Parsed input shared by the raw values that point into it.
 public final class JSONDocument: @unchecked Sendable {
     let bytes: [UInt8]
+    /// Keys decoded as the shared Strings of this table when they are in it.
+    let keys: KnownKeys?
     /// For a `{` or `[` at index i: the index just past its end. Other slots are unused (a string
     /// finds its end when decoded: the structural pass has vouched that it has one).
     private(set) var ends: [Int32]
 
     /// `avx2` chooses the block classifier: the CPU's widest by default; tests run both.
-    init(_ bytes: [UInt8], avx2: Bool = useAVX2) throws {
+    init(_ bytes: [UInt8], keys: KnownKeys? = nil, avx2: Bool = useAVX2) throws {
         self.bytes = bytes
+        self.keys = keys
         ends = []
         ends = try bytes.withUnsafeBufferPointer { try Self.index($0, avx2: avx2) }
     }
@@ -129,14 +132,15 @@ public struct RawJSON: Sendable {
 
 public enum JSONParser {
     /// The value, with containers below the top level left raw until read.
-    public static func parse(_ bytes: [UInt8]) throws -> JSON { try parse(bytes, topLevelRaw: false) }
+    /// `keys`: the keys this kind of document is expected to hold (see KnownKeys).
+    public static func parse(_ bytes: [UInt8], keys: KnownKeys? = nil) throws -> JSON { try parse(bytes, keys: keys, topLevelRaw: false) }
 
     /// Like `parse`, but a container at the top stays raw too: for a reader of a few of its
     /// members (see `JSON.members`), which then never builds that level.
-    public static func parseLazily(_ bytes: [UInt8]) throws -> JSON { try parse(bytes, topLevelRaw: true) }
+    public static func parseLazily(_ bytes: [UInt8], keys: KnownKeys? = nil) throws -> JSON { try parse(bytes, keys: keys, topLevelRaw: true) }
 
-    private static func parse(_ bytes: [UInt8], topLevelRaw: Bool) throws -> JSON {
-        let document = try JSONDocument(bytes)
+    private static func parse(_ bytes: [UInt8], keys: KnownKeys?, topLevelRaw: Bool) throws -> JSON {
+        let document = try JSONDocument(bytes, keys: keys)
         return try bytes.withUnsafeBufferPointer { b in
             var reader = Reader(bytes: b, document: document, index: 0)
             reader.skipSpace()
@@ -150,8 +154,8 @@ public enum JSONParser {
     public static func parse(_ text: String) throws -> JSON { try parse(Array(text.utf8)) }
 
     /// Parses and decodes every level, checking the whole text: for input from people (preview).
-    public static func parseFully(_ bytes: [UInt8]) throws -> JSON {
-        try materializeAll(parse(bytes))
+    public static func parseFully(_ bytes: [UInt8], keys: KnownKeys? = nil) throws -> JSON {
+        try materializeAll(parse(bytes, keys: keys))
     }
 
     static func materializeAll(_ value: JSON) throws -> JSON {
@@ -394,7 +398,7 @@ public enum JSONParser {
             let start = index + 1
             let i = quoteOrBackslash(from: start)
             if i < bytes.count && bytes[i] == UInt8(ascii: "\""),
-               let known = KnownKeys.shared.lookup(bytes.baseAddress! + start, count: i - start) {
+               let known = document.keys?.lookup(bytes.baseAddress! + start, count: i - start) {
                 index = i + 1
                 return known
             }

@@ -24,6 +24,14 @@ public enum JSON: Sendable {
 
     public static func int(_ value: Int) -> JSON { .number(String(value)) }
 
+    /// The parsed input a raw value is a range of.
+    public var document: JSONDocument? {
+        switch self {
+        case .raw(let r), .rawString(let r): return r.document
+        default: return nil
+        }
+    }
+
     /// The value with its top level decoded (children may still be `.raw`); never raw itself.
     public var resolved: JSON {
         switch self {

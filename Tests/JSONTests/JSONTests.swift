@@ -1,4 +1,4 @@
-@testable import Admission
+@testable import JSON
 import XCTest
 
 final class JSONTests: XCTestCase {
@@ -205,18 +205,5 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(Base64.encode(Array("f".utf8)), "Zg==")
         XCTAssertEqual(Base64.encode(Array("fo".utf8)), "Zm8=")
         XCTAssertEqual(Base64.encode(Array("foobar".utf8)), "Zm9vYmFy")
-    }
-
-    func testReviewResponseEchoesUIDInTheRequestVersion() throws {
-        let review = try JSONParser.parse(#"{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"u-1","kind":{"group":"","version":"v1","kind":"Pod"},"object":{}}}"#)
-        let request = try AdmissionRequest(review: review)
-        var response = AdmissionResponse(uid: request.uid)
-        response.patch = [.add(JSONPointer(["a"]), 1)]
-        let out = try JSONParser.parse(response.review(apiVersion: request.apiVersion))
-        XCTAssertEqual(out["apiVersion"], "admission.k8s.io/v1beta1")
-        XCTAssertEqual(out["response", "uid"], "u-1")
-        XCTAssertEqual(out["response", "allowed"], true)
-        XCTAssertEqual(out["response", "patch"], .string(Base64.encode(Array(#"[{"op":"add","path":"/a","value":1}]"#.utf8))))
-        XCTAssertThrowsError(try AdmissionRequest(review: ["kind": "Pod"]))
     }
 }

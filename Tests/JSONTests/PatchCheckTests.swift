@@ -1,6 +1,6 @@
 // The patch check answers as applying would, without applying: on hand-picked cases and on
 // thousands of generated operation sequences, its verdict is compared with `apply`'s.
-@testable import Admission
+@testable import JSON
 import XCTest
 
 final class PatchCheckTests: XCTestCase {

@@ -27,7 +27,8 @@ let package = Package(
         // AdmissionReview v1/v1beta1 and the keys of pods and reviews.
         .target(name: "Admission", dependencies: ["JSON"]),
         .target(name: "Policy", dependencies: ["YAML", "JSON", "Admission"]),
-        .target(name: "Webhook", dependencies: ["HTTPServer", "Policy", "JSON", "Admission", "CPosix"]),
+        // The webhook's job: review in, answer out (Decision), the endpoints, the policy store, metrics.
+        .target(name: "Webhook", dependencies: ["HTTPServer", "Policy", "JSON", "Admission", "YAML", "CPosix"]),
         .executableTarget(name: "sparkhook", dependencies: [
             "Webhook", "Policy", "JSON", "Admission", "HTTPServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -36,11 +37,12 @@ let package = Package(
         .executableTarget(name: "http-echo", dependencies: ["HTTPServer"]),
         // `make bench`: time and allocations per admission decision; the C target counts mallocs.
         .target(name: "CMallocCounter"),
-        .executableTarget(name: "sparkhook-bench", dependencies: ["Policy", "JSON", "Admission", "CMallocCounter"]),
+        .executableTarget(name: "sparkhook-bench", dependencies: ["Webhook", "Policy", "JSON", "Admission", "CMallocCounter"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "AdmissionTests", dependencies: ["Admission", "JSON"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "JSON", "Admission", "YAML"]),
+        .testTarget(name: "WebhookTests", dependencies: ["Webhook", "Policy", "JSON", "Admission", "HTTPServer"]),
     ]
 )

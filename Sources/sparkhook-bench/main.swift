@@ -6,6 +6,7 @@ import JSON
 import CMallocCounter
 import Glibc
 import Policy
+import Webhook
 
 func now() -> UInt64 {
     var ts = timespec()

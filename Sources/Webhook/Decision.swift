@@ -2,6 +2,7 @@
 // which shows the same decision with the mutated pod and which rule changed which field.
 import Admission
 import JSON
+import Policy
 import YAML
 
 public struct ReviewOutcome: Sendable {

@@ -1,0 +1,97 @@
+// The webhook's endpoints as what they are: a request in, a response out, with no socket.
+import Foundation
+import HTTPServer
+import JSON
+@testable import Webhook
+import XCTest
+
+final class WebhookHandlerTests: XCTestCase {
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("webhook-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let production = URL(fileURLWithPath: Fixtures.directory).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("examples/production.yaml")
+        try FileManager.default.copyItem(at: production, to: folder.appendingPathComponent("policy.yaml"))
+    }
+
+    override func tearDownWithError() throws { try FileManager.default.removeItem(at: folder) }
+
+    func handler(_ endpoints: WebhookHandler.Endpoints = .all) throws -> WebhookHandler {
+        WebhookHandler(policies: try PolicyStore(path: folder.path), metrics: Metrics(), logger: Logger(minimum: .error), endpoints: endpoints)
+    }
+
+    func post(_ h: WebhookHandler, _ path: String, _ body: [UInt8], _ contentType: String = "application/json") -> HTTPResponse {
+        h.handle(HTTPRequest(method: "POST", path: path, headers: HTTPHeaders([("Content-Type", contentType)]), body: body))
+    }
+
+    func testMutateAnswersAReviewWithAPatchInItsVersion() throws {
+        let h = try handler()
+        let response = post(h, "/mutate", try Fixtures.bytes("executor-operator.json"))
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.headers["Content-Type"], "application/json")
+        let answer = try JSONParser.parseFully(response.body)
+        XCTAssertEqual(answer["apiVersion"], "admission.k8s.io/v1")
+        XCTAssertEqual(answer["response", "allowed"], true)
+        XCTAssertEqual(answer["response", "patchType"], "JSONPatch")
+        XCTAssertEqual(answer["response", "auditAnnotations", "applied"]?.stringValue?.hasPrefix("executor-priority,executor-mix/"), true)
+    }
+
+    func testMutateRefusesWhatIsNotAReviewWithTheRightStatus() throws {
+        let h = try handler()
+        XCTAssertEqual(post(h, "/mutate", try Fixtures.bytes("executor-operator.json"), "text/plain").status, 415)
+        let notJSON = post(h, "/mutate", Array("[1,".utf8))
+        XCTAssertEqual(notJSON.status, 400)
+        XCTAssertTrue(String(decoding: notJSON.body, as: UTF8.self).hasPrefix("not an AdmissionReview: body is not JSON"))
+        XCTAssertEqual(post(h, "/mutate", Array(#"{"kind":"Pod"}"#.utf8)).status, 400)
+        let huge = post(h, "/mutate", Array((#"{"kind":""# + String(repeating: "x", count: 100_000) + #""}"#).utf8))
+        XCTAssertEqual(huge.status, 400)
+        XCTAssertLessThan(huge.body.count, 300, "the reason quotes an excerpt, not the input")
+    }
+
+    func testPreviewReadsItsBodyAsItsContentTypeSays() throws {
+        let h = try handler()
+        let pod = Array("apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {spark-role: driver}}\nspec: {containers: [{name: c, args: [driver]}]}\n".utf8)
+        XCTAssertEqual(post(h, "/preview", pod, "application/yaml").status, 200)
+        XCTAssertEqual(post(h, "/preview", pod, "text/yaml; charset=utf-8").status, 200)
+        XCTAssertEqual(post(h, "/preview", pod, "application/json").status, 400)
+        XCTAssertEqual(post(h, "/preview", pod, "text/plain").status, 415)
+        XCTAssertEqual(post(h, "/preview", [UInt8](repeating: 0x20, count: WebhookHandler.defaultMaxPreviewBytes + 1), "application/yaml").status, 413)
+        XCTAssertTrue(h.runsOffLoop(HTTPRequest(method: "POST", path: "/preview")))
+        XCTAssertFalse(h.runsOffLoop(HTTPRequest(method: "POST", path: "/mutate")))
+    }
+
+    func testAPreviewOfANonPodReviewShowsWhatMutateDoes() throws {
+        let h = try handler()
+        let review = #"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","kind":{"group":"","version":"v1","kind":"ConfigMap"},"object":{"kind":"ConfigMap","metadata":{"name":"c"}}}}"#
+        let response = post(h, "/preview", Array(review.utf8))
+        XCTAssertEqual(response.status, 200)
+        let preview = try JSONParser.parseFully(response.body)
+        XCTAssertEqual(preview["patch"], [])
+        XCTAssertEqual(preview["pod", "kind"], "ConfigMap")
+        XCTAssertEqual(preview["warnings"]?.arrayValue?.first?.stringValue,
+                       "the review's object is not a Pod (v1/ConfigMap): /mutate allows it unchanged, with no patch")
+        let mutate = try JSONParser.parseFully(post(h, "/mutate", Array(review.utf8)).body)
+        XCTAssertNil(mutate["response", "patch"])
+    }
+
+    func testEachListenerServesItsOwnEndpoints() throws {
+        let webhook = try handler(.webhook), admin = try handler(.admin)
+        let review = try Fixtures.bytes("driver-submit.json")
+        XCTAssertEqual(post(webhook, "/mutate", review).status, 200)
+        XCTAssertEqual(post(webhook, "/preview", review).status, 404)
+        XCTAssertEqual(webhook.handle(HTTPRequest(method: "GET", path: "/metrics")).status, 404)
+        XCTAssertEqual(post(admin, "/mutate", review).status, 404)
+        XCTAssertEqual(post(admin, "/preview", review).status, 200)
+        let metrics = admin.handle(HTTPRequest(method: "GET", path: "/metrics"))
+        XCTAssertEqual(metrics.status, 200)
+        XCTAssertTrue(String(decoding: metrics.body, as: UTF8.self).contains(#"sparkhook_requests_total{endpoint="preview",outcome="ok"} 1"#))
+        for h in [webhook, admin] {
+            XCTAssertEqual(h.handle(HTTPRequest(method: "GET", path: "/healthz")).status, 200)
+            XCTAssertEqual(h.handle(HTTPRequest(method: "GET", path: "/readyz")).status, 503, "no server serving yet")
+            XCTAssertEqual(h.handle(HTTPRequest(method: "GET", path: "/nope")).status, 404)
+        }
+        XCTAssertEqual(webhook.handle(HTTPRequest(method: "GET", path: "/mutate")).status, 405)
+    }
+}

@@ -9,7 +9,7 @@ let package = Package(
         .executable(name: "sparkhook", targets: ["sparkhook"]),
         // The libraries, for the fuzz targets in Fuzz/ (a package of their own: they build only
         // with the fuzzer's flags).
-        .library(name: "SparkhookLibraries", targets: ["HTTPServer", "JSON", "Admission", "YAML", "Policy", "Webhook"]),
+        .library(name: "SparkhookLibraries", targets: ["Posix", "HTTPServer", "JSON", "Admission", "YAML", "Policy", "Webhook"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -20,25 +20,29 @@ let package = Package(
         .target(name: "CPosix"),
         // SSE2 byte classes for the JSON structural index (intrinsics are not callable from Swift).
         .target(name: "CScan"),
-        .target(name: "HTTPServer", dependencies: ["CTLS", "CPosix"]),
+        // The syscall funnel, whole-file reads, folder listing, file watching and keep-last-good
+        // reloading: below both the certificate store and the policy store.
+        .target(name: "Posix", dependencies: ["CPosix"]),
+        .target(name: "HTTPServer", dependencies: ["CTLS", "CPosix", "Posix"]),
         // A JSON library: lazy parser, writer, pointer, patch (diff, apply, check), base64.
         .target(name: "JSON", dependencies: ["CScan"]),
         .target(name: "YAML", dependencies: ["CYAML", "JSON"]),
         // AdmissionReview v1/v1beta1 and the keys of pods and reviews.
         .target(name: "Admission", dependencies: ["JSON"]),
-        .target(name: "Policy", dependencies: ["YAML", "JSON", "Admission"]),
+        .target(name: "Policy", dependencies: ["YAML", "JSON", "Admission", "Posix"]),
         // The webhook's job: review in, answer out (Decision), the endpoints, the policy store, metrics.
-        .target(name: "Webhook", dependencies: ["HTTPServer", "Policy", "JSON", "Admission", "YAML", "CPosix"]),
+        .target(name: "Webhook", dependencies: ["HTTPServer", "Policy", "JSON", "Admission", "YAML", "Posix", "CPosix"]),
         .executableTarget(name: "sparkhook", dependencies: [
-            "Webhook", "Policy", "JSON", "Admission", "HTTPServer",
+            "Webhook", "Policy", "JSON", "Admission", "HTTPServer", "Posix",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // A trivial handler behind the real server, for the server-core tests and benchmarks.
         .executableTarget(name: "http-echo", dependencies: ["HTTPServer"]),
         // `make bench`: time and allocations per admission decision; the C target counts mallocs.
         .target(name: "CMallocCounter"),
-        .executableTarget(name: "sparkhook-bench", dependencies: ["Webhook", "Policy", "JSON", "Admission", "CMallocCounter"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .executableTarget(name: "sparkhook-bench", dependencies: ["Webhook", "Policy", "JSON", "Admission", "Posix", "CMallocCounter"]),
+        .testTarget(name: "PosixTests", dependencies: ["Posix"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Posix"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "AdmissionTests", dependencies: ["Admission", "JSON"]),

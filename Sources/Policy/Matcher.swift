@@ -3,8 +3,8 @@
 // and annotation keys the rules name are numbered once per policy; a pod's values for them are
 // looked up once per pod, and a rule then reads them by number.
 import Admission
-import JSON
 import Glibc
+import JSON
 
 /// UTF-8 strings copied into one allocation and read as raw bytes.
 final class ByteStore: @unchecked Sendable {

@@ -2,7 +2,7 @@
 // reporting every problem as file:line:column.
 import Admission
 import JSON
-import Glibc
+import Posix
 import YAML
 
 public enum PolicyLoader {
@@ -14,17 +14,10 @@ public enum PolicyLoader {
     /// The policy files under `path`: the file itself, or a folder's regular files in name order,
     /// skipping hidden entries (a ConfigMap volume's `..data` and `..2024_...` folders among them).
     public static func files(at path: String) throws -> [String] {
-        var st = stat()
-        guard stat(path, &st) == 0 else {
-            throw PolicyError(problems: [YAMLError(file: path, mark: Mark(line: 0, column: 0), message: "cannot read policy: \(String(cString: strerror(errno)))")])
+        guard let files = FileInput.files(at: path) else {
+            throw PolicyError(problems: [YAMLError(file: path, mark: Mark(line: 0, column: 0), message: "cannot read policy: \(FileInput.lastError)")])
         }
-        guard (st.st_mode & S_IFMT) == S_IFDIR else { return [path] }
-        return (FileInput.entries(path) ?? []).compactMap { name in
-            guard !name.hasPrefix(".") else { return nil }
-            var fst = stat()
-            let full = path.hasSuffix("/") ? path + name : path + "/" + name
-            return stat(full, &fst) == 0 && (fst.st_mode & S_IFMT) == S_IFREG ? full : nil
-        }
+        return files
     }
 
     public static func load(path: String) throws -> PolicySet {

@@ -2,6 +2,7 @@
 // an invalid policy is refused and the last good one keeps serving.
 import HTTPServer
 import Policy
+import Posix
 
 public final class PolicyStore: Sendable {
     public struct Snapshot: Sendable {

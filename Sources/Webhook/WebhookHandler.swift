@@ -3,9 +3,9 @@
 // The webhook must never be why a Spark pod fails to start: anything short of a malformed
 // request is answered `allowed: true`, with a warning when something went wrong.
 import Admission
-import JSON
 import Glibc
 import HTTPServer
+import JSON
 import Policy
 import Synchronization
 

@@ -5,8 +5,8 @@
 // of its own (never a recursion per level), nesting is limited, and so is what aliases expand
 // to, counted as the nodes and depth a walker of the tree would meet (a "billion laughs" of
 // aliases to aliases is a few hundred bytes and refused at once).
-import JSON
 import CYAML
+import JSON
 
 /// How far a document may go. Real pods and policies stay far below the defaults: a Pod with its
 /// managedFields nests about 12 deep and has a few thousand nodes; a 500-rule policy about 10,000.

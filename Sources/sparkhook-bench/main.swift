@@ -2,10 +2,11 @@
 // response. For each fixture and policy: median and p99 time per decision, and heap allocations
 // per decision. Usage: sparkhook-bench [--iterations N] [--fixtures DIR] [--policy FILE]...
 import Admission
-import JSON
 import CMallocCounter
 import Glibc
+import JSON
 import Policy
+import Posix
 import Webhook
 
 func now() -> UInt64 {

@@ -4,6 +4,7 @@ import ArgumentParser
 import Glibc
 import HTTPServer
 import Policy
+import Posix
 import Webhook
 
 struct Serve: ParsableCommand {

@@ -1,10 +1,11 @@
 // sparkhook's command line: serve | preview | check. Parses, validates and calls the libraries.
 import Admission
-import JSON
 import ArgumentParser
 import Glibc
 import HTTPServer
+import JSON
 import Policy
+import Posix
 import Webhook
 
 @main

@@ -1,5 +1,5 @@
-@testable import HTTPServer
 import Glibc
+@testable import HTTPServer
 import XCTest
 
 final class SocketTests: XCTestCase {

@@ -1,6 +1,6 @@
 import JSON
-@testable import YAML
 import XCTest
+@testable import YAML
 
 final class YAMLTests: XCTestCase {
     func testMarksAreOneBasedLineAndColumn() throws {

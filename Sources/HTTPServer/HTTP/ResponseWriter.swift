@@ -70,3 +70,4 @@ struct DateCache {
 }
 
 import Glibc
+import Posix

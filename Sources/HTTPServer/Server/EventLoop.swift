@@ -337,14 +337,14 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func cork(_ connection: Connection) {
-        guard !connection.corked, cposix_set_cork(connection.socket.fd, 1) == 0 else { return }
+        guard !connection.corked, connection.socket.setCork(true) else { return }
         connection.corked = true
         corked.append(connection)  // listed again only if uncorked and corked again: harmless
     }
 
     private func uncork(_ connection: Connection) {
         guard connection.corked else { return }
-        _ = cposix_set_cork(connection.socket.fd, 0)
+        _ = connection.socket.setCork(false)
         connection.corked = false
     }
 
@@ -400,7 +400,7 @@ final class EventLoop: @unchecked Sendable {
     /// sends, so a client still sending a rejected body reads our answer rather than a reset.
     private func beginLinger(_ connection: Connection) {
         connection.tls.shutdown()
-        Glibc.shutdown(connection.socket.fd, Int32(SHUT_WR))
+        connection.socket.shutdownWrite()
         connection.lingering = true
         connection.state.closing(now: monotonicNanos())
     }

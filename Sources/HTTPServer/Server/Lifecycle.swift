@@ -2,6 +2,7 @@
 // and certificate reload when the PEM files change.
 import CPosix
 import Glibc
+import Posix
 
 public enum Lifecycle {
     /// Call first in main, before any thread starts, so that only `run` receives the signals.
@@ -33,12 +34,12 @@ public enum Lifecycle {
                 server.logger.warning(warning, ["certificate": server.certificates.files.certificate])
             }
             let signal = cposix_wait_signal(1000)
-            if signal == 1 {  // SIGHUP
+            if signal == SIGHUP {
                 server.logger.info("SIGHUP: reloading")
                 report(server.certificates.reloadIfChanged(), store: server.certificates, logger: server.logger)
                 onHangup()
             } else if signal != 0 {
-                server.logger.info("signal received", ["signal": signal == 15 ? "SIGTERM" : "SIGINT"])
+                server.logger.info("signal received", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT"])
                 break
             }
         }

@@ -2,6 +2,7 @@
 // graceful shutdown (stop accepting, finish in-flight requests within a deadline, then stop).
 import CPosix
 import Glibc
+import Posix
 import Synchronization
 
 public struct ServerConfiguration: Sendable {

@@ -1,6 +1,7 @@
 // The TLS context new handshakes use, rebuilt when the PEM files change; a broken, mismatched or
 // expired pair is refused and the old context stays in use. Open connections keep the context
 // they started with (each SSL holds a reference to it).
+import Posix
 import Synchronization
 
 public final class CertificateStore: Sendable {

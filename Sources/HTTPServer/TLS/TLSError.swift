@@ -1,5 +1,6 @@
 // OpenSSL's thread-local error queue, drained into one readable message.
 import CTLS
+import Posix
 
 public struct TLSError: Error, CustomStringConvertible, Sendable {
     public let description: String

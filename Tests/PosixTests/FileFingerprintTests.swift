@@ -1,7 +1,7 @@
 // What makes a watched file or folder count as changed: the reload of policies and certificates
 // rests on it.
 import Foundation
-@testable import HTTPServer
+@testable import Posix
 import XCTest
 
 final class FileFingerprintTests: XCTestCase {

@@ -1,6 +1,7 @@
 // A non-blocking TCP socket that owns its file descriptor and closes it in deinit.
 import CPosix
 import Glibc
+import Posix
 
 public final class Socket {
     public private(set) var fd: Int32
@@ -54,6 +55,14 @@ public final class Socket {
         }
         return withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { .v4($0.pointee) } }
     }
+
+    /// TCP_CORK on or off; false when the kernel refused (the socket is gone: its next read or
+    /// write says so, where the connection is closed).
+    func setCork(_ on: Bool) -> Bool { (try? syscallNoBlock("setsockopt(TCP_CORK)") { cposix_set_cork(fd, on ? 1 : 0) }) != nil }
+
+    /// Sends a FIN after what is queued; an error means the peer is gone already, which the
+    /// linger that follows finds out.
+    func shutdownWrite() { _ = try? syscallNoBlock("shutdown(SHUT_WR)") { Glibc.shutdown(fd, Int32(SHUT_WR)) } }
 
     /// Accepts one pending connection as a non-blocking socket, or nil when none is pending.
     public func accept() throws -> Socket? {

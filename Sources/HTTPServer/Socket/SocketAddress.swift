@@ -1,5 +1,6 @@
 // Listen addresses as users write them: "127.0.0.1:8443", "[::1]:8443", ":8443" (all IPv4), "[::]:8443".
 import Glibc
+import Posix
 
 public enum SocketAddress: Sendable, CustomStringConvertible {
     case v4(sockaddr_in)

@@ -1,46 +1,10 @@
 // Watches files for change: inotify on their directories (ConfigMap and Secret volumes swap a
 // `..data` symlink, which changes no watched file itself) plus a periodic re-check as a safety net.
-// Change is judged by a fingerprint of what the paths resolve to, so spurious wake-ups cost nothing.
+// Change is judged by a fingerprint of what the paths resolve to (FileFingerprint), so spurious
+// wake-ups cost nothing.
 import CPosix
 import Glibc
 import Synchronization
-
-public struct FileFingerprint: Equatable, Sendable {
-    var entries: [[Int]]
-
-    /// Identity and version of each path (following symlinks) and, for a directory, of its
-    /// entries too: a folder of policy files changes when any file in it does.
-    public init(paths: [String]) {
-        entries = []
-        for path in paths {
-            let (stamp, isDirectory) = Self.stamp(path)
-            entries.append(stamp)
-            // Only a folder is listed: the stat says which, so a file is not opened as one to find out.
-            guard isDirectory, let names = Self.directoryEntries(path) else { continue }
-            for name in names { entries.append(Self.stamp(path + "/" + name).stamp) }
-        }
-    }
-
-    static func stamp(_ path: String) -> (stamp: [Int], isDirectory: Bool) {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return ([-1], false) }
-        return ([Int(st.st_dev), Int(st.st_ino), Int(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec],
-                (st.st_mode & S_IFMT) == S_IFDIR)
-    }
-
-    static func directoryEntries(_ path: String) -> [String]? {
-        guard let dir = opendir(path) else { return nil }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
-    }
-}
 
 public final class FileWatcher: @unchecked Sendable {
     private let paths: [String]
@@ -76,7 +40,7 @@ public final class FileWatcher: @unchecked Sendable {
 
     private func run() {
         let fd = cposix_inotify_init()
-        defer { if fd >= 0 { close(fd) } }
+        defer { if fd >= 0 { _ = close(fd) } }
         var watched = Set<String>()
         var buffer = [UInt8](repeating: 0, count: 4096)
         while !stopped.load(ordering: .relaxed) {
@@ -90,12 +54,12 @@ public final class FileWatcher: @unchecked Sendable {
             var waited: Int32 = 0
             var sawEvent = false
             while waited < interval && !stopped.load(ordering: .relaxed) {
-                if fd >= 0 && poll(&pfd, 1, 250) > 0 {
-                    while read(fd, &buffer, buffer.count) > 0 {}
+                if fd >= 0, case .done(let ready)? = try? syscall("poll", { poll(&pfd, 1, 250) }), ready > 0 {
+                    drain(fd, &buffer)
                     sawEvent = true
                     // Let a burst of renames settle (kubelet swaps several links at once).
                     usleep(50_000)
-                    while read(fd, &buffer, buffer.count) > 0 {}
+                    drain(fd, &buffer)
                     break
                 } else if fd < 0 {
                     usleep(250_000)
@@ -108,11 +72,16 @@ public final class FileWatcher: @unchecked Sendable {
         }
     }
 
+    /// Reads the inotify descriptor (non-blocking) until it has nothing more: the events say only
+    /// that something changed, which the fingerprint then judges.
+    private func drain(_ fd: Int32, _ buffer: inout [UInt8]) {
+        while case .done(let n)? = try? buffer.withUnsafeMutableBytes({ b in try syscall("read(inotify)") { read(fd, b.baseAddress, b.count) } }), n > 0 {}
+    }
+
     /// The directory of a file, and the path itself when it is a directory.
     static func directoriesToWatch(_ path: String) -> [String] {
-        var st = stat()
         var dirs: [String] = []
-        if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR { dirs.append(path) }
+        if FileInput.kind(path) == .directory { dirs.append(path) }
         if let slash = path.lastIndex(of: "/") {
             dirs.append(slash == path.startIndex ? "/" : String(path[..<slash]))
         } else {

@@ -5,6 +5,7 @@ import Glibc
 public struct POSIXError: Error, CustomStringConvertible, Sendable {
     public let call: String
     public let errno: Int32
+    public init(call: String, errno: Int32) { self.call = call; self.errno = errno }
     public var description: String { "\(call): \(String(cString: strerror(errno))) (errno \(errno))" }
 }
 
@@ -13,8 +14,8 @@ public enum IOResult<T> {
     case wouldBlock
 }
 
-@inline(__always)
-func syscall<T: FixedWidthInteger>(_ call: @autoclosure () -> String, _ body: () -> T) throws -> IOResult<T> {
+@inlinable @inline(__always)
+public func syscall<T: FixedWidthInteger>(_ call: @autoclosure () -> String, _ body: () -> T) throws -> IOResult<T> {
     while true {
         let result = body()
         if result >= 0 { return .done(result) }
@@ -26,8 +27,8 @@ func syscall<T: FixedWidthInteger>(_ call: @autoclosure () -> String, _ body: ()
 }
 
 /// For calls that never block: a `.wouldBlock` from them is an error too.
-@inline(__always)
-func syscallNoBlock<T: FixedWidthInteger>(_ call: @autoclosure () -> String, _ body: () -> T) throws -> T {
+@inlinable @inline(__always)
+public func syscallNoBlock<T: FixedWidthInteger>(_ call: @autoclosure () -> String, _ body: () -> T) throws -> T {
     switch try syscall(call(), body) {
     case .done(let value): return value
     case .wouldBlock: throw POSIXError(call: call(), errno: EAGAIN)
@@ -35,7 +36,7 @@ func syscallNoBlock<T: FixedWidthInteger>(_ call: @autoclosure () -> String, _ b
 }
 
 /// A NUL-terminated C string filled in by a C call, as a Swift string.
-func string(fromCBuffer buffer: [CChar]) -> String {
+public func string(fromCBuffer buffer: [CChar]) -> String {
     let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
     return String(decoding: bytes, as: UTF8.self)
 }

@@ -1,6 +1,7 @@
 // An epoll instance plus an eventfd to wake it from other threads. Owns both descriptors.
 import CPosix
 import Glibc
+import Posix
 
 public struct IOEvents: OptionSet, Sendable {
     public let rawValue: UInt32

@@ -150,27 +150,38 @@ final class MatchFacts {
 
 /// Every rule's match, compiled into flat tables of plain values, so that testing a pod against
 /// all rules touches no reference count: one pass over the tables per pod.
-final class RuleMatcher: @unchecked Sendable {
+final class RuleMatcher: Sendable {
     private struct Rule {
         let roleMask: UInt8
-        let namespaces: Slice
-        let appNames: Slice
-        let serviceAccounts: Slice
+        let namespaces: TextTest
+        let appNames: TextTest
+        let serviceAccounts: TextTest
         let labelTests: Slice
         let annotationTests: Slice
     }
 
-    /// A run of `globs` or `tests`; for globs, a negative count means no constraint.
+    /// A run of `globs` or `tests`.
     private struct Slice {
         let first: Int32
         let count: Int32
-        static let any = Slice(first: 0, count: -1)
         var range: Range<Int> { Int(first)..<Int(first) + Int(count) }
     }
 
+    /// A rule's test of one of the pod's texts (namespace, app name, service account).
+    private enum TextTest {
+        /// The rule does not ask.
+        case any
+        /// One of these globs must match.
+        case oneOf(Slice)
+    }
+
     private struct GlobTest {
-        /// 0 exact, 1 prefix, 2 anything else (matched by `generals[general]`).
-        let shape: UInt8
+        enum Shape: UInt8 {
+            case exact, prefix
+            /// Matched by `generals[general]`.
+            case general
+        }
+        let shape: Shape
         let literal: ByteStore.Range
         let general: Int32
     }
@@ -211,21 +222,21 @@ final class RuleMatcher: @unchecked Sendable {
         var tests: [KeyTest] = []
         var values: [ByteStore.Range] = []
 
-        mutating func add(_ patterns: [Glob]?) -> Slice {
+        mutating func add(_ patterns: [Glob]?) -> TextTest {
             guard let patterns else { return .any }
             let first = Int32(globs.count)
             for glob in patterns {
                 switch glob.shape {
                 case .exact(let literal):
-                    globs.append(GlobTest(shape: 0, literal: literal.withUnsafeBufferPointer(store.add), general: -1))
+                    globs.append(GlobTest(shape: .exact, literal: literal.withUnsafeBufferPointer(store.add), general: -1))
                 case .prefix(let literal):
-                    globs.append(GlobTest(shape: 1, literal: literal.withUnsafeBufferPointer(store.add), general: -1))
+                    globs.append(GlobTest(shape: .prefix, literal: literal.withUnsafeBufferPointer(store.add), general: -1))
                 case .general:
-                    globs.append(GlobTest(shape: 2, literal: .absent, general: Int32(generals.count)))
+                    globs.append(GlobTest(shape: .general, literal: .absent, general: Int32(generals.count)))
                     generals.append(glob)
                 }
             }
-            return Slice(first: first, count: Int32(patterns.count))
+            return .oneOf(Slice(first: first, count: Int32(patterns.count)))
         }
 
         mutating func add(_ selector: LabelSelector?, _ numbers: [String: Int]) -> Slice {
@@ -259,7 +270,7 @@ final class RuleMatcher: @unchecked Sendable {
             let rule = rules[index]
             guard rule.roleMask & facts.role != 0,
                   matches(rule.namespaces, namespace),
-                  rule.appNames.count < 0 || (0..<facts.appNameCount).contains(where: { matches(rule.appNames, facts.store.bytes(facts.ranges[$0])) }),
+                  matchesAny(rule.appNames, facts),
                   matches(rule.serviceAccounts, serviceAccount),
                   passes(rule.labelTests, facts, from: facts.labelsStart),
                   passes(rule.annotationTests, facts, from: facts.annotationsStart) else { continue }
@@ -269,8 +280,18 @@ final class RuleMatcher: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func matches(_ slice: Slice, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        slice.count < 0 || slice.range.contains { matches(globs[$0], text) }
+    private func matches(_ test: TextTest, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch test {
+        case .any: return true
+        case .oneOf(let slice): return slice.range.contains { matches(globs[$0], text) }
+        }
+    }
+
+    /// The app-name test against each of the pod's app names (a pod may carry two labels).
+    @inline(__always)
+    private func matchesAny(_ test: TextTest, _ facts: MatchFacts) -> Bool {
+        if case .any = test { return true }
+        return (0..<facts.appNameCount).contains { matches(test, facts.store.bytes(facts.ranges[$0])) }
     }
 
     @inline(__always)
@@ -282,9 +303,9 @@ final class RuleMatcher: @unchecked Sendable {
     private func matches(_ glob: GlobTest, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
         let literal = store.bytes(glob.literal)
         switch glob.shape {
-        case 0: return literal.count == text.count && memcmp(literal.baseAddress!, text.baseAddress!, text.count) == 0
-        case 1: return literal.count <= text.count && (literal.isEmpty || memcmp(literal.baseAddress!, text.baseAddress!, literal.count) == 0)
-        default: return generals[Int(glob.general)].matches(text)
+        case .exact: return literal.count == text.count && memcmp(literal.baseAddress!, text.baseAddress!, text.count) == 0
+        case .prefix: return literal.count <= text.count && (literal.isEmpty || memcmp(literal.baseAddress!, text.baseAddress!, literal.count) == 0)
+        case .general: return generals[Int(glob.general)].matches(text)
         }
     }
 

@@ -109,7 +109,7 @@ public struct RawJSON: Sendable {
     /// See `JSON.members`: one pass over this object's top level.
     func members(_ keys: [StaticString]) throws -> [JSON?] {
         // Filled by appends: `Array(repeating:count:)` here runs the standard library's unspecialized
-        // allocation, which looks up the array's type at run time (about 600 instructions).
+        // allocation, which looks up the array's type at run time.
         var found: [JSON?] = []
         found.reserveCapacity(keys.count)
         for _ in keys { found.append(nil) }

@@ -331,7 +331,7 @@ extension JSONPatch {
             // a level of the pod is decoded once, not once for each op beneath it.
             var depth = 0
             while depth < parentCount && depth < walkedPath.count && sameText(tokens[depth], walkedPath[depth]) { depth += 1 }
-            while walkedPath.count > depth {  // (the generic removeLast(_:) costs ~300 instructions a call)
+            while walkedPath.count > depth {  // one at a time: the generic removeLast(_:) is not specialized
                 walked.removeLast()
                 walkedPath.removeLast()
             }

@@ -89,10 +89,9 @@ public enum Mutator {
 
         /// Decodes a list in the spec that rules read and change (containers, tolerations, spread
         /// constraints), and each of its elements, once per pod, in the original spec as well as in
-        /// `spec`. Read raw, a list was decoded again by every rule that looked, by the diff and by
-        /// the patch check (a driver's container eight times per admission); now they all find it
-        /// decoded, and the elements no rule changed shared. (nodeSelector, small and nearly always
-        /// set, is decoded in SparkPod.)
+        /// `spec`: left raw, it would be decoded again by every rule that looks, by the diff and by
+        /// the patch check; this way they all find it decoded, and the elements no rule changed
+        /// shared. (nodeSelector, small and nearly always set, is decoded in SparkPod.)
         mutating func decodeOnce(_ field: String) {
             // Absent, decoded already, or not a list (SparkPod refuses such a pod): nothing to do.
             guard let value = originalSpec[field], case .raw = value, let items = value.arrayValue else { return }

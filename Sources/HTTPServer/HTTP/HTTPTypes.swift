@@ -19,8 +19,7 @@ public struct HTTPHeaders: Sendable, Sequence {
         return a.withUTF8 { x in b.withUTF8 { y in sameName(x, y) } }
     }
 
-    /// Read as buffers: comparing the `utf8` views goes through generic iterators, a few hundred
-    /// instructions a lookup.
+    /// Read as buffers: comparing the `utf8` views goes through generic iterators.
     static func sameName(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
         guard x.count == y.count else { return false }
         for i in 0..<x.count where asciiLowercased(x[i]) != asciiLowercased(y[i]) { return false }

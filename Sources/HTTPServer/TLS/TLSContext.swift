@@ -31,7 +31,7 @@ public final class TLSContext: @unchecked Sendable {
     ].joined(separator: ":")
     // TLS 1.3: AES-128 first (the server chooses). Its SHA-256 key schedule and transcript hash
     // run on the CPU's SHA instructions, where OpenSSL's default first choice, AES-256 with
-    // SHA-384, hashes in software: a full handshake costs ~12 us less.
+    // SHA-384, hashes in software.
     static let tls13Ciphers = "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384"
 
     public init(files: TLSFiles) throws {
@@ -55,7 +55,7 @@ public final class TLSContext: @unchecked Sendable {
         CTLS_SSL_CTX_select_http11(ctx)
         // One TLS 1.3 ticket per full handshake instead of OpenSSL's two: a Go client (the
         // kube-apiserver) keeps one session per server, and each ticket costs a session copy,
-        // an encoding, an encryption and a write (~15 us).
+        // an encoding, an encryption and a write.
         _ = SSL_CTX_set_num_tickets(ctx, 1)
         // Read ahead: one read takes every record the socket holds instead of two reads (header,
         // then body) per record; a Go client sends a new connection's first request in records of

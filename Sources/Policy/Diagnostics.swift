@@ -17,6 +17,8 @@ final class Diagnostics {
     /// Problems kept per file: a file of a hundred thousand bad keys says so in a screenful.
     static let maxProblems = 50
     private(set) var dropped = 0
+    /// Every problem found, the ones not kept too: a check of "no problem since" compares this.
+    var count: Int { problems.count + dropped }
 
     func error(_ node: YAMLNode, _ message: String) {
         guard problems.count < Self.maxProblems else { dropped += 1; return }

@@ -231,7 +231,7 @@ struct PolicyDecoder {
     }
 
     func toleration(_ node: YAMLNode) -> JSON? {
-        let before = d.problems.count
+        let before = d.count
         guard let f = d.mapping(node, "toleration", known: ["key", "operator", "value", "effect", "tolerationSeconds"]) else { return nil }
         let key = f["key"].flatMap { d.string($0, "toleration key") } ?? ""
         if !key.isEmpty, let problem = Naming.labelKeyProblem(key) { d.error(f["key"]!, "toleration key \"\(key)\" \(problem)") }
@@ -253,11 +253,11 @@ struct PolicyDecoder {
         if let s = f["tolerationSeconds"], d.int(s, "tolerationSeconds") != nil, effect != "NoExecute" {
             d.error(s, "tolerationSeconds is only valid with effect NoExecute")
         }
-        return d.problems.count == before ? typed(node, .object(PodSchema.toleration), "toleration") : nil
+        return d.count == before ? typed(node, .object(PodSchema.toleration), "toleration") : nil
     }
 
     func spreadConstraint(_ node: YAMLNode) -> JSON? {
-        let before = d.problems.count
+        let before = d.count
         guard let f = d.mapping(node, "topology spread constraint", known: ["maxSkew", "topologyKey", "whenUnsatisfiable", "labelSelector", "minDomains", "matchLabelKeys", "nodeAffinityPolicy", "nodeTaintsPolicy"]) else { return nil }
         if let m = f["maxSkew"] { _ = d.int(m, "maxSkew", min: 1) } else { d.error(node, "topology spread constraint needs maxSkew (at least 1)") }
         if let t = f["topologyKey"], let key = d.string(t, "topologyKey") {
@@ -286,7 +286,7 @@ struct PolicyDecoder {
                 d.error(p, "\(name) must be Honor or Ignore, got \"\(text)\"")
             }
         }
-        return d.problems.count == before ? typed(node, .object(PodSchema.topologySpreadConstraint), "topology spread constraint") : nil
+        return d.count == before ? typed(node, .object(PodSchema.topologySpreadConstraint), "topology spread constraint") : nil
     }
 
     func probes(_ node: YAMLNode) -> Probes? {
@@ -302,7 +302,7 @@ struct PolicyDecoder {
     func probe(_ node: YAMLNode, _ kind: Probes.Kind) -> JSON? {
         let handlers = ["httpGet", "tcpSocket", "exec", "grpc"]
         let numbers = ["initialDelaySeconds", "periodSeconds", "timeoutSeconds", "successThreshold", "failureThreshold", "terminationGracePeriodSeconds"]
-        let before = d.problems.count
+        let before = d.count
         guard let f = d.mapping(node, "\(kind.rawValue) probe", known: handlers + numbers) else { return nil }
         let present = handlers.filter { f[$0] != nil }
         if present.count != 1 {
@@ -341,7 +341,7 @@ struct PolicyDecoder {
             if let p = g["port"] { _ = d.int(p, "grpc.port (a number: gRPC probes take no port names)", min: 1, max: 65535) } else { d.error(r, "grpc needs a port") }
             if let s = g["service"] { _ = d.string(s, "grpc.service") }
         }
-        return d.problems.count == before ? typed(node, .object(PodSchema.probe), "\(kind.rawValue) probe") : nil
+        return d.count == before ? typed(node, .object(PodSchema.probe), "\(kind.rawValue) probe") : nil
     }
 
     /// A probe port: a number 1-65535 or a container port name.
@@ -361,7 +361,7 @@ struct PolicyDecoder {
         guard let items = d.list(v, "split.variants") else { return nil }
         if items.isEmpty { d.error(v, "a split needs at least one variant"); return nil }
         var variants: [Variant] = []
-        let before = d.problems.count
+        let before = d.count
         for item in items {
             guard let vf = d.mapping(item, "variant", known: ["name", "weight", "set"]) else { continue }
             guard let n = vf["name"], let name = d.string(n, "variant name") else {
@@ -394,7 +394,7 @@ struct PolicyDecoder {
                 d.error(b, "split.base needs a variant")
             }
         }
-        guard d.problems.count == before else { return nil }
+        guard d.count == before else { return nil }
         if SplitSchedule.cycleLength(weights: variants.map(\.weight)) > SplitSchedule.maxCycle {
             d.error(v, "weights too fine-grained: their sum divided by their greatest common divisor must be at most \(SplitSchedule.maxCycle)")
             return nil

@@ -151,3 +151,19 @@ final class ValidationTests: XCTestCase {
 }
 
 import Foundation
+
+/// Found by fuzzing the loader: past the 50 problems a file reports, later ones were dropped
+/// uncounted, so a split whose every variant was refused (here: no name) looked valid, and its
+/// schedule of no variants indexed an empty array.
+final class ManyProblemsTests: XCTestCase {
+    func testProblemsPastTheReportedOnesStillStopTheirRule() {
+        var text = "apiVersion: sparkhook.io/v1alpha1\nkind: SparkPodPolicy\nmetadata: {name: p}\nspec:\n  rules:\n"
+        for i in 0..<60 { text += "    - {name: r\(i), set: {priorityClassName: UPPER}}\n" }
+        text += "    - name: split\n      match: {roles: [executor]}\n      split:\n        variants:\n          - {weight: 1}\n          - {weight: 2}\n"
+        XCTAssertThrowsError(try PolicyLoader.load(sources: [("p.yaml", text)])) { error in
+            let problems = (error as? PolicyError)?.problems.map(\.description) ?? []
+            XCTAssertEqual(problems.count, 51)
+            XCTAssertEqual(problems.last, "p.yaml:55:44: and 12 more problems")
+        }
+    }
+}

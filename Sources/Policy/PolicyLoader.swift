@@ -394,7 +394,9 @@ struct PolicyDecoder {
                 d.error(b, "split.base needs a variant")
             }
         }
-        guard d.count == before else { return nil }
+        // The schedule divides by weights and indexes variants: never build one the checks above
+        // would have refused, whatever they reported.
+        guard d.count == before, !variants.isEmpty, variants.allSatisfy({ $0.weight > 0 }) else { return nil }
         if SplitSchedule.cycleLength(weights: variants.map(\.weight)) > SplitSchedule.maxCycle {
             d.error(v, "weights too fine-grained: their sum divided by their greatest common divisor must be at most \(SplitSchedule.maxCycle)")
             return nil

@@ -5,6 +5,8 @@
 // reaches a patch in a type the apiserver would refuse. Tests compare it with the apiserver's own
 // OpenAPI document.
 
+import JSON
+
 indirect enum FieldType: Sendable {
     case string
     /// A whole number in this range (the schema's int32 or int64).
@@ -47,7 +49,7 @@ struct SchemaObject: Sendable {
     func type(of field: String) -> FieldType? { fields.first { $0.name == field }?.type }
 }
 
-enum PodSchema {
+public enum PodSchema {
     static let labelSelectorRequirement = SchemaObject("LabelSelectorRequirement", [
         ("key", .string), ("operator", .string), ("values", .list(.string)),
     ], required: ["key", "operator"])
@@ -96,4 +98,28 @@ enum PodSchema {
         for o in [toleration, topologySpreadConstraint, probe] { collect(.object(o)) }
         return all
     }()
+}
+
+extension PodSchema {
+    /// The object types as JSON (`{"Probe": {"fields": {"exec": "ExecAction", ...}, "required": [...]}}`),
+    /// for `sparkhook schema` and the test against the apiserver's OpenAPI document.
+    public static var described: JSON {
+        func describe(_ type: FieldType) -> JSON {
+            switch type {
+            case .string: return "string"
+            case .integer(let min, _): return min == Int(Int32.min) ? "int32" : "int64"
+            case .boolean: return "boolean"
+            case .intOrString: return "int-or-string"
+            case .list(let t): return ["list": describe(t)]
+            case .map(let t): return ["map": describe(t)]
+            case .object(let o): return .string(o.name)
+            }
+        }
+        var out = JSONObject()
+        for o in objects {
+            out[o.name] = ["fields": .object(JSONObject(o.fields.map { .init(key: $0.name, value: describe($0.type)) })),
+                           "required": .array(o.required.map { .string($0) })]
+        }
+        return .object(out)
+    }
 }

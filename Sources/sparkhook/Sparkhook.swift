@@ -13,7 +13,7 @@ struct Sparkhook: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sparkhook",
         abstract: "A mutating admission webhook for Apache Spark pods.",
-        subcommands: [Serve.self, Preview.self, Check.self])
+        subcommands: [Serve.self, Preview.self, Check.self, Schema.self])
 }
 
 struct Check: ParsableCommand {
@@ -62,6 +62,15 @@ struct Preview: ParsableCommand {
             throw ExitCode(1)
         }
     }
+}
+
+/// The parts of the Pod schema that policies are checked against, as JSON: for the test that
+/// compares them with a real apiserver's OpenAPI document.
+struct Schema: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the Pod schema types that values under `set` are checked against.", shouldDisplay: false)
+
+    func run() throws { print(PodSchema.described.pretty(), terminator: "") }
 }
 
 func printError(_ text: String) {

@@ -371,3 +371,42 @@ def test_the_manifests_pass_the_apiserver_and_apply(cluster, certs, tmp_path):
     finally:
         # The configuration calls a Service with no endpoints: leave no webhook behind for other tests.
         subprocess.run(kubectl + ["delete", "--ignore-not-found", "mutatingwebhookconfiguration", "sparkhook"], capture_output=True)
+
+
+def test_the_pod_schema_we_check_against_is_the_apiservers(cluster):
+    """Every object type sparkhook types policy values by has exactly the apiserver's fields, types
+    and required members (its /openapi/v3/api/v1): the authority, for the Kubernetes version the
+    tests run."""
+    status, document = cluster.request("GET", "/openapi/v3/api/v1")
+    assert status == 200
+    schemas = document["components"]["schemas"]
+    ours = json.loads(subprocess.run([str(BIN / "sparkhook"), "schema"], capture_output=True, text=True, check=True).stdout)
+
+    def find(name):
+        for prefix in ("io.k8s.api.core.v1.", "io.k8s.apimachinery.pkg.apis.meta.v1."):
+            if prefix + name in schemas:
+                return schemas[prefix + name]
+        raise AssertionError(f"no {name} in the apiserver's schema")
+
+    def theirs(prop):
+        if prop.get("x-kubernetes-int-or-string"):
+            return "int-or-string"
+        ref = prop.get("$ref") or next((a["$ref"] for a in prop.get("allOf", []) if "$ref" in a), None)
+        if ref:
+            name = ref.rsplit(".", 1)[1]
+            return "int-or-string" if name == "IntOrString" else name
+        kind = prop.get("type")
+        if kind == "integer":
+            return prop.get("format", "int64")
+        if kind == "array":
+            return {"list": theirs(prop["items"])}
+        if kind == "object":
+            return {"map": theirs(prop["additionalProperties"])}
+        return kind
+
+    assert set(ours) >= {"Probe", "Toleration", "TopologySpreadConstraint", "LabelSelector", "HTTPGetAction"}
+    for name, ours_object in ours.items():
+        schema = find(name)
+        expected = {field: theirs(prop) for field, prop in schema["properties"].items()}
+        assert ours_object["fields"] == expected, name
+        assert sorted(ours_object["required"]) == sorted(schema.get("required", [])), name

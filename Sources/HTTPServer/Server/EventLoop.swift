@@ -18,9 +18,6 @@ final class EventLoop: @unchecked Sendable {
     private var unflushed: [Connection] = []
     /// Connections corked during this round, uncorked when it ends.
     private var corked: [Connection] = []
-    private static let maxQueuedOutput = 1 << 20
-    private static let lingerNanos: UInt64 = 2_000_000_000
-    private static let drainIdleNanos: UInt64 = 500_000_000
     /// Answers the worker finished, for connections of this loop.
     private let finished = Mutex<[(id: UInt64, response: HTTPResponse)]>([])
     private let hasFinished = Atomic<Bool>(false)
@@ -118,7 +115,7 @@ final class EventLoop: @unchecked Sendable {
     private func onEvent(_ connection: Connection, _ events: IOEvents) {
         if events.contains(.error) && !events.contains(.readable) { return close(connection) }
         // Reading waits for the worker's answer; a peer that hung up meanwhile is gone.
-        if connection.awaiting != nil && !events.contains(.writable) { return close(connection) }
+        if connection.isHandling && !events.contains(.writable) { return close(connection) }
         if !connection.handshakeDone {
             handshake(connection)
             guard connection.handshakeDone, connection.isOpen else { return }
@@ -164,16 +161,13 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func readAvailable(_ connection: Connection) {
-        while connection.isOpen && connection.awaiting == nil {
-            if connection.output.count - connection.outputStart > Self.maxQueuedOutput {
-                connection.readPaused = true
-                return
-            }
-            if connection.closeAfterFlush && !connection.lingering { return }
+        while connection.isOpen {
+            connection.state.outputQueued(bytes: connection.queuedOutput)
+            guard connection.state.mayRead else { return }
             let status = scratch.withUnsafeMutableBytes { connection.tls.read(into: $0) }
             switch status {
             case .done(let n):
-                if connection.lingering { continue }
+                if connection.state.phase == .lingering { continue }  // dropped: only the close is awaited
                 if connection.hasBufferedInput {
                     connection.input.append(contentsOf: scratch[0..<n])
                     processInput(connection)
@@ -217,7 +211,7 @@ final class EventLoop: @unchecked Sendable {
     private func process(_ connection: Connection, _ b: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
         let now = monotonicNanos()
         var start = start
-        while !connection.closeAfterFlush && connection.awaiting == nil && connection.output.count - connection.outputStart <= Self.maxQueuedOutput {
+        while connection.state.mayParse {
             if connection.parser.isIdle && start < b.count { connection.state.requestStarted(now: now) }
             let event = connection.parser.parse(b, &start)
             switch event {
@@ -234,13 +228,8 @@ final class EventLoop: @unchecked Sendable {
                            headOnly: request.method == "HEAD", now: now, moreBuffered: start < b.count)
                     continue
                 }
-                let response = server.handler.handle(request)
-                let keepAlive = request.keepAlive && !server.isDraining
-                dates.update(nowSeconds: time(nil))
-                ResponseWriter.append(response, keepAlive: keepAlive, headOnly: request.method == "HEAD",
-                                      date: dates.value, to: &connection.output)
-                if !keepAlive { connection.closeAfterFlush = true }
-                connection.state.requestDone(now: now, keepAlive: keepAlive, moreBuffered: start < b.count)
+                answer(connection, server.handler.handle(request), keepAlive: request.keepAlive, headOnly: request.method == "HEAD",
+                       now: now, moreBuffered: start < b.count)
             case .error(let error):
                 respondWithError(connection, status: error.status, reason: error.reason)
             }
@@ -253,7 +242,7 @@ final class EventLoop: @unchecked Sendable {
     private func handOff(_ request: HTTPRequest, _ connection: Connection, now: UInt64) -> Bool {
         let handler = server.handler, id = connection.id
         guard server.worker.submit({ [unowned self] in finish(id, handler.handle(request)) }) else { return false }
-        connection.awaiting = (request.keepAlive, request.method == "HEAD")
+        connection.pendingAnswer = (request.keepAlive, request.method == "HEAD")
         connection.state.handling(now: now)
         setInterest(connection, connection.hasPendingOutput ? .writable : [])
         return true
@@ -274,14 +263,14 @@ final class EventLoop: @unchecked Sendable {
         }
         let now = monotonicNanos()
         for (id, response) in answers {
-            guard let connection = connections[id], let awaiting = connection.awaiting else { continue }
-            connection.awaiting = nil
-            answer(connection, response, keepAlive: awaiting.keepAlive, headOnly: awaiting.headOnly, now: now,
+            guard let connection = connections[id], connection.isHandling, let pending = connection.pendingAnswer else { continue }
+            connection.pendingAnswer = nil
+            answer(connection, response, keepAlive: pending.keepAlive, headOnly: pending.headOnly, now: now,
                    moreBuffered: connection.hasBufferedInput)
             setInterest(connection, .readable)
             processInput(connection)  // requests pipelined behind it
             scheduleFlush(connection)
-            if connection.isOpen && connection.awaiting == nil { readAvailable(connection) }
+            if connection.isOpen && !connection.isHandling { readAvailable(connection) }
         }
     }
 
@@ -289,8 +278,8 @@ final class EventLoop: @unchecked Sendable {
         let keepAlive = keepAlive && !server.isDraining
         dates.update(nowSeconds: time(nil))
         ResponseWriter.append(response, keepAlive: keepAlive, headOnly: headOnly, date: dates.value, to: &connection.output)
-        if !keepAlive { connection.closeAfterFlush = true }
         connection.state.requestDone(now: now, keepAlive: keepAlive, moreBuffered: moreBuffered)
+        connection.state.outputQueued(bytes: connection.queuedOutput)
     }
 
     private func respondWithError(_ connection: Connection, status: Int, reason: String) {
@@ -298,9 +287,7 @@ final class EventLoop: @unchecked Sendable {
         server.logger.info("rejected request", ["status": "\(status)", "reason": reason])
         dates.update(nowSeconds: time(nil))
         ResponseWriter.append(.text(status, reason), keepAlive: false, headOnly: false, date: dates.value, to: &connection.output)
-        connection.closeAfterFlush = true
-        connection.peerMaySend = true
-        connection.state.closing(now: monotonicNanos())
+        connection.state.refused(now: monotonicNanos())
     }
 
     private func compactInput(_ connection: Connection) {
@@ -363,10 +350,10 @@ final class EventLoop: @unchecked Sendable {
                 connection.outputStart += n
             case .wantWrite:
                 connection.state.writeBlocked(now: monotonicNanos())
-                setInterest(connection, connection.awaiting == nil ? [.readable, .writable] : .writable)
+                setInterest(connection, connection.isHandling ? .writable : [.readable, .writable])
                 return
             case .wantRead:
-                setInterest(connection, connection.awaiting == nil ? .readable : [])
+                setInterest(connection, connection.isHandling ? [] : .readable)
                 return
             case .closed, .failed:
                 close(connection)
@@ -375,24 +362,18 @@ final class EventLoop: @unchecked Sendable {
         }
         if connection.output.capacity > 256 * 1024 { connection.output = [] } else { connection.output.removeAll(keepingCapacity: true) }
         connection.outputStart = 0
-        connection.state.writeDrained()
-        setInterest(connection, connection.awaiting == nil ? .readable : [])
-        if connection.closeAfterFlush {
-            if connection.lingering { return }
-            if connection.peerMaySend || connection.hasBufferedInput || connection.tls.holdsUnreadBytes {
-                beginLinger(connection)
-            } else {
-                // The request was read to its end and nothing followed it: close now, as nginx
-                // does. A client that asked for the close sends nothing a reset could discard.
-                connection.tls.shutdown()
-                close(connection)
-            }
-            return
-        }
-        if connection.readPaused {
-            connection.readPaused = false
+        setInterest(connection, connection.isHandling ? [] : .readable)
+        switch connection.state.outputDrained(now: monotonicNanos(), unread: connection.hasBufferedInput || connection.tls.holdsUnreadBytes) {
+        case .close:
+            connection.tls.shutdown()
+            close(connection)
+        case .linger:
+            beginLinger(connection)
+        case .resumeReading:
             processInput(connection)
             readAvailable(connection)
+        case .none, .respond408:
+            break
         }
     }
 
@@ -401,8 +382,6 @@ final class EventLoop: @unchecked Sendable {
     private func beginLinger(_ connection: Connection) {
         connection.tls.shutdown()
         connection.socket.shutdownWrite()
-        connection.lingering = true
-        connection.state.closing(now: monotonicNanos())
     }
 
     private func setInterest(_ connection: Connection, _ interest: IOEvents) {
@@ -425,24 +404,22 @@ final class EventLoop: @unchecked Sendable {
             // Draining: an idle keep-alive connection is closed once it has stayed idle a moment.
             // Closing it at once would race with a request the client is sending right now;
             // a busy client instead gets Connection: close on its next answer.
-            if draining && connection.state.closesImmediatelyWhenDraining && !connection.hasBufferedInput
-                && now &- connection.state.since >= Self.drainIdleNanos {
+            if draining && connection.state.closesWhenDraining(now: now, buffered: connection.hasBufferedInput) {
                 close(connection)
-                continue
-            }
-            if connection.lingering {
-                if now &- connection.state.since >= Self.lingerNanos { close(connection) }
                 continue
             }
             switch connection.state.expiry(now: now, limits: limits) {
             case .none: break
             case .close:
-                if connection.state.phase != .idle { ServerStats.bump(server.stats.timeouts) }
+                // An idle connection's end and a linger's are no one's slowness.
+                if connection.state.phase != .idle && connection.state.phase != .lingering { ServerStats.bump(server.stats.timeouts) }
                 close(connection)
             case .respond408:
                 ServerStats.bump(server.stats.timeouts)
                 respondWithError(connection, status: 408, reason: "request not received in time")
                 flush(connection)
+            case .linger, .resumeReading:
+                break  // not time limits
             }
         }
     }

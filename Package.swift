@@ -37,7 +37,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // A trivial handler behind the real server, for the server-core tests and benchmarks.
-        .executableTarget(name: "http-echo", dependencies: ["HTTPServer"]),
+        .executableTarget(name: "http-echo", dependencies: ["HTTPServer", "Posix"]),
         // `make bench`: time and allocations per admission decision; the C target counts mallocs.
         .target(name: "CMallocCounter"),
         .executableTarget(name: "sparkhook-bench", dependencies: ["Webhook", "Policy", "JSON", "Admission", "Posix", "CMallocCounter"]),

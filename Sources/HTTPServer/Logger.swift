@@ -30,8 +30,7 @@ public struct Logger: Sendable {
         }
         line += "}\n"
         // One write per line: lines from different threads do not interleave.
-        var bytes = Array(line.utf8)
-        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+        FileInput.writeToStandardError(line)
     }
 
     static func timestamp() -> String {

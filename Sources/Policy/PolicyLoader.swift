@@ -14,18 +14,18 @@ public enum PolicyLoader {
     /// The policy files under `path`: the file itself, or a folder's regular files in name order,
     /// skipping hidden entries (a ConfigMap volume's `..data` and `..2024_...` folders among them).
     public static func files(at path: String) throws -> [String] {
-        guard let files = FileInput.files(at: path) else {
-            throw PolicyError(problems: [YAMLError(file: path, mark: Mark(line: 0, column: 0), message: "cannot read policy: \(FileInput.lastError)")])
+        do { return try FileInput.files(at: path) } catch {
+            throw PolicyError(problems: [YAMLError(file: path, mark: Mark(line: 0, column: 0), message: "cannot read policy: \(error)")])
         }
-        return files
     }
 
     public static func load(path: String) throws -> PolicySet {
         let paths = try files(at: path)
         var sources: [(file: String, text: String)] = []
         for file in paths {
-            guard let bytes = FileInput.read(file, max: maxFileBytes) else {
-                throw PolicyError(problems: [YAMLError(file: file, mark: Mark(line: 0, column: 0), message: "cannot read file: \(FileInput.lastError(max: maxFileBytes))")])
+            let bytes: [UInt8]
+            do { bytes = try FileInput.read(file, max: maxFileBytes) } catch {
+                throw PolicyError(problems: [YAMLError(file: file, mark: Mark(line: 0, column: 0), message: "cannot read file: \(error)")])
             }
             sources.append((file, String(decoding: bytes, as: UTF8.self)))
         }

@@ -2,25 +2,38 @@
 // benchmark. Every call goes through the syscall funnel.
 import Glibc
 
+/// Why a file could not be read, in words for the one who named it.
+public struct FileError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
+
 public enum FileInput {
-    /// The file's bytes, or standard input's for "-"; nil (with errno set) when it cannot be
-    /// read, or (errno EFBIG) when it holds more than `max` bytes.
-    public static func read(_ path: String, max: Int = Int.max) -> [UInt8]? {
+    /// The file's bytes, or standard input's for "-"; at most `max` of them.
+    public static func read(_ path: String, max: Int = Int.max) throws(FileError) -> [UInt8] {
         let fd: Int32
         if path == "-" {
             fd = 0
         } else {
-            guard case .done(let opened)? = try? syscall("open", { open(path, O_RDONLY | O_CLOEXEC) }) else { return nil }
-            fd = opened
+            do {
+                guard case .done(let opened) = try syscall("open", { open(path, O_RDONLY | O_CLOEXEC) }) else { throw FileError(description: "cannot open") }
+                fd = opened
+            } catch let error as POSIXError {
+                throw FileError(description: error.reason)
+            } catch {
+                throw error as! FileError
+            }
         }
         defer { if fd != 0 { _ = close(fd) } }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let result = try? chunk.withUnsafeMutableBytes { b in try syscall("read") { Glibc.read(fd, b.baseAddress, b.count) } }
-            guard case .done(let n)? = result else { return nil }  // an error, or EAGAIN on a non-blocking stdin
+            let result: IOResult<Int>
+            do { result = try chunk.withUnsafeMutableBytes { b in try syscall("read") { Glibc.read(fd, b.baseAddress, b.count) } } } catch {
+                throw FileError(description: (error as? POSIXError)?.reason ?? "\(error)")
+            }
+            guard case .done(let n) = result else { throw FileError(description: "would block (a non-blocking standard input)") }
             if n == 0 { return bytes }
-            guard bytes.count + n <= max else { errno = EFBIG; return nil }
+            guard bytes.count + n <= max else { throw FileError(description: "larger than \(max) bytes") }
             bytes.append(contentsOf: chunk[0..<n])
         }
     }
@@ -38,7 +51,7 @@ public enum FileInput {
         return names.sorted()
     }
 
-    /// What `stat` says of a path (following symlinks); nil, with errno set, when it cannot.
+    /// What `stat` says of a path (following symlinks); nil when it cannot.
     public static func status(_ path: String) -> stat? {
         var st = stat()
         guard case .done? = try? syscall("stat", { stat(path, &st) }) else { return nil }
@@ -59,8 +72,10 @@ public enum FileInput {
 
     /// The regular files a path names: the file itself, or a folder's files in name order,
     /// skipping hidden entries (a ConfigMap volume's `..data` and `..2024_...` folders among them).
-    public static func files(at path: String) -> [String]? {
-        guard let kind = kind(path) else { return nil }
+    public static func files(at path: String) throws(FileError) -> [String] {
+        var st = stat()
+        do { _ = try syscallNoBlock("stat") { stat(path, &st) } } catch { throw FileError(description: (error as? POSIXError)?.reason ?? "\(error)") }
+        guard let kind = kind(path) else { throw FileError(description: "cannot stat") }
         guard kind == .directory else { return [path] }
         return (entries(path) ?? []).compactMap { name in
             guard !name.hasPrefix(".") else { return nil }
@@ -69,8 +84,15 @@ public enum FileInput {
         }
     }
 
-    public static var lastError: String { String(cString: strerror(errno)) }
-
-    /// `lastError`, saying the limit when the file was too large for `read(_:max:)`.
-    public static func lastError(max: Int) -> String { errno == EFBIG ? "larger than \(max) bytes" : lastError }
+    /// Writes all of `text` to standard error, a line of a log or of a command's errors; a write
+    /// that fails (a closed stderr) is dropped: there is nowhere left to report it.
+    public static func writeToStandardError(_ text: String) {
+        var bytes = Array(text.utf8)
+        bytes.withUnsafeMutableBytes { b in
+            var offset = 0
+            while offset < b.count, case .done(let n)? = try? syscall("write(stderr)", { write(2, b.baseAddress! + offset, b.count - offset) }), n > 0 {
+                offset += n
+            }
+        }
+    }
 }

@@ -6,7 +6,9 @@ public struct POSIXError: Error, CustomStringConvertible, Sendable {
     public let call: String
     public let errno: Int32
     public init(call: String, errno: Int32) { self.call = call; self.errno = errno }
-    public var description: String { "\(call): \(String(cString: strerror(errno))) (errno \(errno))" }
+    public var description: String { "\(call): \(reason) (errno \(errno))" }
+    /// The system's words for the error.
+    public var reason: String { String(cString: strerror(errno)) }
 }
 
 public enum IOResult<T> {

@@ -7,6 +7,7 @@
 //        [--max-connections N] [--shutdown-grace S] [--reload-interval-ms N]
 import Glibc
 import HTTPServer
+import Posix
 
 struct EchoHandler: HTTPHandler {
     let router: Router
@@ -33,8 +34,7 @@ struct EchoHandler: HTTPHandler {
 }
 
 func fail(_ message: String) -> Never {
-    var line = Array("http-echo: \(message)\n".utf8)
-    _ = line.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+    FileInput.writeToStandardError("http-echo: \(message)\n")
     exit(2)
 }
 

@@ -17,14 +17,12 @@ func now() -> UInt64 {
 
 /// A plain message on stderr and exit status 1: a missing file is a usage problem, not a crash.
 func fail(_ message: String) -> Never {
-    let line = "sparkhook-bench: \(message)\n"
-    _ = line.withCString { write(2, $0, strlen($0)) }
+    FileInput.writeToStandardError("sparkhook-bench: \(message)\n")
     exit(1)
 }
 
 func readBytes(_ path: String) -> [UInt8] {
-    guard let bytes = FileInput.read(path) else { fail("cannot read \(path): \(FileInput.lastError)") }
-    return bytes
+    do { return try FileInput.read(path) } catch { fail("cannot read \(path): \(error)") }
 }
 
 func listJSON(_ dir: String) -> [String] {
@@ -71,8 +69,7 @@ while let flag = args.popFirst() {
         print(usage)
         exit(0)
     default:
-        let message = "sparkhook-bench: unknown flag \(flag)\n\(usage)\n"
-        _ = message.withCString { write(2, $0, strlen($0)) }
+        FileInput.writeToStandardError("sparkhook-bench: unknown flag \(flag)\n\(usage)\n")
         exit(2)
     }
 }

@@ -50,8 +50,9 @@ struct Preview: ParsableCommand {
             printError(error.description)
             throw ExitCode(1)
         }
-        guard let bytes = FileInput.read(file) else {
-            printError("\(file): cannot read: \(FileInput.lastError)")
+        let bytes: [UInt8]
+        do { bytes = try FileInput.read(file) } catch {
+            printError("\(file): cannot read: \(error)")
             throw ExitCode(1)
         }
         do {
@@ -74,7 +75,5 @@ struct Schema: ParsableCommand {
 }
 
 func printError(_ text: String) {
-    var bytes = Array((text.hasSuffix("\n") ? text : text + "\n").utf8)
-    _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+    FileInput.writeToStandardError(text.hasSuffix("\n") ? text : text + "\n")
 }
-

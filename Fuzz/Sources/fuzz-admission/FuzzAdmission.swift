@@ -4,6 +4,7 @@ import FuzzSupport
 import Admission
 import JSON
 import Policy
+import Webhook
 
 let policy: PolicySet = {
     let root = #filePath.split(separator: "/").dropLast(4).joined(separator: "/")

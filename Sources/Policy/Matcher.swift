@@ -195,6 +195,10 @@ final class RuleMatcher: Sendable {
 
     /// The label and annotation keys the rules test: a pod's facts are prepared with them.
     let keys: MatchKeys
+    /// How many of the compiled matches are rules' own; the rest are their excludes, the k-th
+    /// one of rule `excludeOwners[k]`.
+    private let ruleCount: Int
+    private let excludeOwners: [Int]
     private let store: ByteStore
     private let rules: PlainArray<Rule>
     private let globs: PlainArray<GlobTest>
@@ -202,7 +206,15 @@ final class RuleMatcher: Sendable {
     private let tests: PlainArray<KeyTest>
     private let values: PlainArray<ByteStore.Range>
 
-    init(_ matches: [Match]) {
+    /// `excludes[i]`: what rule i skips, if anything.
+    convenience init(_ matches: [Match], excludes: [Match?]) {
+        let owners = excludes.indices.filter { excludes[$0] != nil }
+        self.init(matches + owners.map { excludes[$0]! }, ruleCount: matches.count, excludeOwners: owners)
+    }
+
+    init(_ matches: [Match], ruleCount: Int? = nil, excludeOwners: [Int] = []) {
+        self.ruleCount = ruleCount ?? matches.count
+        self.excludeOwners = excludeOwners
         let keys = MatchKeys(matches)
         var b = Builder()
         rules = PlainArray(matches.map { match in
@@ -261,8 +273,16 @@ final class RuleMatcher: Sendable {
         }
     }
 
-    /// The indices of the rules that match the pod, in order.
+    /// The indices of the rules that match the pod and do not exclude it, in order.
     func matching(_ facts: MatchFacts) -> [Int] {
+        let all = matchingEntries(facts)
+        guard !excludeOwners.isEmpty, let firstExclude = all.firstIndex(where: { $0 >= ruleCount }) else { return all }
+        let excluded = Set(all[firstExclude...].map { excludeOwners[$0 - ruleCount] })
+        return all[..<firstExclude].filter { !excluded.contains($0) }
+    }
+
+    /// The indices of the compiled matches (rules', then excludes') that the pod meets, in order.
+    private func matchingEntries(_ facts: MatchFacts) -> [Int] {
         let namespace = facts.store.bytes(facts.namespace)
         let serviceAccount = facts.store.bytes(facts.serviceAccount)
         var matched: [Int] = []

@@ -28,7 +28,7 @@ public struct PolicySet: Sendable {
     public init(rules: [Rule], files: [String]) {
         self.rules = rules
         self.files = files
-        matcher = RuleMatcher(rules.map(\.match))
+        matcher = RuleMatcher(rules.map(\.match), excludes: rules.map(\.exclude))
     }
 }
 
@@ -38,6 +38,8 @@ public final class Rule: Sendable {
     public let name: String
     public let policy: String
     public let match: Match
+    /// Pods the rule skips even when `match` takes them.
+    public let exclude: Match?
     public let set: Settings
     public let split: Split?
     public let override: Bool
@@ -45,10 +47,11 @@ public final class Rule: Sendable {
     /// not for every executor.
     let variantSettings: [Settings]
 
-    init(name: String, policy: String, match: Match, set: Settings, split: Split?, override: Bool) {
+    init(name: String, policy: String, match: Match, exclude: Match? = nil, set: Settings, split: Split?, override: Bool) {
         self.name = name
         self.policy = policy
         self.match = match
+        self.exclude = exclude
         self.set = set
         self.split = split
         self.override = override
@@ -70,6 +73,10 @@ public struct Match: Sendable {
 
 public struct Settings: Sendable {
     public var priorityClassName: String?
+    public var schedulerName: String?
+    public var terminationGracePeriodSeconds: Int?
+    public var labels: [(key: String, value: String)] = []
+    public var annotations: [(key: String, value: String)] = []
     public var nodeSelector: [(key: String, value: String)] = []
     public var tolerations: [JSON] = []
     public var topologySpreadConstraints: [JSON] = []
@@ -79,13 +86,16 @@ public struct Settings: Sendable {
     func merged(with later: Settings) -> Settings {
         var result = self
         if let p = later.priorityClassName { result.priorityClassName = p }
-        for (key, value) in later.nodeSelector {
-            if let i = result.nodeSelector.firstIndex(where: { $0.key == key }) {
-                result.nodeSelector[i].value = value
-            } else {
-                result.nodeSelector.append((key, value))
+        if let s = later.schedulerName { result.schedulerName = s }
+        if let t = later.terminationGracePeriodSeconds { result.terminationGracePeriodSeconds = t }
+        func merge(_ map: inout [(key: String, value: String)], _ more: [(key: String, value: String)]) {
+            for (key, value) in more {
+                if let i = map.firstIndex(where: { $0.key == key }) { map[i].value = value } else { map.append((key, value)) }
             }
         }
+        merge(&result.labels, later.labels)
+        merge(&result.annotations, later.annotations)
+        merge(&result.nodeSelector, later.nodeSelector)
         result.tolerations += later.tolerations
         result.topologySpreadConstraints += later.topologySpreadConstraints
         if let probes = later.probes {

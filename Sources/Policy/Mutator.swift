@@ -118,6 +118,10 @@ public enum Mutator {
             var changed: [String] = []
             changed.reserveCapacity(4)
             setPriorityClass(settings.priorityClassName, rule, &changed)
+            setSpecScalar("schedulerName", settings.schedulerName.map(JSON.string), rule, &changed, apiserverDefault: "default-scheduler")
+            setSpecScalar("terminationGracePeriodSeconds", settings.terminationGracePeriodSeconds.map(JSON.int), rule, &changed, apiserverDefault: 30)
+            if !settings.labels.isEmpty { mergeMetadata("labels", settings.labels, rule, &changed) }
+            if !settings.annotations.isEmpty { mergeMetadata("annotations", settings.annotations, rule, &changed) }
             setNodeSelector(settings.nodeSelector, rule, &changed)
             addTolerations(settings.tolerations, &changed)
             addSpreadConstraints(settings.topologySpreadConstraints, rule, &changed)
@@ -138,15 +142,44 @@ public enum Mutator {
         }
 
         mutating func setPriorityClass(_ name: String?, _ rule: Rule, _ changed: inout [String]) {
-            guard let name else { return }
-            let current = spec["priorityClassName"]
-            if current?.stringValue == name { return }
-            let pointer = "/spec/priorityClassName"
-            let creatorSet = originalSpec["priorityClassName"] != nil && spark.ownership.creatorSet(["spec", "priorityClassName"])
-            guard mayWrite(pointer, creatorSet: creatorSet, rule, what: "priorityClassName", current: current) else { return }
-            spec["priorityClassName"] = .string(name)
+            setSpecScalar("priorityClassName", name.map(JSON.string), rule, &changed)
+        }
+
+        /// A field of the spec that holds one value, kept when its creator set it. The apiserver
+        /// fills in some when they are absent (`schedulerName: default-scheduler`, a grace period
+        /// of 30) before it records managedFields, so they are listed as the creator's: a value
+        /// equal to that default counts as the apiserver's, not the creator's.
+        mutating func setSpecScalar(_ field: String, _ value: JSON?, _ rule: Rule, _ changed: inout [String], apiserverDefault: JSON? = nil) {
+            guard let value else { return }
+            let current = spec[field]
+            if current == value { return }
+            let pointer = "/spec/" + field
+            let isDefault = apiserverDefault != nil && originalSpec[field] == apiserverDefault
+            let creatorSet = originalSpec[field] != nil && !isDefault && spark.ownership.creatorSet(["spec", field])
+            guard mayWrite(pointer, creatorSet: creatorSet, rule, what: field, current: current) else { return }
+            spec[field] = value
             setByUs.append(pointer)
             changed.append(pointer)
+        }
+
+        /// Labels or annotations merged by key; a key the creator set is kept (these maps are
+        /// granular in managedFields: one entry per key).
+        mutating func mergeMetadata(_ field: String, _ entries: [(key: String, value: String)], _ rule: Rule, _ changed: inout [String]) {
+            var map = metadata[field]?.objectValue ?? JSONObject()
+            let original = spark.metadata[field]?.objectValue
+            var wrote = false
+            for (key, value) in entries {
+                let current = map[key]
+                if current?.stringValue == value { continue }
+                let pointer = "/metadata/" + field + "/" + JSONPointer.escape(key)
+                let creatorSet = original?[key] != nil && spark.ownership.creatorSet(["metadata", field, key])
+                guard mayWrite(pointer, creatorSet: creatorSet, rule, what: "\(field == "labels" ? "label" : "annotation") \(key)", current: current) else { continue }
+                map[key] = .string(value)
+                wrote = true
+                setByUs.append(pointer)
+                changed.append(pointer)
+            }
+            if wrote { metadata[field] = .object(map) }
         }
 
         mutating func setNodeSelector(_ entries: [(key: String, value: String)], _ rule: Rule, _ changed: inout [String]) {

@@ -54,4 +54,12 @@ enum Naming {
     private static func isLowerAlnum(_ c: UInt8) -> Bool {
         (c >= 48 && c <= 57) || (c >= 97 && c <= 122)
     }
+
+    /// Labels Spark and spark-operator keep their books with: how Spark finds its own pods, and
+    /// how the operator tracks an application. A policy never sets them.
+    static func isSparkBookkeeping(label key: String) -> Bool {
+        sparkLabels.contains(key) || key.hasPrefix("sparkoperator.k8s.io/")
+    }
+
+    static let sparkLabels: Set<String> = ["spark-role", "spark-app-selector", "spark-app-name", "spark-exec-id", "spark-exec-resourceprofile-id", "spark-version"]
 }

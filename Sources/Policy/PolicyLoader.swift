@@ -100,13 +100,14 @@ struct PolicyDecoder {
     }
 
     func rule(_ node: YAMLNode, policy: String) -> (Rule, YAMLNode)? {
-        guard let f = d.mapping(node, "rule", known: ["name", "match", "set", "split", "override"]) else { return nil }
+        guard let f = d.mapping(node, "rule", known: ["name", "match", "exclude", "set", "split", "override"]) else { return nil }
         guard let nameNode = f["name"] else { d.error(node, "rule is missing \"name\""); return nil }
         guard let name = d.string(nameNode, "rule name") else { return nil }
         if !Naming.isDNSSubdomain(name) {
             d.error(nameNode, "rule name \"\(name)\" must be lowercase letters, digits, '-' and '.', beginning and ending with a letter or digit")
         }
-        let match = f["match"].map { self.match($0) } ?? Match()
+        let match = f["match"].map { self.match($0, "match") } ?? Match()
+        let exclude = f["exclude"].map { self.match($0, "exclude") }
         let set = f["set"].map { settings($0, "set") } ?? Settings()
         var split: Split? = nil
         if let s = f["split"] {
@@ -117,27 +118,28 @@ struct PolicyDecoder {
         }
         if f["set"] == nil && f["split"] == nil { d.error(node, "rule \"\(name)\" has neither set nor split: it would do nothing") }
         let override = f["override"].flatMap { d.bool($0, "override") } ?? false
-        return (Rule(name: name, policy: policy, match: match, set: set, split: split, override: override), nameNode)
+        return (Rule(name: name, policy: policy, match: match, exclude: exclude, set: set, split: split, override: override), nameNode)
     }
 
-    func match(_ node: YAMLNode) -> Match {
+    /// A match, or an exclude: the same fields, named `what` in problems.
+    func match(_ node: YAMLNode, _ what: String) -> Match {
         var m = Match()
-        guard let f = d.mapping(node, "match", known: ["roles", "namespaces", "podLabels", "annotations", "appNames", "serviceAccounts"]) else { return m }
-        if let r = f["roles"], let roles = d.stringList(r, "match.roles") {
+        guard let f = d.mapping(node, what, known: ["roles", "namespaces", "podLabels", "annotations", "appNames", "serviceAccounts"]) else { return m }
+        if let r = f["roles"], let roles = d.stringList(r, "\(what).roles") {
             var set = Set<SparkRole>()
             for (text, item) in roles {
                 if let role = SparkRole(rawValue: text) { set.insert(role) } else {
                     d.error(item, "unknown role \"\(text)\"; expected driver, executor or connect-server")
                 }
             }
-            if roles.isEmpty { d.error(r, "match.roles is empty: the rule would match nothing") }
+            if roles.isEmpty { d.error(r, "\(what).roles is empty: the rule would match nothing") }
             m.roles = set
         }
-        m.namespaces = f["namespaces"].map { globs($0, "match.namespaces") }
-        m.appNames = f["appNames"].map { globs($0, "match.appNames") }
-        m.serviceAccounts = f["serviceAccounts"].map { globs($0, "match.serviceAccounts") }
-        m.podLabels = f["podLabels"].map { selector($0, "match.podLabels", checkValues: true) }
-        m.annotations = f["annotations"].map { selector($0, "match.annotations", checkValues: false) }
+        m.namespaces = f["namespaces"].map { globs($0, "\(what).namespaces") }
+        m.appNames = f["appNames"].map { globs($0, "\(what).appNames") }
+        m.serviceAccounts = f["serviceAccounts"].map { globs($0, "\(what).serviceAccounts") }
+        m.podLabels = f["podLabels"].map { selector($0, "\(what).podLabels", checkValues: true) }
+        m.annotations = f["annotations"].map { selector($0, "\(what).annotations", checkValues: false) }
         return m
     }
 
@@ -213,14 +215,44 @@ struct PolicyDecoder {
         return map.map { ($0.key, $0.value) }
     }
 
+    /// A rule's labels or annotations: keys as Kubernetes names them (an optional DNS-subdomain
+    /// prefix and a name), label values as Kubernetes allows them, and none of Spark's
+    /// bookkeeping or sparkhook's own record.
+    func metadataMap(_ node: YAMLNode, _ what: String) -> [(key: String, value: String)] {
+        guard let map = d.stringMap(node, what) else { return [] }
+        let isLabels = what == "labels"
+        for entry in map {
+            if let problem = Naming.labelKeyProblem(entry.key) { d.error(entry.node, "\(what) key \"\(excerpt(entry.key))\" \(problem)") }
+            if isLabels && !Naming.isLabelValue(entry.value) {
+                d.error(entry.node, "invalid label value \"\(excerpt(entry.value))\" for \(entry.key): must be 63 characters or less, of letters, digits, '-', '_' or '.', beginning and ending with a letter or digit")
+            }
+            if isLabels && Naming.isSparkBookkeeping(label: entry.key) {
+                d.error(entry.node, "label \(entry.key) is Spark's bookkeeping (spark-role, spark-app-selector, spark-app-name, spark-exec-id, spark-exec-resourceprofile-id, spark-version, sparkoperator.k8s.io/*): a rule may not set it")
+            }
+            if !isLabels && entry.key == Mutator.appliedAnnotation {
+                d.error(entry.node, "annotation \(entry.key) is sparkhook's record of what it applied: a rule may not set it")
+            }
+        }
+        return map.map { ($0.key, $0.value) }
+    }
+
     func settings(_ node: YAMLNode, _ what: String) -> Settings {
         var s = Settings()
-        guard let f = d.mapping(node, what, known: ["priorityClassName", "nodeSelector", "tolerations", "topologySpreadConstraints", "probes"]) else { return s }
+        guard let f = d.mapping(node, what, known: ["priorityClassName", "schedulerName", "labels", "annotations", "terminationGracePeriodSeconds",
+                                                     "nodeSelector", "tolerations", "topologySpreadConstraints", "probes"]) else { return s }
         if let p = f["priorityClassName"], let name = d.string(p, "priorityClassName") {
             if Naming.isDNSSubdomain(name) { s.priorityClassName = name } else {
                 d.error(p, "priorityClassName \"\(name)\" must be a lowercase DNS subdomain (letters, digits, '-' and '.', at most 253 characters)")
             }
         }
+        if let n = f["schedulerName"], let name = d.string(n, "schedulerName") {
+            if Naming.isDNSSubdomain(name) { s.schedulerName = name } else {
+                d.error(n, "schedulerName \"\(excerpt(name))\" must be a lowercase DNS subdomain (letters, digits, '-' and '.', at most 253 characters)")
+            }
+        }
+        if let t = f["terminationGracePeriodSeconds"] { s.terminationGracePeriodSeconds = d.int(t, "terminationGracePeriodSeconds", min: 0) }
+        if let l = f["labels"] { s.labels = metadataMap(l, "labels") }
+        if let a = f["annotations"] { s.annotations = metadataMap(a, "annotations") }
         if let n = f["nodeSelector"] { s.nodeSelector = labels(n, "nodeSelector", checkValues: true) }
         if let t = f["tolerations"], let items = d.list(t, "tolerations") { s.tolerations = items.compactMap(toleration) }
         if let t = f["topologySpreadConstraints"], let items = d.list(t, "topologySpreadConstraints") {

@@ -410,3 +410,55 @@ def test_the_pod_schema_we_check_against_is_the_apiservers(cluster):
         expected = {field: theirs(prop) for field, prop in schema["properties"].items()}
         assert ours_object["fields"] == expected, name
         assert sorted(ours_object["required"]) == sorted(schema.get("required", [])), name
+
+
+def test_scheduler_labels_annotations_grace_and_exclude_as_stored(cluster, certs, tmp_path):
+    """The second round's simple fields through the real apiserver: its own defaults
+    (default-scheduler, a grace period of 30) are replaced though managedFields list them as the
+    creator's; a creator's own values are kept with a warning; `exclude` skips opted-out pods."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("""apiVersion: sparkhook.io/v1alpha1
+kind: SparkPodPolicy
+metadata: {name: batch}
+spec:
+  rules:
+    - name: queue
+      match: {roles: [driver]}
+      exclude: {podLabels: {sparkhook.io/opt-out: "true"}}
+      set:
+        schedulerName: volcano
+        terminationGracePeriodSeconds: 120
+        labels: {team: payments, sparkhook.io/protected: "true"}
+        annotations: {scheduling.volcano.sh/queue-name: spark}
+""")
+    server, registration = hooked(cluster, certs, policy)
+    try:
+        plain = creatable("driver-operator.json", name="batch-plain")
+        assert "schedulerName" not in plain["spec"] or plain["spec"]["schedulerName"] == "default-scheduler"
+        plain["spec"].pop("schedulerName", None)
+        plain["spec"].pop("terminationGracePeriodSeconds", None)
+        status, stored, warnings = cluster.create_pod("spark-jobs", plain)
+        assert status == 201, stored
+        assert stored["spec"]["schedulerName"] == "volcano" and stored["spec"]["terminationGracePeriodSeconds"] == 120
+        assert stored["metadata"]["labels"]["team"] == "payments" and stored["metadata"]["labels"]["sparkhook.io/protected"] == "true"
+        assert stored["metadata"]["annotations"]["scheduling.volcano.sh/queue-name"] == "spark"
+        assert not [w for w in warnings if "sparkhook" in w], warnings
+
+        own = creatable("driver-operator.json", name="batch-own")
+        own["spec"]["schedulerName"] = "yunikorn"
+        own["spec"]["terminationGracePeriodSeconds"] = 45
+        own["metadata"]["labels"]["team"] = "search"
+        status, stored, warnings = cluster.create_pod("spark-jobs", own)
+        assert status == 201, stored
+        assert stored["spec"]["schedulerName"] == "yunikorn" and stored["spec"]["terminationGracePeriodSeconds"] == 45
+        assert stored["metadata"]["labels"]["team"] == "search" and stored["metadata"]["labels"]["sparkhook.io/protected"] == "true"
+        assert sorted(w.split(": kept ")[1].split(" ")[0] for w in warnings if ": kept " in w) == ["label", "schedulerName", "terminationGracePeriodSeconds"]
+
+        opted = creatable("driver-operator.json", name="batch-opted-out")
+        opted["metadata"]["labels"]["sparkhook.io/opt-out"] = "true"
+        status, stored, _ = cluster.create_pod("spark-jobs", opted)
+        assert status == 201, stored
+        assert stored["spec"]["schedulerName"] == "default-scheduler"
+        assert "sparkhook.io/applied" not in stored["metadata"].get("annotations", {})
+    finally:
+        unhook(server, registration)

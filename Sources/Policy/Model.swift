@@ -80,6 +80,7 @@ public struct Settings: Sendable {
     public var nodeSelector: [(key: String, value: String)] = []
     public var tolerations: [JSON] = []
     public var topologySpreadConstraints: [JSON] = []
+    public var affinity: AffinitySettings?
     public var probes: Probes?
 
     /// `later` on top of self: scalars replace, maps merge by key, lists gain entries.
@@ -98,6 +99,7 @@ public struct Settings: Sendable {
         merge(&result.nodeSelector, later.nodeSelector)
         result.tolerations += later.tolerations
         result.topologySpreadConstraints += later.topologySpreadConstraints
+        if let a = later.affinity { result.affinity = result.affinity.map { $0.merged(with: a) } ?? a }
         if let probes = later.probes {
             var merged = result.probes ?? Probes()
             merged.container = probes.container ?? merged.container

@@ -125,6 +125,7 @@ public enum Mutator {
             setNodeSelector(settings.nodeSelector, rule, &changed)
             addTolerations(settings.tolerations, &changed)
             addSpreadConstraints(settings.topologySpreadConstraints, rule, &changed)
+            if let affinity = settings.affinity { mergeAffinity(affinity, rule, &changed) }
             if let probes = settings.probes { setProbes(probes, rule, &changed) }
             applied.append(AppliedRule(rule: rule.name, variant: variantName, fields: changed))
         }

@@ -82,6 +82,43 @@ public enum PodSchema {
         ("terminationGracePeriodSeconds", .int64), ("timeoutSeconds", .int32),
     ])
 
+    static let nodeSelectorRequirement = SchemaObject("NodeSelectorRequirement", [
+        ("key", .string), ("operator", .string), ("values", .list(.string)),
+    ], required: ["key", "operator"])
+
+    static let nodeSelectorTerm = SchemaObject("NodeSelectorTerm", [
+        ("matchExpressions", .list(.object(nodeSelectorRequirement))), ("matchFields", .list(.object(nodeSelectorRequirement))),
+    ])
+
+    static let podAffinityTerm = SchemaObject("PodAffinityTerm", [
+        ("labelSelector", .object(labelSelector)), ("matchLabelKeys", .list(.string)), ("mismatchLabelKeys", .list(.string)),
+        ("namespaceSelector", .object(labelSelector)), ("namespaces", .list(.string)), ("topologyKey", .string),
+    ], required: ["topologyKey"])
+
+    static let weightedPodAffinityTerm = SchemaObject("WeightedPodAffinityTerm", [
+        ("podAffinityTerm", .object(podAffinityTerm)), ("weight", .int32),
+    ], required: ["weight", "podAffinityTerm"])
+
+    static func podAffinity(_ name: String) -> SchemaObject {
+        SchemaObject(name, [
+            ("preferredDuringSchedulingIgnoredDuringExecution", .list(.object(weightedPodAffinityTerm))),
+            ("requiredDuringSchedulingIgnoredDuringExecution", .list(.object(podAffinityTerm))),
+        ])
+    }
+
+    static let affinity = SchemaObject("Affinity", [
+        ("nodeAffinity", .object(SchemaObject("NodeAffinity", [
+            ("preferredDuringSchedulingIgnoredDuringExecution", .list(.object(SchemaObject("PreferredSchedulingTerm", [
+                ("preference", .object(nodeSelectorTerm)), ("weight", .int32),
+            ], required: ["weight", "preference"])))),
+            ("requiredDuringSchedulingIgnoredDuringExecution", .object(SchemaObject("NodeSelector", [
+                ("nodeSelectorTerms", .list(.object(nodeSelectorTerm))),
+            ], required: ["nodeSelectorTerms"]))),
+        ]))),
+        ("podAffinity", .object(podAffinity("PodAffinity"))),
+        ("podAntiAffinity", .object(podAffinity("PodAntiAffinity"))),
+    ])
+
     /// Every object type above, for the test against the apiserver's OpenAPI document.
     static let objects: [SchemaObject] = {
         var all: [SchemaObject] = []
@@ -95,7 +132,7 @@ public enum PodSchema {
             default: break
             }
         }
-        for o in [toleration, topologySpreadConstraint, probe] { collect(.object(o)) }
+        for o in [toleration, topologySpreadConstraint, probe, affinity] { collect(.object(o)) }
         return all
     }()
 }

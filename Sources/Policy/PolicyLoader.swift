@@ -239,7 +239,7 @@ struct PolicyDecoder {
     func settings(_ node: YAMLNode, _ what: String) -> Settings {
         var s = Settings()
         guard let f = d.mapping(node, what, known: ["priorityClassName", "schedulerName", "labels", "annotations", "terminationGracePeriodSeconds",
-                                                     "nodeSelector", "tolerations", "topologySpreadConstraints", "probes"]) else { return s }
+                                                     "nodeSelector", "tolerations", "topologySpreadConstraints", "affinity", "probes"]) else { return s }
         if let p = f["priorityClassName"], let name = d.string(p, "priorityClassName") {
             if Naming.isDNSSubdomain(name) { s.priorityClassName = name } else {
                 d.error(p, "priorityClassName \"\(name)\" must be a lowercase DNS subdomain (letters, digits, '-' and '.', at most 253 characters)")
@@ -258,6 +258,7 @@ struct PolicyDecoder {
         if let t = f["topologySpreadConstraints"], let items = d.list(t, "topologySpreadConstraints") {
             s.topologySpreadConstraints = items.compactMap(spreadConstraint)
         }
+        if let a = f["affinity"] { s.affinity = affinity(a) }
         if let p = f["probes"] { s.probes = probes(p) }
         return s
     }

@@ -59,6 +59,11 @@ def placement(pod):
         "nodeSelector": pod["spec"].get("nodeSelector"),
         "tolerations": pod["spec"].get("tolerations"),
         "topologySpreadConstraints": pod["spec"].get("topologySpreadConstraints"),
+        "affinity": pod["spec"].get("affinity"),
+        "schedulerName": pod["spec"].get("schedulerName"),
+        "terminationGracePeriodSeconds": pod["spec"].get("terminationGracePeriodSeconds"),
+        "labels": pod["metadata"].get("labels"),
+        "annotations": pod["metadata"].get("annotations"),
         "probes": {k: c.get(k) for k in ("livenessProbe", "readinessProbe", "startupProbe")},
         "applied": pod["metadata"].get("annotations", {}).get("sparkhook.io/applied"),
     }
@@ -462,3 +467,54 @@ spec:
         assert "sparkhook.io/applied" not in stored["metadata"].get("annotations", {})
     finally:
         unhook(server, registration)
+
+
+def test_required_node_affinity_only_narrows_as_stored(cluster, certs, tmp_path):
+    """A creator's required node affinity ANDed with the rule's, as the apiserver stores it; a
+    conflict keeps the creator's (override: false) with the warning the client sees, or takes the
+    rule's (override: true)."""
+    rule = """apiVersion: sparkhook.io/v1alpha1
+kind: SparkPodPolicy
+metadata: {name: pool}
+spec:
+  rules:
+    - name: pool
+      match: {roles: [driver]}
+      override: OVERRIDE
+      set:
+        affinity:
+          nodeAffinity:
+            requiredDuringSchedulingIgnoredDuringExecution:
+              nodeSelectorTerms: [{matchExpressions: [{key: node-pool, operator: In, values: [spark]}]}]
+"""
+    def with_terms(name, *zones):
+        pod = creatable("driver-operator.json", name=name)
+        pod["spec"]["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+            {"matchExpressions": [{"key": "topology.kubernetes.io/zone", "operator": "In", "values": [z]}]} for z in zones]}}}
+        return pod
+
+    def terms(stored):
+        return stored["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+
+    pool = {"key": "node-pool", "operator": "In", "values": ["spark"]}
+    for override in ("false", "true"):
+        policy = tmp_path / f"pool-{override}.yaml"
+        policy.write_text(rule.replace("OVERRIDE", override))
+        server, registration = hooked(cluster, certs, policy)
+        try:
+            status, stored, _ = cluster.create_pod("spark-jobs", with_terms(f"narrow-{override}", "a", "b"))
+            assert status == 201, stored
+            assert terms(stored) == [{"matchExpressions": [{"key": "topology.kubernetes.io/zone", "operator": "In", "values": [z]}, pool]}
+                                     for z in ("a", "b")], "each of the creator's terms gains the rule's requirement"
+            conflicting = with_terms(f"conflict-{override}", "a")
+            conflicting["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"][0][
+                "matchExpressions"].append({"key": "node-pool", "operator": "In", "values": ["other"]})
+            status, stored, warnings = cluster.create_pod("spark-jobs", conflicting)
+            assert status == 201, stored
+            if override == "false":
+                assert terms(stored) == terms(conflicting)
+                assert any("kept the pod's required node affinity" in w for w in warnings), warnings
+            else:
+                assert terms(stored) == [{"matchExpressions": [pool]}]
+        finally:
+            unhook(server, registration)

@@ -30,7 +30,7 @@ final class ValidationTests: XCTestCase {
 
     func testUnknownField() {
         XCTAssertEqual(problems(rules("    - name: a\n      sett: {priorityClassName: x}\n")), [
-            "p.yaml:8:7: unknown field \"sett\" in rule; expected one of: name, match, set, split, override",
+            "p.yaml:8:7: unknown field \"sett\" in rule; expected one of: name, match, exclude, set, split, override",
             "p.yaml:7:7: rule \"a\" has neither set nor split: it would do nothing",
         ])
     }

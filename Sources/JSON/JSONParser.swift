@@ -173,6 +173,15 @@ public enum JSONParser {
         let bytes: UnsafeBufferPointer<UInt8>
         let document: JSONDocument
         var index: Int
+        /// The document's known keys, read once per reader rather than once per key.
+        let keys: KnownKeys?
+
+        init(bytes: UnsafeBufferPointer<UInt8>, document: JSONDocument, index: Int) {
+            self.bytes = bytes
+            self.document = document
+            self.index = index
+            keys = document.keys
+        }
 
         func error(_ message: String) -> JSONParseError { JSONParseError(offset: index, message: message) }
 
@@ -240,19 +249,15 @@ public enum JSONParser {
             // every member each time) is rare: a spec of 25 fields would otherwise grow twice.
             let size = document.end(of: index) - index
             if size > 2 { entries.reserveCapacity(min(max(size / 16, 4), 32)) }
-            var seen: Set<String>? = nil  // for a large level; a small one compares its few keys
+            // A key twice is refused. Each key sets a bit of a 64-bit filter by a cheap hash of
+            // its bytes; only a key whose bit is set already is compared with the keys before it
+            // (past 64 keys, every one is).
+            var filter: UInt64 = 0
             try forEachMember { reader in
                 let at = reader.index
-                let key = try reader.key()
-                if seen != nil || entries.count >= 16 {
-                    if seen == nil { seen = Set(entries.map(\.key)) }
-                    guard seen!.insert(key).inserted else { throw JSONParseError(offset: at, message: "duplicate key") }
-                } else {
-                    let n = key.utf8.count
-                    try entries.withUnsafeBufferPointer { members in
-                        for m in members where m.key.utf8.count == n && m.key == key { throw JSONParseError(offset: at, message: "duplicate key") }
-                    }
-                }
+                let (key, bit) = try reader.keyAndFilterBit()
+                if filter & bit != 0 || entries.count >= 64 { try Self.refuseRepeat(key, in: entries, at: at) }
+                filter |= bit
                 try reader.colon()
                 entries.append(JSONObject.Entry(key: key, value: try reader.child()))
             }
@@ -325,6 +330,22 @@ public enum JSONParser {
             return .array(elements)
         }
 
+        /// Throws when `key` is one of `entries`' keys: out of line, as it runs only for the few
+        /// keys the filter cannot tell apart.
+        @inline(never)
+        static func refuseRepeat(_ key: String, in entries: [JSONObject.Entry], at offset: Int) throws {
+            let n = key.utf8.count
+            for m in entries where m.key.utf8.count == n && m.key == key { throw JSONParseError(offset: offset, message: "duplicate key") }
+        }
+
+        /// One of 64 bits, from a key's length and its first, middle and last bytes.
+        @inline(__always)
+        static func filterBit(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+            guard let first = b.first else { return 1 }
+            let h = UInt64(b.count) &* 0x9E37_79B1 ^ UInt64(first) &* 0x85EB_CA77 ^ UInt64(b[b.count >> 1]) &* 0xC2B2_AE3D ^ UInt64(b[b.count &- 1]) &* 0x27D4_EB2F
+            return 1 << ((h >> 26) & 63)
+        }
+
         /// Reads the key at `index` and tells which of `keys` it is, if any.
         mutating func wantedKey(_ keys: [StaticString]) throws -> Int? {
             let start = index + 1
@@ -394,15 +415,23 @@ public enum JSONParser {
         }
 
         /// An object key: the shared String when it is a known key spelled plainly (no escapes).
-        mutating func key() throws -> String {
+        mutating func key() throws -> String { try keyAndFilterBit().key }
+
+        /// The key, and its bit for the duplicate filter of `object()` (see `filterBit`), taken
+        /// from the input's bytes when the key is plain: no second look at the String.
+        mutating func keyAndFilterBit() throws -> (key: String, bit: UInt64) {
             let start = index + 1
             let i = quoteOrBackslash(from: start)
-            if i < bytes.count && bytes[i] == UInt8(ascii: "\""),
-               let known = document.keys?.lookup(bytes.baseAddress! + start, count: i - start) {
-                index = i + 1
-                return known
+            if i < bytes.count && bytes[i] == UInt8(ascii: "\"") {
+                let bit = Self.filterBit(UnsafeBufferPointer(rebasing: bytes[start..<i]))
+                if let known = keys?.lookup(bytes.baseAddress! + start, count: i - start) {
+                    index = i + 1
+                    return (known, bit)
+                }
+                return (try string(firstSpecial: i), bit)
             }
-            return try string(firstSpecial: i)
+            var key = try string(firstSpecial: i)  // escapes: the bit from the decoded text
+            return (key, key.withUTF8 { Self.filterBit($0) })
         }
 
         mutating func string() throws -> String { try string(firstSpecial: quoteOrBackslash(from: index + 1)) }

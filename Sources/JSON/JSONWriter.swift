@@ -151,11 +151,16 @@ extension JSON {
         switch self {
         case .number(let text): return JSON.isNumberText(text) ? nil : text
         case .array(let items):
-            for item in items { if let bad = item.firstInvalidNumber() { return bad } }
-            return nil
+            // Through the buffers: iterating would retain each element on the way.
+            return items.withUnsafeBufferPointer { b in
+                for item in b { if let bad = item.firstInvalidNumber() { return bad } }
+                return nil
+            }
         case .object(let object):
-            for entry in object { if let bad = entry.value.firstInvalidNumber() { return bad } }
-            return nil
+            return object.entries.withUnsafeBufferPointer { b in
+                for entry in b { if let bad = entry.value.firstInvalidNumber() { return bad } }
+                return nil
+            }
         default: return nil
         }
     }

@@ -118,8 +118,12 @@ public enum Mutator {
             var changed: [String] = []
             changed.reserveCapacity(4)
             setPriorityClass(settings.priorityClassName, rule, &changed)
-            setSpecScalar("schedulerName", settings.schedulerName.map(JSON.string), rule, &changed, apiserverDefault: "default-scheduler")
-            setSpecScalar("terminationGracePeriodSeconds", settings.terminationGracePeriodSeconds.map(JSON.int), rule, &changed, apiserverDefault: 30)
+            if let name = settings.schedulerName {
+                setSpecScalar("schedulerName", "/spec/schedulerName", .string(name), rule, &changed, apiserverDefault: "default-scheduler")
+            }
+            if let seconds = settings.terminationGracePeriodSeconds {
+                setSpecScalar("terminationGracePeriodSeconds", "/spec/terminationGracePeriodSeconds", .int(seconds), rule, &changed, apiserverDefault: 30)
+            }
             if !settings.labels.isEmpty { mergeMetadata("labels", settings.labels, rule, &changed) }
             if !settings.annotations.isEmpty { mergeMetadata("annotations", settings.annotations, rule, &changed) }
             setNodeSelector(settings.nodeSelector, rule, &changed)
@@ -143,18 +147,18 @@ public enum Mutator {
         }
 
         mutating func setPriorityClass(_ name: String?, _ rule: Rule, _ changed: inout [String]) {
-            setSpecScalar("priorityClassName", name.map(JSON.string), rule, &changed)
+            guard let name else { return }
+            if spec["priorityClassName"]?.stringValue == name { return }  // the usual reinvocation: no JSON compare
+            setSpecScalar("priorityClassName", "/spec/priorityClassName", .string(name), rule, &changed)
         }
 
         /// A field of the spec that holds one value, kept when its creator set it. The apiserver
         /// fills in some when they are absent (`schedulerName: default-scheduler`, a grace period
         /// of 30) before it records managedFields, so they are listed as the creator's: a value
         /// equal to that default counts as the apiserver's, not the creator's.
-        mutating func setSpecScalar(_ field: String, _ value: JSON?, _ rule: Rule, _ changed: inout [String], apiserverDefault: JSON? = nil) {
-            guard let value else { return }
+        mutating func setSpecScalar(_ field: String, _ pointer: String, _ value: JSON, _ rule: Rule, _ changed: inout [String], apiserverDefault: JSON? = nil) {
             let current = spec[field]
             if current == value { return }
-            let pointer = "/spec/" + field
             let isDefault = apiserverDefault != nil && originalSpec[field] == apiserverDefault
             let creatorSet = originalSpec[field] != nil && !isDefault && spark.ownership.creatorSet(["spec", field])
             guard mayWrite(pointer, creatorSet: creatorSet, rule, what: field, current: current) else { return }

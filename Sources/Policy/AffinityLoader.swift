@@ -82,6 +82,11 @@ extension PolicyDecoder {
         if let t = f["topologyKey"], let key = t.scalarText, let problem = Naming.labelKeyProblem(key) {
             d.error(t, "\(kind) topologyKey \"\(excerpt(key))\" \(problem)")
         }
+        for name in ["matchLabelKeys", "mismatchLabelKeys"] where f[name] != nil {
+            // The apiserver folds these into the labelSelector after admission: on reinvocation
+            // the stored term would no longer equal the rule's, and it would be added again.
+            d.error(f[name]!, "\(kind) \(name) is not for a policy: the apiserver rewrites the term after admission; write the labelSelector out instead")
+        }
         if let l = f["labelSelector"] { _ = selector(l, "\(kind) labelSelector", checkValues: true) }
         if let n = f["namespaceSelector"] { _ = selector(n, "\(kind) namespaceSelector", checkValues: true) }
     }

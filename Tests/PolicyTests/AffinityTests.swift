@@ -115,5 +115,6 @@ final class AffinityTests: XCTestCase {
         XCTAssertEqual(problems("{podAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{labelSelector: {matchLabels: {a: b}}}]}}").first?.contains("needs topologyKey"), true)
         XCTAssertEqual(problems("{podAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: \"bad key!\"}]}}").first?.contains("podAffinity topologyKey \"bad key!\""), true)
         XCTAssertEqual(problems("{nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{}]}}}").first?.contains("an empty term matches no node"), true)
+        XCTAssertEqual(problems("{podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: zone, matchLabelKeys: [spark-app-selector]}]}}").first?.contains("podAntiAffinity matchLabelKeys is not for a policy"), true)
     }
 }

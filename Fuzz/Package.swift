@@ -11,5 +11,5 @@ let fuzzTarget: (String) -> Target = { name in
 let package = Package(
     name: "sparkhook-fuzz",
     dependencies: [.package(name: "sparkhook", path: "..")],
-    targets: [.target(name: "FuzzSupport")] + ["fuzz-http", "fuzz-admission", "fuzz-policy", "fuzz-preview"].map(fuzzTarget)
+    targets: [.target(name: "FuzzSupport", dependencies: [.product(name: "SparkhookLibraries", package: "sparkhook")])] + ["fuzz-http", "fuzz-admission", "fuzz-policy", "fuzz-preview"].map(fuzzTarget)
 )

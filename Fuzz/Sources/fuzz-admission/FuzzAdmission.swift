@@ -1,15 +1,12 @@
 // The admission decision on any review bytes, with the example production policy: the answer is
 // valid JSON, and its patch applied to the original pod gives the mutated pod.
-import FuzzSupport
 import Admission
+import FuzzSupport
 import JSON
 import Policy
 import Webhook
 
-let policy: PolicySet = {
-    let root = #filePath.split(separator: "/").dropLast(4).joined(separator: "/")
-    do { return try PolicyLoader.load(path: "/" + root + "/examples/production.yaml") } catch { fatalError("\(error)") }
-}()
+let policy = examplePolicy("production.yaml")
 
 @_cdecl("fuzz_admission_main")
 func main(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {

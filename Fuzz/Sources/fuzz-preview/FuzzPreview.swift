@@ -1,15 +1,12 @@
 // /preview's input on any bytes, read as JSON or YAML (the first byte picks): a preview that is
 // valid JSON, or an error, never a crash.
-import FuzzSupport
 import Admission
+import FuzzSupport
 import JSON
 import Policy
 import Webhook
 
-let policy: PolicySet = {
-    let root = #filePath.split(separator: "/").dropLast(4).joined(separator: "/")
-    do { return try PolicyLoader.load(path: "/" + root + "/examples/production.yaml") } catch { fatalError("\(error)") }
-}()
+let policy = examplePolicy("production.yaml")
 
 @_cdecl("fuzz_preview_main")
 func main(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {

@@ -1,5 +1,6 @@
 // The one place that reads errno: every system call goes through `syscall`, which retries EINTR,
-// turns EAGAIN into `.wouldBlock` and throws the rest with the call's name.
+// turns EAGAIN into `.wouldBlock` and throws the rest with the call's name. Except close: on
+// Linux the descriptor is gone even when close reports EINTR, and a retry could close another.
 import Glibc
 
 public struct POSIXError: Error, CustomStringConvertible, Sendable {

@@ -149,8 +149,17 @@ def test_executors_split_by_exec_id_as_stored(cluster, certs):
         for exec_id in range(1, 31):
             status, stored, _ = cluster.create_pod("spark-jobs", creatable("executor-operator.json", name=f"split-exec-{exec_id}", exec_id=exec_id))
             assert status == 201, stored
-            variants.append(stored["spec"]["nodeSelector"]["karpenter.sh/capacity-type"])
+            variant = stored["metadata"]["annotations"]["sparkhook.io/applied"].split("executor-mix/")[1].split(",")[0]
+            variants.append(variant)
             assert (stored["spec"]["priorityClassName"], stored["spec"]["priority"]) == ("spark-executor", 1000)
+            if variant == "spot":  # spot preferred, on-demand as the fallback: no hard selector
+                assert "nodeSelector" not in stored["spec"], stored["spec"]["nodeSelector"]
+                preferred = stored["spec"]["affinity"]["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
+                assert preferred[0]["preference"]["matchExpressions"][0]["values"] == ["spot"]
+                assert any(t.get("value") == "spot" for t in stored["spec"]["tolerations"])
+            else:
+                assert stored["spec"]["nodeSelector"] == {"karpenter.sh/capacity-type": "on-demand"}
+            assert stored["spec"]["terminationGracePeriodSeconds"] == 120
         assert variants[:2] == ["on-demand", "on-demand"], "the base: the first two executors on on-demand"
         for n in range(1, len(variants) - 1):
             spot = variants[2:2 + n].count("spot")

@@ -18,9 +18,12 @@ struct SparkPod {
     /// nil when the pod is not a Spark pod (no or unknown `spark-role` label). Throws when a
     /// Spark pod is not shaped like a Pod, so that nothing is decided on a misread object.
     init?(_ pod: JSON, namespace: String?, keys: MatchKeys) throws {
-        guard let object = pod.objectValue, let metadata = object["metadata"]?.objectValue else { return nil }
+        guard let object = pod.objectValue, var metadata = object["metadata"]?.objectValue else { return nil }
         let labels = metadata["labels"]?.objectValue
         guard let role = labels?["spark-role"]?.stringValue.flatMap(SparkRole.init(rawValue:)) else { return nil }
+        // Decoded here to match on, and put back decoded: a rule that sets a label, the diff and
+        // the patch check then find it decoded instead of each decoding it again.
+        if let labels { metadata["labels"] = .object(labels) }
         guard var spec = object["spec"]?.objectValue else { throw MutationError("pod spec is missing or not an object") }
         guard let containers = spec["containers"]?.arrayValue, containers.allSatisfy(\.isObject) else {
             throw MutationError("pod spec.containers is missing or not a list of objects")

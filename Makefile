@@ -6,7 +6,7 @@ POLICY ?= examples/production.yaml
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: build release certs run test test-swift test-e2e bench bench-instructions bench-apiserver fuzz soak manifests clean
+.PHONY: build release certs run test test-swift test-policies test-e2e bench bench-instructions bench-apiserver fuzz soak manifests clean
 
 build:
 	$(SWIFT) build
@@ -28,7 +28,7 @@ run: build certs
 	@echo "  curl -s --cacert certs/ca.crt -H 'Content-Type: application/json' --data-binary @Tests/Fixtures/executor-operator.json https://$(LISTEN)/preview"
 	$(BIN)/sparkhook serve --listen $(LISTEN) --tls-cert certs/tls.crt --tls-key certs/tls.key --policy $(POLICY)
 
-test: test-swift test-e2e
+test: test-swift test-policies test-e2e
 
 # The tests are XCTest; Swift Testing is off so that its empty run prints nothing. A file that
 # imports Testing stops the run here rather than having its tests skipped without a word.
@@ -65,6 +65,10 @@ fuzz:
 SOAK_SECONDS ?= 600
 soak:
 	SOAK_SECONDS=$(SOAK_SECONDS) bench/soak.sh
+
+# The example policies' own test suites, as a team's CI would run theirs.
+test-policies: build
+	$(BIN)/sparkhook test examples/tests --junit .build/policy-tests.xml
 
 test-e2e: build
 	SPARKHOOK_BIN_DIR=$(BIN) $(PYTHON) -m pytest -q -rs Tests/e2e

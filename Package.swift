@@ -32,8 +32,10 @@ let package = Package(
         .target(name: "Policy", dependencies: ["YAML", "JSON", "Admission", "Posix"]),
         // The webhook's job: review in, answer out (Decision), the endpoints, the policy store, metrics.
         .target(name: "Webhook", dependencies: ["HTTPServer", "Policy", "JSON", "Admission", "YAML", "Posix", "CPosix"]),
+        // `sparkhook test`: policy test suites, run through the webhook's own decision.
+        .target(name: "PolicyTest", dependencies: ["Webhook", "Policy", "JSON", "Admission", "YAML", "Posix"]),
         .executableTarget(name: "sparkhook", dependencies: [
-            "Webhook", "Policy", "JSON", "Admission", "HTTPServer", "Posix",
+            "Webhook", "Policy", "PolicyTest", "JSON", "Admission", "HTTPServer", "Posix",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // A trivial handler behind the real server, for the server-core tests and benchmarks.

@@ -5,6 +5,7 @@ import YAML
 
 public struct PolicyError: Error, CustomStringConvertible, Sendable {
     public let problems: [YAMLError]
+    public init(problems: [YAMLError]) { self.problems = problems }
     public var description: String { problems.map(\.description).joined(separator: "\n") }
 }
 

@@ -84,13 +84,28 @@ public enum FileInput {
         }
     }
 
+    /// Writes `text` to a new or emptied file; false when it cannot.
+    public static func write(_ text: String, to path: String) -> Bool {
+        guard case .done(let fd)? = try? syscall("open", { open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }) else { return false }
+        defer { _ = close(fd) }
+        var bytes = Array(text.utf8)
+        return bytes.withUnsafeMutableBytes { b in
+            var offset = 0
+            while offset < b.count {
+                guard case .done(let n)? = try? syscall("write", { Glibc.write(fd, b.baseAddress! + offset, b.count - offset) }), n > 0 else { return false }
+                offset += n
+            }
+            return true
+        }
+    }
+
     /// Writes all of `text` to standard error, a line of a log or of a command's errors; a write
     /// that fails (a closed stderr) is dropped: there is nowhere left to report it.
     public static func writeToStandardError(_ text: String) {
         var bytes = Array(text.utf8)
         bytes.withUnsafeMutableBytes { b in
             var offset = 0
-            while offset < b.count, case .done(let n)? = try? syscall("write(stderr)", { write(2, b.baseAddress! + offset, b.count - offset) }), n > 0 {
+            while offset < b.count, case .done(let n)? = try? syscall("write(stderr)", { Glibc.write(2, b.baseAddress! + offset, b.count - offset) }), n > 0 {
                 offset += n
             }
         }

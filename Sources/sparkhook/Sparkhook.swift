@@ -5,6 +5,7 @@ import Glibc
 import HTTPServer
 import JSON
 import Policy
+import PolicyTest
 import Posix
 import Webhook
 
@@ -13,7 +14,7 @@ struct Sparkhook: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sparkhook",
         abstract: "A mutating admission webhook for Apache Spark pods.",
-        subcommands: [Serve.self, Preview.self, Check.self, Schema.self])
+        subcommands: [Serve.self, Preview.self, Check.self, Test.self, Schema.self])
 }
 
 struct Check: ParsableCommand {
@@ -62,6 +63,34 @@ struct Preview: ParsableCommand {
             printError("\(error)")
             throw ExitCode(1)
         }
+    }
+}
+
+struct Test: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run policy test suites (*test.yaml): one line per case, then N passed, M failed; exit 1 on a failure, 2 on a file that cannot be read.")
+
+    @Argument(help: "Test files, or folders searched for *test.yaml files.")
+    var paths: [String]
+
+    @Option(help: "Also write the results as JUnit XML to this file.")
+    var junit: String?
+
+    func validate() throws {
+        if paths.isEmpty { throw ValidationError("name at least one test file or folder") }
+    }
+
+    func run() throws {
+        let outcome = PolicyTestRunner.run(paths: paths)
+        for (_, problems) in outcome.broken { printError(problems) }
+        for line in outcome.lines { print(line) }
+        if let junit {
+            guard FileInput.write(PolicyTestRunner.junit(outcome), to: junit) else {
+                printError("\(junit): cannot write")
+                throw ExitCode(2)
+            }
+        }
+        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }
 }
 

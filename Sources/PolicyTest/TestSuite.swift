@@ -1,0 +1,155 @@
+// Policy test suites (`sparkhook test`): files of kind SparkPodPolicyTest naming a policy and cases
+// of a pod and what must come of it. A suite is read whole first, with every problem reported as
+// file:line:column, then its cases run through the same decision as /mutate and preview.
+import Admission
+import JSON
+import Policy
+import Posix
+import Webhook
+import YAML
+
+/// One case as read: the pod (or executors 1..count of it) and what is expected.
+struct TestCase {
+    var name: String
+    var mark: Mark
+    var input: PreviewInput
+    var namespace: String?
+    var executors: Int?
+    var applied: [String]?
+    var fields: [(pointer: JSONPointer, value: JSON, text: String)] = []
+    var absent: [(pointer: JSONPointer, text: String)] = []
+    var warnings: [String]?
+    var warningsContain: [String] = []
+    var variants: [(rule: String, counts: [(variant: String, count: Int)])] = []
+}
+
+public struct TestSuite {
+    public let file: String
+    let policy: PolicySet
+    let cases: [TestCase]
+
+    public static let kind = "SparkPodPolicyTest"
+
+    /// Reads a suite; throws a PolicyError (file:line:column lines) when it or its policy is wrong.
+    public init(file: String) throws {
+        self.file = file
+        let bytes: [UInt8]
+        do { bytes = try FileInput.read(file, max: PolicyLoader.maxFileBytes) } catch {
+            throw PolicyError(problems: [YAMLError(file: file, mark: Mark(line: 0, column: 0), message: "cannot read: \(error)")])
+        }
+        let nodes: [YAMLNode]
+        do { nodes = try YAMLParser(text: String(decoding: bytes, as: UTF8.self), file: file).documents() } catch let error as YAMLError {
+            throw PolicyError(problems: [error])
+        }
+        var reader = SuiteReader(file: file)
+        guard nodes.count == 1 else {
+            throw PolicyError(problems: [YAMLError(file: file, mark: nodes.dropFirst().first?.mark ?? Mark(line: 1, column: 1),
+                                                   message: "a test file holds one \(Self.kind) document, found \(nodes.count)")])
+        }
+        let (policyPath, cases) = reader.suite(nodes[0])
+        guard reader.problems.isEmpty, let policyPath else { throw PolicyError(problems: reader.problems) }
+        policy = try PolicyLoader.load(path: policyPath)
+        self.cases = cases
+    }
+
+    /// Runs every case; the results in order.
+    public func run() -> [CaseResult] {
+        cases.map { c in
+            let problems = check(c)
+            return CaseResult(file: file, name: c.name, problems: problems)
+        }
+    }
+
+    private func decide(_ c: TestCase, _ input: PreviewInput) -> JSON? {
+        var input = input
+        if let namespace = c.namespace { input.namespace = namespace }
+        return try? Decision.preview(input, policy: policy)
+    }
+
+    private func check(_ c: TestCase) -> [String] {
+        if let count = c.executors { return checkExecutors(c, count) }
+        guard let result = decide(c, c.input) else { return ["the decision failed"] }
+        var problems: [String] = []
+        let applied = (result["applied"]?.arrayValue ?? []).map(Self.label)
+        if let expected = c.applied, expected != applied {
+            problems.append("applied \(Self.list(applied)), expected \(Self.list(expected))")
+        }
+        let pod = result["pod"] ?? .null
+        for (pointer, value, text) in c.fields {
+            let actual = Self.value(at: pointer, in: pod)
+            if actual != value { problems.append("\(text) is \(actual.map { excerpt($0.text, max: 200) } ?? "absent"), expected \(excerpt(value.text, max: 200))") }
+        }
+        for (pointer, text) in c.absent where Self.value(at: pointer, in: pod) != nil {
+            problems.append("\(text) is present, expected absent")
+        }
+        let warnings = (result["warnings"]?.arrayValue ?? []).compactMap(\.stringValue)
+        if let expected = c.warnings, expected != warnings {
+            problems.append("warnings \(Self.list(warnings)), expected \(Self.list(expected))")
+        }
+        for text in c.warningsContain where !warnings.contains(where: { $0.contains(text) }) {
+            problems.append("no warning contains \"\(text)\"; warnings \(Self.list(warnings))")
+        }
+        return problems
+    }
+
+    /// The pod as executors 1...count of one application, each decided on its own.
+    private func checkExecutors(_ c: TestCase, _ count: Int) -> [String] {
+        guard var pod = c.input.pod?.objectValue, var metadata = pod["metadata"]?.objectValue else { return ["the executors' pod has no metadata"] }
+        var labels = metadata["labels"]?.objectValue ?? JSONObject()
+        var counts: [String: [String: Int]] = [:]
+        for id in 1...count {
+            labels["spark-exec-id"] = .string(String(id))
+            metadata["labels"] = .object(labels)
+            pod["metadata"] = .object(metadata)
+            var input = c.input
+            input.pod = .object(pod)
+            guard let result = decide(c, input) else { return ["the decision failed for spark-exec-id \(id)"] }
+            for applied in result["applied"]?.arrayValue ?? [] {
+                guard let rule = applied["rule"]?.stringValue, let variant = applied["variant"]?.stringValue else { continue }
+                counts[rule, default: [:]][variant, default: 0] += 1
+            }
+        }
+        var problems: [String] = []
+        for (rule, expected) in c.variants {
+            let actual = counts[rule] ?? [:]
+            let want = Dictionary(expected.map { ($0.variant, $0.count) }, uniquingKeysWith: { a, _ in a })
+            if actual != want {
+                let shown = actual.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+                let wanted = expected.map { "\($0.variant): \($0.count)" }.joined(separator: ", ")
+                problems.append("\(rule) placed {\(shown)}, expected {\(wanted)}")
+            }
+        }
+        return problems
+    }
+
+    static func label(_ applied: JSON) -> String {
+        let rule = applied["rule"]?.stringValue ?? "?"
+        if let variant = applied["variant"]?.stringValue { return rule + "/" + variant }
+        return rule
+    }
+
+    static func list(_ items: [String]) -> String { "[" + items.map { "\"\(excerpt($0, max: 120))\"" }.joined(separator: ", ") + "]" }
+
+    static func value(at pointer: JSONPointer, in document: JSON) -> JSON? {
+        var current = document
+        for token in pointer.tokens {
+            if let object = current.objectValue {
+                guard let next = object[token] else { return nil }
+                current = next
+            } else if let array = current.arrayValue, let i = Int(token), i >= 0, i < array.count {
+                current = array[i]
+            } else {
+                return nil
+            }
+        }
+        return current
+    }
+}
+
+public struct CaseResult {
+    public let file: String
+    public let name: String
+    /// What differed; empty when the case passed.
+    public let problems: [String]
+    public var passed: Bool { problems.isEmpty }
+}

@@ -1,0 +1,87 @@
+"""`sparkhook test`, the real binary: the example suite passes, a case that fails says what
+differed (exit 1), a broken file is reported at file:line:column (exit 2), and --junit writes XML."""
+import subprocess
+import xml.etree.ElementTree as ET
+
+from conftest import BIN, ROOT
+
+
+def sparkhook_test(*args):
+    return subprocess.run([str(BIN / "sparkhook"), "test", *map(str, args)], capture_output=True, text=True)
+
+
+def suite(tmp_path, cases, policy=ROOT / "examples" / "production.yaml"):
+    (tmp_path / "pods").mkdir(exist_ok=True)
+    (tmp_path / "pods" / "driver.yaml").write_text((ROOT / "examples" / "tests" / "pods" / "driver.yaml").read_text())
+    path = tmp_path / "case-test.yaml"
+    path.write_text(f"apiVersion: sparkhook.io/v1alpha1\nkind: SparkPodPolicyTest\nmetadata: {{name: t}}\npolicy: {policy}\ncases:\n{cases}")
+    return path
+
+
+def test_the_example_suite_passes_with_a_line_per_case_and_junit(tmp_path):
+    out = sparkhook_test(ROOT / "examples" / "tests", "--junit", tmp_path / "junit.xml")
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[-1] == f"{len(lines) - 1} passed, 0 failed" and len(lines) > 15
+    assert all(line.startswith("ok   examples/") or line.startswith(f"ok   {ROOT}") for line in lines[:-1]), lines
+    tested = {p.name for p in (ROOT / "examples").glob("*.yaml")}
+    covered = {line.split(":")[0].split("/")[-1].replace("-test.yaml", ".yaml") for line in lines[:-1]}
+    assert tested <= covered, f"every example policy has a suite: {tested - covered} missing"
+    root = ET.parse(tmp_path / "junit.xml").getroot()
+    assert root.get("tests") == str(len(lines) - 1) and root.get("failures") == "0"
+    assert len(root.findall(".//testcase")) == len(lines) - 1
+
+
+def test_a_failing_case_says_what_differed_and_exits_1(tmp_path):
+    path = suite(tmp_path, """  - name: wrong class
+    pod: pods/driver.yaml
+    expect:
+      applied: [driver-priority]
+      fields: {/spec/priorityClassName: spark-executor}
+      absent: [/spec/nodeSelector]
+  - name: right class
+    pod: pods/driver.yaml
+    expect:
+      fields: {/spec/priorityClassName: spark-driver-critical}
+""")
+    out = sparkhook_test(path, "--junit", tmp_path / "junit.xml")
+    assert out.returncode == 1, out.stdout + out.stderr
+    fail, ok, summary = out.stdout.splitlines()
+    assert fail.startswith(f"FAIL {path}: wrong class: applied [\"driver-priority\", \"driver-on-demand\", \"driver-probes\"], expected [\"driver-priority\"]")
+    assert '/spec/priorityClassName is "spark-driver-critical", expected "spark-executor"' in fail
+    assert "/spec/nodeSelector is present, expected absent" in fail
+    assert ok == f"ok   {path}: right class" and summary == "1 passed, 1 failed"
+    failure = ET.parse(tmp_path / "junit.xml").getroot().find(".//testcase[@name='wrong class']/failure")
+    assert failure is not None and "spark-executor" in failure.get("message")
+
+
+def test_executor_counts_that_differ_fail(tmp_path):
+    path = suite(tmp_path, """  - name: split
+    executors: {pod: pods/driver.yaml, count: 10}
+    expect:
+      variants: {executor-mix: {on-demand: 10}}
+""")
+    (tmp_path / "pods" / "driver.yaml").write_text((ROOT / "examples" / "tests" / "pods" / "executor.yaml").read_text())
+    out = sparkhook_test(path)
+    assert out.returncode == 1
+    assert "executor-mix placed {on-demand: 7, spot: 3}, expected {on-demand: 10}" in out.stdout
+
+
+def test_a_broken_file_is_reported_at_its_line_and_exits_2(tmp_path):
+    path = suite(tmp_path, """  - name: typo
+    pod: pods/missing.yaml
+    expct: {}
+  - name: typo
+    pod: pods/driver.yaml
+    expect: {fields: {not-a-pointer: x}}
+""")
+    out = sparkhook_test(path)
+    assert out.returncode == 2, out.stdout + out.stderr
+    errors = out.stderr
+    assert f"{path}:7:10: pod pods/missing.yaml: No such file or directory" in errors
+    assert f"{path}:6:5: case \"typo\" has no expect: it would test nothing" in errors
+    assert f"{path}:8:5: unknown field \"expct\" in case" in errors
+    assert f"{path}:9:5: duplicate case name \"typo\"" in errors
+    assert f"{path}:11:23: \"not-a-pointer\" is not a JSON pointer" in errors
+    out = sparkhook_test(tmp_path / "nowhere")
+    assert out.returncode == 2 and "no such file or folder" in out.stderr

@@ -24,10 +24,13 @@ public struct PolicySet: Sendable {
     public let files: [String]
     /// The rules' matches, compiled.
     let matcher: RuleMatcher
+    /// The priority classes the rules set: the bounded label set of the per-class counts.
+    public let priorityClasses: Set<String>
 
     public init(rules: [Rule], files: [String]) {
         self.rules = rules
         self.files = files
+        priorityClasses = Set(rules.flatMap { [$0.set.priorityClassName] + $0.variantSettings.map(\.priorityClassName) }.compactMap { $0 })
         matcher = RuleMatcher(rules.map(\.match), excludes: rules.map(\.exclude))
     }
 }

@@ -23,6 +23,8 @@ public final class Metrics: Sendable {
 
     struct State {
         var patches: [PatchKey: Int] = [:]
+        /// Spark pods admitted, by role and priority class (`PatchKey`'s two strings).
+        var pods: [PatchKey: Int] = [:]
         var reloads: [String: Int] = ["success": 0, "failure": 0]
         var policyGeneration = 0
         var policyRules = 0
@@ -47,16 +49,19 @@ public final class Metrics: Sendable {
         requests[Self.slot(endpoint, outcome)].value.wrappingAdd(1, ordering: .relaxed)
     }
 
-    public func admission(seconds: Double, applied: [AppliedRule], warnings count: Int) {
+    /// One admission. `placed`: a Spark pod's role and the priority class it leaves with, the
+    /// class already bounded by the caller (one the policy sets, `other` or `none`).
+    public func admission(seconds: Double, applied: [AppliedRule], warnings count: Int, placed: (role: String, priorityClass: String)? = nil) {
         if let i = Self.buckets.firstIndex(where: { seconds <= $0 }) { bucketCounts[i].value.wrappingAdd(1, ordering: .relaxed) }
         latencyCount.wrappingAdd(1, ordering: .relaxed)
         latencySumNanos.wrappingAdd(Int(seconds * 1e9), ordering: .relaxed)
         if count > 0 { warnings.wrappingAdd(count, ordering: .relaxed) }
-        guard applied.contains(where: { !$0.fields.isEmpty }) else { return }
+        guard placed != nil || applied.contains(where: { !$0.fields.isEmpty }) else { return }
         state.withLock { s in
             for rule in applied where !rule.fields.isEmpty {
                 s.patches[PatchKey(rule: rule.rule, variant: rule.variant ?? ""), default: 0] += 1
             }
+            if let placed { s.pods[PatchKey(rule: placed.role, variant: placed.priorityClass), default: 0] += 1 }
         }
     }
 
@@ -104,6 +109,10 @@ public final class Metrics: Sendable {
         header("sparkhook_patches_total", "counter", "Pods changed, by rule and split variant.")
         for (key, count) in s.patches.sorted(by: { ($0.key.rule, $0.key.variant) < ($1.key.rule, $1.key.variant) }) {
             out += "sparkhook_patches_total\(labels([("rule", key.rule), ("variant", key.variant)])) \(count)\n"
+        }
+        header("sparkhook_pods_total", "counter", "Spark pods admitted, by role and the priority class they leave with (one the policy sets; other; none).")
+        for (key, count) in s.pods.sorted(by: { ($0.key.rule, $0.key.variant) < ($1.key.rule, $1.key.variant) }) {
+            out += "sparkhook_pods_total\(labels([("role", key.rule), ("priority_class", key.variant)])) \(count)\n"
         }
         header("sparkhook_admission_warnings_total", "counter", "Warnings returned to the apiserver (kept creator values, fallbacks, internal errors).")
         out += "sparkhook_admission_warnings_total \(warnings.load(ordering: .relaxed))\n"

@@ -98,7 +98,8 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
             let body = outcome.response.review(apiVersion: review.apiVersion)
             let elapsed = monotonicSeconds() - start
             let applied = outcome.mutation?.applied ?? []
-            metrics.admission(seconds: elapsed, applied: applied, warnings: outcome.response.warnings.count)
+            metrics.admission(seconds: elapsed, applied: applied, warnings: outcome.response.warnings.count,
+                              placed: Self.placement(outcome.mutation, policy: snapshot.policy))
             let result: Metrics.Outcome = outcome.mutation?.isSparkPod != true ? .skipped : outcome.response.patch.isEmpty ? .unchanged : .mutated
             metrics.request(.mutate, result)
             // One line per admission at debug only: the apiserver's audit log already records each
@@ -121,6 +122,14 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
             logger.error("admission failed; pod admitted unchanged", ["uid": review.uid, "namespace": review.namespace ?? "", "error": "\(error)"])
             return Self.json(200, response.review(apiVersion: review.apiVersion))
         }
+    }
+
+    /// A Spark pod's role and priority class for the per-class counts; a class no rule sets is
+    /// `other`, so the label set stays what the policy makes it.
+    static func placement(_ mutation: Mutation?, policy: PolicySet) -> (role: String, priorityClass: String)? {
+        guard let mutation, mutation.isSparkPod, let role = mutation.pod["metadata", "labels", "spark-role"]?.stringValue else { return nil }
+        let cls = mutation.pod["spec", "priorityClassName"]?.stringValue
+        return (role, cls.map { policy.priorityClasses.contains($0) ? $0 : "other" } ?? "none")
     }
 
     func preview(_ request: HTTPRequest) -> HTTPResponse {

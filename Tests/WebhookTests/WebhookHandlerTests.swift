@@ -94,4 +94,16 @@ final class WebhookHandlerTests: XCTestCase {
         }
         XCTAssertEqual(webhook.handle(HTTPRequest(method: "GET", path: "/mutate")).status, 405)
     }
+
+    func testPodsAreCountedByRoleAndTheClassTheyLeaveWith() throws {
+        let h = try handler()
+        for name in ["driver-operator.json", "executor-operator.json", "executor-submit.json", "non-spark.json"] {
+            XCTAssertEqual(post(h, "/mutate", try Fixtures.bytes(name)).status, 200)
+        }
+        let text = String(decoding: h.handle(HTTPRequest(method: "GET", path: "/metrics")).body, as: UTF8.self)
+        XCTAssertTrue(text.contains(#"sparkhook_pods_total{role="driver",priority_class="spark-driver-critical"} 1"#), text)
+        XCTAssertTrue(text.contains(#"sparkhook_pods_total{role="executor",priority_class="spark-executor"} 2"#), text)
+        XCTAssertFalse(text.contains(#"role="nginx""#))
+        XCTAssertTrue(text.contains(#"sparkhook_patches_total{rule="executor-mix",variant="on-demand"} 2"#), text)
+    }
 }

@@ -286,6 +286,10 @@ def test_a_stopped_sparkhook_under_each_failure_policy(cluster, certs, failure_p
             assert "priorityClassName" not in out["spec"]
         else:
             assert status == 500 and 'failed calling webhook "sparkhook.sparkhook.io"' in out["message"], out
+        # The apiserver's own view, which manifests/monitoring alerts on: these names, this label.
+        metric = "apiserver_admission_webhook_fail_open_count" if failure_policy == "Ignore" else "apiserver_admission_webhook_rejection_count"
+        _, text = cluster.request("GET", "/metrics", content_type="text/plain")
+        assert any(line.startswith(metric + "{") and 'name="sparkhook.sparkhook.io"' in line for line in text.splitlines()), metric
     finally:
         registration.__exit__(None, None, None)
 

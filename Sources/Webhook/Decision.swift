@@ -93,16 +93,20 @@ public struct PreviewInput: Sendable {
     public var namespace: String?
     public var notes: [String] = []
 
-    public init(_ bytes: [UInt8], format: InputFormat, source: String) throws {
-        let document: JSON
+    /// One JSON or YAML document, read as a preview reads its input (bounded, every level checked).
+    public static func document(_ bytes: [UInt8], format: InputFormat, source: String) throws -> JSON {
         switch format {
         case .json:
-            do { document = try JSONParser.parseFully(bytes, keys: .kubernetes) } catch { throw AdmissionError("\(source): \(error)") }
+            do { return try JSONParser.parseFully(bytes, keys: .kubernetes) } catch { throw AdmissionError("\(source): \(error)") }
         case .yaml:
             let nodes = try YAMLParser(text: String(decoding: bytes, as: UTF8.self), file: source, limits: Decision.previewYAMLLimits).documents()
             guard nodes.count == 1 else { throw AdmissionError("\(source): expected one YAML document, found \(nodes.count)") }
-            document = try nodes[0].json(file: source)
+            return try nodes[0].json(file: source)
         }
+    }
+
+    public init(_ bytes: [UInt8], format: InputFormat, source: String) throws {
+        let document = try Self.document(bytes, format: format, source: source)
         switch document["kind"]?.stringValue {
         case "AdmissionReview":
             let request = try AdmissionRequest(review: document)

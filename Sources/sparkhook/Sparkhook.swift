@@ -37,13 +37,28 @@ struct Check: ParsableCommand {
 
 struct Preview: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Dry run: show the patch and the mutated pod for an AdmissionReview or a Pod (JSON or YAML).")
+        abstract: "Dry run: show the patch and the mutated pod for an AdmissionReview or a Pod (JSON or YAML), or what a SparkApplication's pods get.")
 
     @Option(help: "A policy file, or a folder of them.")
     var policy: String
 
     @Argument(help: "An AdmissionReview, or a Pod in JSON or YAML; - reads standard input.")
-    var file: String
+    var file: String?
+
+    @Option(name: .customLong("spark-application"), help: "A SparkApplication (sparkoperator.k8s.io/v1beta2): preview its driver and executors 1..N.")
+    var sparkApplication: String?
+
+    @Option(help: "Executors to build (default: spec.executor.instances, else dynamicAllocation.maxExecutors).")
+    var executors: Int?
+
+    @Option(name: .shortAndLong, help: "table (for a person) or json, with --spark-application.")
+    var output: String = "table"
+
+    func validate() throws {
+        guard (file == nil) != (sparkApplication == nil) else { throw ValidationError("name either a FILE or --spark-application") }
+        if let executors, executors < 1 || executors > 100_000 { throw ValidationError("--executors must be from 1 to 100000") }
+        guard output == "table" || output == "json" else { throw ValidationError("-o must be table or json") }
+    }
 
     func run() throws {
         let set: PolicySet
@@ -51,13 +66,21 @@ struct Preview: ParsableCommand {
             printError(error.description)
             throw ExitCode(1)
         }
+        let path = sparkApplication ?? file!
         let bytes: [UInt8]
-        do { bytes = try FileInput.read(file) } catch {
-            printError("\(file): cannot read: \(error)")
+        do { bytes = try FileInput.read(path) } catch {
+            printError("\(path): cannot read: \(error)")
             throw ExitCode(1)
         }
         do {
-            let input = try PreviewInput(bytes, format: .guess(path: file, bytes: bytes), source: file == "-" ? "<stdin>" : file)
+            if sparkApplication != nil {
+                let document = try PreviewInput.document(bytes, format: .guess(path: path, bytes: bytes), source: path)
+                let app = try SparkApplication(document)
+                let result = try ApplicationPreview.run(app, policy: set, executors: executors ?? app.executorCount ?? 1)
+                print(output == "json" ? result.pretty() : ApplicationPreview.table(result, policy: set), terminator: "")
+                return
+            }
+            let input = try PreviewInput(bytes, format: .guess(path: path, bytes: bytes), source: path == "-" ? "<stdin>" : path)
             print(try Decision.preview(input, policy: set).pretty(), terminator: "")
         } catch {
             printError("\(error)")

@@ -1,0 +1,59 @@
+"""`sparkhook preview --spark-application`, the real binary on SparkApplications written the way
+spark-operator's examples are: spark-pi, one whose pod template renames Spark's container and adds
+a sidecar, and one with dynamic allocation."""
+import json
+import subprocess
+
+from conftest import BIN, ROOT
+
+APPS = ROOT / "examples" / "applications"
+POLICY = ROOT / "examples" / "production.yaml"
+
+
+def preview(app, *extra):
+    return subprocess.run([str(BIN / "sparkhook"), "preview", "--policy", str(POLICY), "--spark-application", str(app), *extra],
+                          capture_output=True, text=True)
+
+
+def test_spark_pi_as_a_table_for_a_person():
+    out = preview(APPS / "spark-pi.yaml")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "SparkApplication spark-pi"
+    assert "driver spark-pi-driver" in lines
+    assert "  driver-priority: /spec/priorityClassName, /metadata/labels/sparkhook.io~1protected" in lines
+    assert "executors 1-10 (the first shown)" in lines
+    assert "  executor-mix: 1-2 on-demand (base), then 5 on-demand / 3 spot" in lines
+
+
+def test_json_for_scripts_counts_each_variant_and_follows_executors():
+    out = preview(APPS / "spark-pi.yaml", "-o", "json", "--executors", "100")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["executors"]["count"] == 100
+    (split,) = result["executors"]["split"]
+    assert split["rule"] == "executor-mix" and split["counts"] == {"on-demand": 61, "spot": 39}
+    assert split["sequence"][:2] == ["on-demand", "on-demand"] and len(split["sequence"]) == 100
+    assert [a["rule"] for a in result["driver"]["applied"]] == ["driver-priority", "driver-on-demand", "driver-probes"]
+
+
+def test_a_pod_templates_sidecar_never_gets_the_probes():
+    result = json.loads(preview(APPS / "pod-template.yaml", "-o", "json").stdout)
+    probes = next(a for a in result["driver"]["applied"] if a["rule"] == "driver-probes")
+    # The template's sidecar is first; Spark's renamed container follows it.
+    assert probes["fields"] == ["/spec/containers/1/livenessProbe", "/spec/containers/1/readinessProbe", "/spec/containers/1/startupProbe"]
+    assert result["executors"]["count"] == 4
+
+
+def test_dynamic_allocation_previews_up_to_max_executors_and_keeps_the_apps_own_class():
+    result = json.loads(preview(APPS / "dynamic-allocation.yaml", "-o", "json").stdout)
+    assert result["executors"]["count"] == 100
+    assert result["driver"]["warnings"] == ['rule driver-priority: kept priorityClassName "team-critical" set by the pod\'s creator (override: false)']
+
+
+def test_what_is_not_a_spark_application_is_refused():
+    out = preview(ROOT / "examples" / "tests" / "pods" / "driver.yaml")
+    assert out.returncode == 1 and "expected a SparkApplication" in out.stderr
+    both = subprocess.run([str(BIN / "sparkhook"), "preview", "--policy", str(POLICY), "x.json", "--spark-application", "y.yaml"],
+                          capture_output=True, text=True)
+    assert both.returncode != 0 and "either a FILE or --spark-application" in both.stderr

@@ -89,7 +89,7 @@ public struct SparkApplication {
         }
         containers.append(.object(spark))
         podSpec["containers"] = .array(containers)
-        podSpec["restartPolicy"] = role == "driver" ? "Never" : "Never"
+        podSpec["restartPolicy"] = "Never"  // Spark restarts neither driver nor executor pods in place
         if let account = part["serviceAccount"] ?? spec["serviceAccount"] { podSpec["serviceAccountName"] = account }
         var selector = podSpec["nodeSelector"]?.objectValue ?? JSONObject()
         for source in [spec["nodeSelector"], part["nodeSelector"]] {

@@ -8,6 +8,9 @@ WORKDIR /src
 COPY Package.swift ./
 RUN swift package resolve
 COPY Sources ./Sources
+# The package declares its test targets too, and SwiftPM refuses a package whose targets' folders
+# are missing; the tests are not built.
+COPY Tests ./Tests
 RUN swift build -c release --static-swift-stdlib --product sparkhook \
     && install -D .build/release/sparkhook /out/sparkhook
 

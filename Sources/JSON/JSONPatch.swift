@@ -384,9 +384,21 @@ extension JSONPatch {
         return Int(token)
     }
 
-    private static func member(_ token: String, of node: JSON) -> JSON? {
+    static func member(_ token: String, of node: JSON) -> JSON? {
         if let object = node.objectValue { return object[token] }
         if let array = node.arrayValue, let i = index(token), i < array.count { return array[i] }
         return nil
+    }
+}
+
+extension JSON {
+    /// The value `pointer` names (RFC 6901), or nil when there is none.
+    public func value(at pointer: JSONPointer) -> JSON? {
+        var current = self
+        for token in pointer.tokens {
+            guard let next = JSONPatch.member(token, of: current) else { return nil }
+            current = next
+        }
+        return current
     }
 }

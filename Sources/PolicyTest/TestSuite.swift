@@ -76,10 +76,10 @@ public struct TestSuite {
         }
         let pod = result["pod"] ?? .null
         for (pointer, value, text) in c.fields {
-            let actual = Self.value(at: pointer, in: pod)
+            let actual = pod.value(at: pointer)
             if actual != value { problems.append("\(text) is \(actual.map { excerpt($0.text, max: 200) } ?? "absent"), expected \(excerpt(value.text, max: 200))") }
         }
-        for (pointer, text) in c.absent where Self.value(at: pointer, in: pod) != nil {
+        for (pointer, text) in c.absent where pod.value(at: pointer) != nil {
             problems.append("\(text) is present, expected absent")
         }
         let warnings = (result["warnings"]?.arrayValue ?? []).compactMap(\.stringValue)
@@ -130,20 +130,6 @@ public struct TestSuite {
 
     static func list(_ items: [String]) -> String { "[" + items.map { "\"\(excerpt($0, max: 120))\"" }.joined(separator: ", ") + "]" }
 
-    static func value(at pointer: JSONPointer, in document: JSON) -> JSON? {
-        var current = document
-        for token in pointer.tokens {
-            if let object = current.objectValue {
-                guard let next = object[token] else { return nil }
-                current = next
-            } else if let array = current.arrayValue, let i = Int(token), i >= 0, i < array.count {
-                current = array[i]
-            } else {
-                return nil
-            }
-        }
-        return current
-    }
 }
 
 public struct CaseResult {

@@ -88,6 +88,15 @@ public enum FileInput {
     public static func write(_ text: String, to path: String) -> Bool {
         guard case .done(let fd)? = try? syscall("open", { open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }) else { return false }
         defer { _ = close(fd) }
+        return writeAll(text, to: fd)
+    }
+
+    /// Writes all of `text` to standard error, a line of a log or of a command's errors; a write
+    /// that fails (a closed stderr) is dropped: there is nowhere left to report it.
+    public static func writeToStandardError(_ text: String) { _ = writeAll(text, to: 2) }
+
+    /// All of `text` to `fd`, through as many writes as it takes; false on an error.
+    private static func writeAll(_ text: String, to fd: Int32) -> Bool {
         var bytes = Array(text.utf8)
         return bytes.withUnsafeMutableBytes { b in
             var offset = 0
@@ -96,18 +105,6 @@ public enum FileInput {
                 offset += n
             }
             return true
-        }
-    }
-
-    /// Writes all of `text` to standard error, a line of a log or of a command's errors; a write
-    /// that fails (a closed stderr) is dropped: there is nowhere left to report it.
-    public static func writeToStandardError(_ text: String) {
-        var bytes = Array(text.utf8)
-        bytes.withUnsafeMutableBytes { b in
-            var offset = 0
-            while offset < b.count, case .done(let n)? = try? syscall("write(stderr)", { Glibc.write(2, b.baseAddress! + offset, b.count - offset) }), n > 0 {
-                offset += n
-            }
         }
     }
 }

@@ -16,6 +16,12 @@ public final class Metrics: Sendable {
         case internalError = "internal_error"
     }
 
+    /// Spark pods admitted, by role and the priority class they leave with.
+    struct PodKey: Hashable {
+        var role: String
+        var priorityClass: String
+    }
+
     struct PatchKey: Hashable {
         let rule: String
         let variant: String
@@ -23,8 +29,7 @@ public final class Metrics: Sendable {
 
     struct State {
         var patches: [PatchKey: Int] = [:]
-        /// Spark pods admitted, by role and priority class (`PatchKey`'s two strings).
-        var pods: [PatchKey: Int] = [:]
+        var pods: [PodKey: Int] = [:]
         var reloads: [String: Int] = ["success": 0, "failure": 0]
         var policyGeneration = 0
         var policyRules = 0
@@ -61,7 +66,7 @@ public final class Metrics: Sendable {
             for rule in applied where !rule.fields.isEmpty {
                 s.patches[PatchKey(rule: rule.rule, variant: rule.variant ?? ""), default: 0] += 1
             }
-            if let placed { s.pods[PatchKey(rule: placed.role, variant: placed.priorityClass), default: 0] += 1 }
+            if let placed { s.pods[PodKey(role: placed.role, priorityClass: placed.priorityClass), default: 0] += 1 }
         }
     }
 
@@ -111,8 +116,8 @@ public final class Metrics: Sendable {
             out += "sparkhook_patches_total\(labels([("rule", key.rule), ("variant", key.variant)])) \(count)\n"
         }
         header("sparkhook_pods_total", "counter", "Spark pods admitted, by role and the priority class they leave with (one the policy sets; other; none).")
-        for (key, count) in s.pods.sorted(by: { ($0.key.rule, $0.key.variant) < ($1.key.rule, $1.key.variant) }) {
-            out += "sparkhook_pods_total\(labels([("role", key.rule), ("priority_class", key.variant)])) \(count)\n"
+        for (key, count) in s.pods.sorted(by: { ($0.key.role, $0.key.priorityClass) < ($1.key.role, $1.key.priorityClass) }) {
+            out += "sparkhook_pods_total\(labels([("role", key.role), ("priority_class", key.priorityClass)])) \(count)\n"
         }
         header("sparkhook_admission_warnings_total", "counter", "Warnings returned to the apiserver (kept creator values, fallbacks, internal errors).")
         out += "sparkhook_admission_warnings_total \(warnings.load(ordering: .relaxed))\n"

@@ -14,7 +14,7 @@ final class ConnectionStateTests: XCTestCase {
     }
 
     func testSlowHandshakeIsClosedSilently() {
-        let state = ConnectionState(now: 0)
+        var state = ConnectionState(now: 0)
         XCTAssertEqual(state.expiry(now: 9 * s, limits: limits), .none)
         XCTAssertEqual(state.expiry(now: 10 * s, limits: limits), .close)
     }
@@ -23,7 +23,8 @@ final class ConnectionStateTests: XCTestCase {
         var state = ConnectionState(now: 0)
         state.handshakeDone(now: 1 * s)
         XCTAssertEqual(state.expiry(now: 91 * s, limits: limits), .none)
-        XCTAssertEqual(state.expiry(now: 121 * s, limits: limits), .close)
+        XCTAssertEqual(state.expiry(now: 121 * s, limits: limits), .linger, "closed with a FIN, then the peer's close awaited")
+        XCTAssertEqual(state.reasonClosed(failed: false), .idle)
     }
 
     func testSlowHeadersAndSlowBodiesGet408() {
@@ -44,9 +45,9 @@ final class ConnectionStateTests: XCTestCase {
         state.requestStarted(now: 1 * s)
         state.requestDone(now: 2 * s, keepAlive: true, moreBuffered: false)
         XCTAssertEqual(state.phase, .idle)
-        XCTAssertTrue(state.closesImmediatelyWhenDraining)
+        XCTAssertTrue(state.closesIdle(now: 3 * s, limits: limits, draining: true))
         state.requestStarted(now: 3 * s)
-        XCTAssertFalse(state.closesImmediatelyWhenDraining)
+        XCTAssertFalse(state.closesIdle(now: 99 * s, limits: limits, draining: true), "a request is under way")
         state.requestDone(now: 4 * s, keepAlive: true, moreBuffered: true)
         XCTAssertEqual(state.phase, .readingHead)
         state.requestDone(now: 5 * s, keepAlive: false, moreBuffered: false)
@@ -58,7 +59,7 @@ final class ConnectionStateTests: XCTestCase {
         state.handshakeDone(now: 0)
         state.writeBlocked(now: 10 * s)
         state.writeBlocked(now: 20 * s)  // still blocked: the clock keeps its start
-        XCTAssertFalse(state.closesImmediatelyWhenDraining)
+        XCTAssertFalse(state.closesIdle(now: 30 * s, limits: limits, draining: true), "an answer is not out yet")
         XCTAssertEqual(state.expiry(now: 39 * s, limits: limits), .none)
         XCTAssertEqual(state.expiry(now: 40 * s, limits: limits), .close)
         XCTAssertEqual(state.outputDrained(now: 40 * s, unread: false), .none)
@@ -72,12 +73,14 @@ final class ConnectionStateTests: XCTestCase {
         state.handshakeDone(now: 0)
         state.requestStarted(now: 1 * s)
         state.headComplete(now: 1 * s)
-        state.handling(now: 2 * s)
+        state.handling(now: 2 * s, .init(keepAlive: true, headOnly: false))
         XCTAssertEqual(state.expiry(now: 200 * s, limits: limits), .none)
-        XCTAssertFalse(state.closesImmediatelyWhenDraining)
+        XCTAssertEqual(state.expiry(now: 200 * s, limits: limits, draining: true), .none, "a drain lets it finish")
+        XCTAssertEqual(state.answerArrived(), .init(keepAlive: true, headOnly: false))
+        XCTAssertNil(state.answerArrived(), "taken once")
         state.requestDone(now: 200 * s, keepAlive: true, moreBuffered: false)
         XCTAssertEqual(state.expiry(now: 319 * s, limits: limits), .none)
-        XCTAssertEqual(state.expiry(now: 320 * s, limits: limits), .close)
+        XCTAssertEqual(state.expiry(now: 320 * s, limits: limits), .linger)
     }
 
     /// A stand-in for the socket and the loop around it: it feeds the state what a connection
@@ -156,15 +159,101 @@ final class ConnectionStateTests: XCTestCase {
         XCTAssertEqual(t.log.last, "none")
     }
 
-    func testDrainingClosesAnIdleConnectionOnlyAfterAMoment() {
+    func testDrainingClosesAnIdleConnectionOnlyAfterAMomentAndWithAFin() {
         var t = FakeTransport()
         t.answer(at: 1 * s, bytes: 10)
         t.peerReads(at: 1 * s)
-        XCTAssertFalse(t.state.closesWhenDraining(now: 1 * s + ConnectionState.drainIdleNanos - 1, buffered: false))
-        XCTAssertTrue(t.state.closesWhenDraining(now: 1 * s + ConnectionState.drainIdleNanos, buffered: false))
-        XCTAssertFalse(t.state.closesWhenDraining(now: 9 * s, buffered: true), "a next request is in")
-        t.state.handling(now: 9 * s)
-        XCTAssertFalse(t.state.mayRead)
-        XCTAssertFalse(t.state.closesWhenDraining(now: 99 * s, buffered: false), "an answer is on its way")
+        let idleSince = 1 * s
+        XCTAssertEqual(t.state.expiry(now: idleSince + ConnectionState.drainIdleNanos - 1, limits: limits, draining: true), .none)
+        XCTAssertEqual(t.state.expiry(now: idleSince + ConnectionState.drainIdleNanos, limits: limits, draining: true), .linger)
+        XCTAssertEqual(t.state.reasonClosed(failed: false), .drain)
+        // The loop found a byte of a request in the socket after all: the close is called off.
+        t.state.idleCloseAbandoned()
+        XCTAssertEqual(t.state.reasonClosed(failed: false), .peer)
+        XCTAssertEqual(t.state.expiry(now: 9 * s, limits: limits, draining: true), .linger)
+        t.state.lingerStarted(now: 9 * s)
+        XCTAssertEqual(t.state.phase, .lingering)
+        XCTAssertTrue(t.state.mayRead, "reads on, until the peer's close")
+        XCTAssertFalse(t.state.mayParse, "our side is shut: nothing can be answered")
+        XCTAssertTrue(t.state.bytesWhileLingering(), "a request the client wrote before it saw the close")
+        XCTAssertFalse(t.state.bytesWhileLingering(), "counted once")
+        XCTAssertEqual(t.state.expiry(now: 9 * s + ConnectionState.lingerNanos, limits: limits, draining: true), .close)
+        XCTAssertEqual(t.state.reasonClosed(failed: false), .drain)
+    }
+
+    func testDrainingLeavesEveryConnectionWithARequestOrAHandshakeUnderWay() {
+        var handshaking = ConnectionState(now: 0)
+        XCTAssertEqual(handshaking.expiry(now: 5 * s, limits: limits, draining: true), .none,
+                       "its request follows the handshake: closing now would fail a dial, which is not retried either")
+        var reading = ConnectionState(now: 0)
+        reading.handshakeDone(now: 0)
+        reading.requestStarted(now: 0)
+        XCTAssertEqual(reading.expiry(now: 5 * s, limits: limits, draining: true), .none)
+        var handling = ConnectionState(now: 0)
+        handling.handshakeDone(now: 0)
+        handling.handling(now: 0, .init(keepAlive: true, headOnly: false))
+        XCTAssertEqual(handling.expiry(now: 15 * s, limits: limits, draining: true), .none)
+        XCTAssertFalse(handling.closesIdle(now: 99 * s, limits: limits, draining: true), "an answer is on its way")
+    }
+
+    func testFromDrainingOnEveryAnswerAsksTheClientToClose() {
+        var state = ConnectionState(now: 0)
+        state.handshakeDone(now: 0)
+        XCTAssertTrue(state.keepsAlive(requested: true, now: 1 * s, draining: false))
+        XCTAssertFalse(state.keepsAlive(requested: true, now: 2 * s, draining: true))
+        state.requestDone(now: 2 * s, keepAlive: false, moreBuffered: false)
+        XCTAssertEqual(state.phase, .closing)
+        XCTAssertEqual(state.outputDrained(now: 2 * s, unread: false), .close, "the client reads Connection: close and sends nothing more")
+        XCTAssertEqual(state.reasonClosed(failed: false), .drain)
+    }
+
+    func testPastItsMaximumAgeTheNextAnswerAsksTheClientToClose() {
+        var state = ConnectionState(now: 10 * s, maxAgeNanos: 30 * s)
+        state.handshakeDone(now: 10 * s)
+        XCTAssertTrue(state.keepsAlive(requested: true, now: 40 * s - 1, draining: false))
+        XCTAssertEqual(state.expiry(now: 45 * s, limits: limits), .none, "an idle connection past its age is not closed: only answers say so")
+        XCTAssertFalse(state.keepsAlive(requested: true, now: 40 * s, draining: false))
+        XCTAssertEqual(state.reasonClosed(failed: false), .maxAge)
+        var unlimited = ConnectionState(now: 0)
+        XCTAssertTrue(unlimited.keepsAlive(requested: true, now: .max - 1, draining: false))
+    }
+
+    func testTheReasonAClosedConnectionIsCountedUnder() {
+        var asked = ConnectionState(now: 0)
+        XCTAssertFalse(asked.keepsAlive(requested: false, now: 0, draining: true))
+        XCTAssertEqual(asked.reasonClosed(failed: false), .peer, "the client asked for the close itself")
+        XCTAssertEqual(ConnectionState(now: 0).reasonClosed(failed: true), .error)
+        var refused = ConnectionState(now: 0)
+        refused.refused(now: 0)
+        XCTAssertEqual(refused.reasonClosed(failed: false), .error)
+        XCTAssertFalse(refused.bytesWhileLingering(), "the rest of a refused request is not a lost request")
+        var slow = ConnectionState(now: 0)
+        XCTAssertEqual(slow.expiry(now: 10 * s, limits: limits), .close)
+        XCTAssertEqual(slow.reasonClosed(failed: false), .error)
+        XCTAssertEqual(CloseReason.allCases.map(\.label), ["idle", "max-age", "drain", "peer", "error"])
+    }
+
+    func testWhatThePollerWatchesFollowsThePhase() {
+        var state = ConnectionState(now: 0)
+        XCTAssertEqual(state.interest(pendingOutput: false), .readable)
+        state.tlsWaits(writable: true)
+        XCTAssertEqual(state.interest(pendingOutput: false), [.readable, .writable], "a handshake flight waits on the socket")
+        state.handshakeDone(now: 0)
+        XCTAssertEqual(state.interest(pendingOutput: false), .readable)
+        XCTAssertEqual(state.interest(pendingOutput: true), [.readable, .writable])
+        state.handling(now: 0, .init(keepAlive: true, headOnly: false))
+        XCTAssertEqual(state.interest(pendingOutput: false), [], "nothing is read while the worker answers")
+        XCTAssertEqual(state.interest(pendingOutput: true), .writable)
+        _ = state.answerArrived()
+        state.requestDone(now: 0, keepAlive: true, moreBuffered: false)
+        state.outputQueued(bytes: ConnectionState.maxQueuedOutput + 1)
+        XCTAssertEqual(state.interest(pendingOutput: true), .writable, "paused: input is not polled, or epoll reports it every round")
+        XCTAssertFalse(state.poll(.readable), "the poller watches this already")
+        XCTAssertTrue(state.poll(.writable))
+        XCTAssertFalse(state.poll(.writable))
+        XCTAssertTrue(state.cork())
+        XCTAssertFalse(state.cork(), "corked once")
+        XCTAssertTrue(state.uncork())
+        XCTAssertFalse(state.uncork())
     }
 }

@@ -42,4 +42,6 @@ int cposix_set_nodelay(int fd);
 /// TCP_CORK on or off: while on, writes are queued and leave together when it is turned off
 /// (or the socket is closed).
 int cposix_set_cork(int fd, int on);
+// Bytes the kernel holds unread on a socket (FIONREAD: ioctl is variadic, not visible to Swift).
+int cposix_readable_bytes(int fd);
 #endif

@@ -1,7 +1,14 @@
 // Where a connection is in its life, and what the event loop must do next: read or not, parse or
-// not, close, linger, pause or resume reading, answer a slow client with 408. Pure: it is told the
-// time and what happened on the socket, so keep-alive, slow-client, back-pressure, lingering and
-// draining rules are unit-tested with a fake clock and no socket.
+// not, poll for what, keep alive or close, linger, pause or resume reading, answer a slow client
+// with 408. Pure: it is told the time and what happened on the socket, so the keep-alive,
+// slow-client, back-pressure, draining, age and lingering rules are unit-tested with a fake clock
+// and no socket.
+//
+// Closing a kept-alive connection races with a request the client may be writing on it right now,
+// and kube-apiserver never retries a POST whose connection was closed under it. So the server ends
+// a connection in one of two ways only: an answer that says `Connection: close` (the client closes
+// after reading it: no race), or, for a connection that stays idle, a lingering close once nothing
+// of a request can be under way (`closesIdle`, checked again against the socket right before).
 
 struct ConnectionState {
     enum Phase: Equatable {
@@ -22,15 +29,27 @@ struct ConnectionState {
         case resumeReading   // the queued answers went out: read and answer what is buffered
     }
 
+    /// How to write the answer the worker is preparing (the phase is `.handling` meanwhile:
+    /// nothing more is read or parsed, so that answers keep the order of their requests).
+    struct PendingAnswer: Equatable {
+        var keepAlive: Bool
+        var headOnly: Bool
+    }
+
     /// Output queued beyond this stops reading requests until it is written: a client that
     /// pipelines without reading cannot grow our buffers without bound.
     static let maxQueuedOutput = 1 << 20
     /// How long a lingering connection waits for the peer's close.
     static let lingerNanos: UInt64 = 2_000_000_000
-    /// On shutdown, an idle connection stays this long before it is closed (closing it at once
-    /// would race with a request the client is sending right now).
-    static let drainIdleNanos: UInt64 = 500_000_000
+    /// While draining, a connection idle this long is closed. kube-apiserver (Go's transport)
+    /// takes the most recently used idle connection first, and every connection it uses here is
+    /// answered with `Connection: close`: what stays idle this long sits at the bottom of its pool,
+    /// the connection it is least likely to pick next.
+    static let drainIdleNanos: UInt64 = 1_000_000_000
 
+    let openedAt: UInt64
+    /// Past this age the next answer says `Connection: close` (jittered per connection by the loop).
+    let maxAgeNanos: UInt64
     private(set) var phase: Phase = .handshake
     private(set) var since: UInt64 // when the current phase began
     /// Set while queued output has not been written for lack of the peer reading.
@@ -40,8 +59,27 @@ struct ConnectionState {
     /// The last answer refused a request before its end: the client may still be sending, so
     /// the close lingers instead of resetting a connection whose answer it has not read.
     private(set) var peerMaySend = false
+    /// TLS needs the socket writable (a handshake flight, or a read that must write first).
+    private(set) var tlsWantsWrite = false
+    /// TCP_CORK is on: writes wait in the kernel until uncorked (at the latest when the event
+    /// round ends) or closed.
+    private(set) var corked = false
+    /// What the poller was last told to watch for.
+    private(set) var polled: IOEvents = .readable
+    private(set) var pendingAnswer: PendingAnswer?
+    /// Why the connection ends, once the server has decided that it will (the peer's own close
+    /// when nil).
+    private(set) var closeReason: CloseReason?
+    /// A request arrived after our side was shut (counted once).
+    private(set) var lostRequest = false
 
-    init(now: UInt64) { since = now }
+    init(now: UInt64, maxAgeNanos: UInt64 = .max) {
+        openedAt = now
+        since = now
+        self.maxAgeNanos = maxAgeNanos
+    }
+
+    var handshakeDone: Bool { phase != .handshake }
 
     /// Whether to read from the socket: not while an answer is awaited, reading is paused, or the
     /// last answer is queued (a lingering connection reads, to drop what arrives).
@@ -50,15 +88,70 @@ struct ConnectionState {
     /// Whether to parse what was read into requests.
     var mayParse: Bool { phase != .handling && phase != .closing && phase != .lingering && !readingPaused }
 
-    mutating func handshakeDone(now: UInt64) { enter(.idle, now) }
+    /// What to poll for: reading when it may read, writing when output or TLS waits on the socket.
+    func interest(pendingOutput: Bool) -> IOEvents {
+        var events: IOEvents = mayRead ? .readable : []
+        if pendingOutput || tlsWantsWrite { events.insert(.writable) }
+        return events
+    }
+
+    /// Records what the poller now watches; false when it already did (no system call needed).
+    mutating func poll(_ events: IOEvents) -> Bool {
+        guard events != polled else { return false }
+        polled = events
+        return true
+    }
+
+    /// Whether TCP_CORK must be turned on (false: it is on already).
+    mutating func cork() -> Bool {
+        guard !corked else { return false }
+        corked = true
+        return true
+    }
+
+    /// Whether TCP_CORK must be turned off.
+    mutating func uncork() -> Bool {
+        guard corked else { return false }
+        corked = false
+        return true
+    }
+
+    mutating func corkRefused() { corked = false }
+
+    mutating func handshakeDone(now: UInt64) {
+        tlsWantsWrite = false
+        enter(.idle, now)
+    }
+
+    /// TLS could not go on until the socket is writable (true) or readable (false).
+    mutating func tlsWaits(writable: Bool) { tlsWantsWrite = writable }
 
     /// Bytes of a request arrived while idle.
     mutating func requestStarted(now: UInt64) { if phase == .idle { enter(.readingHead, now) } }
 
     mutating func headComplete(now: UInt64) { if phase == .readingHead || phase == .idle { enter(.readingBody, now) } }
 
-    /// A whole request was read and is being answered elsewhere; `requestDone` follows.
-    mutating func handling(now: UInt64) { enter(.handling, now) }
+    /// A whole request was read and is being answered elsewhere; `answerArrived` follows.
+    mutating func handling(now: UInt64, _ answer: PendingAnswer) {
+        pendingAnswer = answer
+        enter(.handling, now)
+    }
+
+    /// The worker's answer is back: how to write it (nil when none was awaited).
+    mutating func answerArrived() -> PendingAnswer? {
+        guard phase == .handling, let answer = pendingAnswer else { return nil }
+        pendingAnswer = nil
+        return answer
+    }
+
+    /// An answer is about to be written: whether it keeps the connection alive. The client may
+    /// have asked for the close; the server asks for it while draining and past the maximum age,
+    /// so that the client, not the server, closes the connection, after reading the answer.
+    mutating func keepsAlive(requested: Bool, now: UInt64, draining: Bool) -> Bool {
+        guard requested else { return false }
+        if draining { closeReason = .drain } else if now &- openedAt >= maxAgeNanos { closeReason = .maxAge } else { return true }
+        return false
+    }
 
     /// A request's answer is queued; `moreBuffered` when pipelined bytes follow.
     mutating func requestDone(now: UInt64, keepAlive: Bool, moreBuffered: Bool) {
@@ -68,6 +161,7 @@ struct ConnectionState {
     /// An error answer to a request not read to its end (400, 408, 413, ...) is queued.
     mutating func refused(now: UInt64) {
         peerMaySend = true
+        closeReason = .error
         enter(.closing, now)
     }
 
@@ -97,33 +191,82 @@ struct ConnectionState {
         }
     }
 
-    /// What to do at `now` under `limits`.
-    func expiry(now: UInt64, limits: HTTPLimits) -> Action {
+    /// What to do at `now` under `limits`, `draining` or not.
+    mutating func expiry(now: UInt64, limits: HTTPLimits, draining: Bool = false) -> Action {
         let elapsed = now &- since
         if phase == .lingering { return elapsed >= Self.lingerNanos ? .close : .none }
-        if let blocked = blockedWritingSince, now &- blocked >= limits.writeTimeoutNanos { return .close }
+        if let blocked = blockedWritingSince, now &- blocked >= limits.writeTimeoutNanos { return timedOut() }
         switch phase {
-        case .handshake: return elapsed >= limits.headerTimeoutNanos ? .close : .none
-        case .idle: return elapsed >= limits.idleTimeoutNanos ? .close : .none
-        case .readingHead: return elapsed >= limits.headerTimeoutNanos ? .respond408 : .none
-        case .readingBody: return elapsed >= limits.bodyTimeoutNanos ? .respond408 : .none
-        case .closing: return elapsed >= limits.writeTimeoutNanos ? .close : .none
+        case .handshake: return elapsed >= limits.headerTimeoutNanos ? timedOut() : .none
+        case .idle:
+            if closesIdle(now: now, limits: limits, draining: draining) {
+                closeReason = draining ? .drain : .idle
+                return .linger
+            }
+            return .none
+        case .readingHead: return elapsed >= limits.headerTimeoutNanos ? timedOut(.respond408) : .none
+        case .readingBody: return elapsed >= limits.bodyTimeoutNanos ? timedOut(.respond408) : .none
+        case .closing: return elapsed >= limits.writeTimeoutNanos ? timedOut() : .none
         case .handling, .lingering: return .none  // the worker's queue is bounded, and so is each job's input
         }
     }
 
-    /// On shutdown a connection with no request under way is closed once it has stayed so a
-    /// moment (`buffered`: bytes of a next request are in); the others finish their request first.
-    func closesWhenDraining(now: UInt64, buffered: Bool) -> Bool {
-        closesImmediatelyWhenDraining && !buffered && now &- since >= Self.drainIdleNanos
+    /// An idle connection the server may close: nothing of a request seen or queued, idle past
+    /// the keep-alive limit, or, draining, idle a moment. The loop closes it only if, checked right
+    /// before, nothing is buffered or readable either.
+    func closesIdle(now: UInt64, limits: HTTPLimits, draining: Bool) -> Bool {
+        guard phase == .idle, blockedWritingSince == nil, pendingAnswer == nil else { return false }
+        return now &- since >= (draining ? min(Self.drainIdleNanos, limits.idleTimeoutNanos) : limits.idleTimeoutNanos)
     }
 
-    var closesImmediatelyWhenDraining: Bool {
-        (phase == .idle || phase == .handshake) && blockedWritingSince == nil
+    /// The idle close was called off: a byte of a request was there after all.
+    mutating func idleCloseAbandoned() { closeReason = nil }
+
+    /// Our side is shut down (an idle close): only the peer's close is awaited now.
+    mutating func lingerStarted(now: UInt64) { enter(.lingering, now) }
+
+    /// Bytes arrived while lingering; true the first time they can only be a request the client
+    /// wrote before it saw our close (not the rest of a request we refused).
+    mutating func bytesWhileLingering() -> Bool {
+        guard !lostRequest, closeReason != .error else { return false }
+        lostRequest = true
+        return true
+    }
+
+    /// The reason to count when the connection is closed; `failed`: the socket or TLS failed.
+    func reasonClosed(failed: Bool) -> CloseReason { closeReason ?? (failed ? .error : .peer) }
+
+    private mutating func timedOut(_ action: Action = .close) -> Action {
+        closeReason = .error
+        return action
     }
 
     private mutating func enter(_ next: Phase, _ now: UInt64) {
         phase = next
         since = now
+    }
+}
+
+/// Why a connection ended, for `sparkhook_connections_closed_total{reason}`.
+public enum CloseReason: Int, CaseIterable, Sendable {
+    /// Closed by the server after staying idle past the keep-alive limit.
+    case idle
+    /// The client closed it after an answer that said `Connection: close` for its age.
+    case maxAge
+    /// Closed while the server drains: after a `Connection: close` answer, or idle.
+    case drain
+    /// The client closed it on its own.
+    case peer
+    /// A protocol error, a time limit, a TLS or socket failure.
+    case error
+
+    public var label: String {
+        switch self {
+        case .idle: "idle"
+        case .maxAge: "max-age"
+        case .drain: "drain"
+        case .peer: "peer"
+        case .error: "error"
+        }
     }
 }

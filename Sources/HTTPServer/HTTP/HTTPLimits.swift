@@ -16,6 +16,14 @@ public struct HTTPLimits: Sendable {
     /// A client that does not read our answer for this long is cut off.
     public var writeTimeoutNanos: UInt64 = 30_000_000_000
     public var maxConnections = 10_000
+    /// Past this age a connection's next answer says `Connection: close`, so that the client
+    /// opens a new one, which the Service balances again: kube-apiserver never moves a kept-alive
+    /// connection by itself, so without it every connection made while one replica restarted
+    /// stays on the others. One new handshake per connection per age is noise next to the
+    /// requests it carries. Each connection draws its own age in [1 - jitter, 1] x this, so that
+    /// connections made together do not all close together. `.max`: no limit.
+    public var maxConnectionAgeNanos: UInt64 = 30_000_000_000
+    public var maxConnectionAgeJitter = 0.2
 
     public init() {}
 }

@@ -43,8 +43,8 @@ public enum Lifecycle {
                 break
             }
         }
+        server.beginDraining()
         if shutdownDelaySeconds > 0 {
-            server.markUnready()
             server.logger.info("not ready; serving on until endpoints catch up", ["delaySeconds": "\(shutdownDelaySeconds)"])
             usleep(UInt32(shutdownDelaySeconds * 1_000_000))
         }

@@ -36,13 +36,13 @@ public final class Server: @unchecked Sendable {
 
     private(set) var listeners: [Socket] = []
     public private(set) var boundAddresses: [SocketAddress] = []
-    private var loops: [EventLoop] = []
+    private var loops: [EventLoop<TLSSocket, Epoll>] = []
     private var threads: [pthread_t] = []
     private let draining = Atomic<Bool>(false)
+    private let stopping = Atomic<Bool>(false)
     private let deadline = Atomic<UInt64>(.max)
     private let loopsListening = Atomic<Int>(0)
     private let started = Atomic<Bool>(false)
-    private let unready = Atomic<Bool>(false)
 
     public init(configuration: ServerConfiguration, certificates: CertificateStore, handler: any HTTPHandler, logger: Logger) {
         self.configuration = configuration
@@ -52,12 +52,24 @@ public final class Server: @unchecked Sendable {
     }
 
     /// True from `start` until shutdown begins: the readiness signal.
-    public var isServing: Bool { started.load(ordering: .acquiring) && !isDraining && !unready.load(ordering: .relaxed) }
+    public var isServing: Bool { started.load(ordering: .acquiring) && !isDraining }
 
-    /// Readiness turns false while the server keeps serving: the first step of a shutdown, so
-    /// that endpoints drop this pod before its listener closes.
-    public func markUnready() { unready.store(true, ordering: .relaxed) }
+    /// The first step of a shutdown (SIGTERM): readiness turns false, so that endpoints drop this
+    /// pod, while the listeners stay open for whatever still arrives; from now on every answer says
+    /// `Connection: close` (the client closes each connection after reading its answer, the one
+    /// close that races with nothing) and connections left idle are closed once no request can be
+    /// on its way. Safe from any thread.
+    public func beginDraining() {
+        guard !draining.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        logger.info("draining: every answer now closes its connection")
+        for loop in loops { loop.wake() }
+    }
+
+    /// From `beginDraining` on.
     public var isDraining: Bool { draining.load(ordering: .acquiring) }
+    /// From `shutdown` on: the listeners are closed, and the loops stop when their connections
+    /// are gone or the grace period is over.
+    var isStopping: Bool { stopping.load(ordering: .acquiring) }
     var drainDeadline: UInt64 { deadline.load(ordering: .relaxed) }
 
     /// Binds the listeners and starts the loop threads; returns once they serve.
@@ -67,13 +79,13 @@ public final class Server: @unchecked Sendable {
             listeners.append(socket)
             boundAddresses.append(try socket.localAddress())
         }
-        for _ in 0..<configuration.threads { loops.append(try EventLoop(server: self)) }
+        for _ in 0..<configuration.threads { loops.append(try EventLoop<TLSSocket, Epoll>(server: self)) }
         loopsListening.store(loops.count, ordering: .relaxed)
         for loop in loops {
             let box = Unmanaged.passRetained(loop)
             var tid = pthread_t()
             let rc = pthread_create(&tid, nil, { arg in
-                let loop = Unmanaged<EventLoop>.fromOpaque(arg!).takeRetainedValue()
+                let loop = Unmanaged<EventLoop<TLSSocket, Epoll>>.fromOpaque(arg!).takeRetainedValue()
                 loop.run()
                 return nil
             }, box.toOpaque())
@@ -85,11 +97,13 @@ public final class Server: @unchecked Sendable {
                                   "threads": "\(loops.count)"])
     }
 
-    /// Begins a graceful shutdown; safe from any thread, and only the first call counts.
+    /// Stops accepting and lets in-flight requests finish within the grace period (draining first
+    /// if `beginDraining` was not called); safe from any thread, and only the first call counts.
     public func shutdown() {
-        guard !draining.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        beginDraining()
+        guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         deadline.store(monotonicNanos() &+ configuration.shutdownGraceNanos, ordering: .relaxed)
-        logger.info("shutting down: draining connections", ["graceSeconds": "\(configuration.shutdownGraceNanos / 1_000_000_000)"])
+        logger.info("shutting down: listeners closed, finishing open connections", ["graceSeconds": "\(configuration.shutdownGraceNanos / 1_000_000_000)"])
         for loop in loops { loop.wake() }
     }
 

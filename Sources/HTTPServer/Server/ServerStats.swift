@@ -12,8 +12,34 @@ public final class ServerStats: Sendable {
     /// Requests answered with a 4xx/5xx by the server itself (malformed, too large, too slow).
     public let protocolErrors = Atomic<Int>(0)
     public let timeouts = Atomic<Int>(0)
+    /// Closed connections by `CloseReason` (one counter each: Atomic cannot live in an array).
+    let closedIdle = Atomic<Int>(0), closedMaxAge = Atomic<Int>(0), closedDrain = Atomic<Int>(0)
+    let closedPeer = Atomic<Int>(0), closedError = Atomic<Int>(0)
+    /// Request bytes that arrived on a connection after the server had shut its side down: a
+    /// request the client will see fail. The idle-close rules exist to keep this at zero.
+    public let requestsAfterClose = Atomic<Int>(0)
 
     public init() {}
+
+    public func closedConnections(_ reason: CloseReason) -> Int {
+        switch reason {
+        case .idle: closedIdle.load(ordering: .relaxed)
+        case .maxAge: closedMaxAge.load(ordering: .relaxed)
+        case .drain: closedDrain.load(ordering: .relaxed)
+        case .peer: closedPeer.load(ordering: .relaxed)
+        case .error: closedError.load(ordering: .relaxed)
+        }
+    }
+
+    func countClose(_ reason: CloseReason) {
+        switch reason {
+        case .idle: Self.bump(closedIdle)
+        case .maxAge: Self.bump(closedMaxAge)
+        case .drain: Self.bump(closedDrain)
+        case .peer: Self.bump(closedPeer)
+        case .error: Self.bump(closedError)
+        }
+    }
 
     @inline(__always)
     static func bump(_ counter: borrowing Atomic<Int>, by delta: Int = 1) {

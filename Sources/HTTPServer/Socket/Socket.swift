@@ -64,6 +64,10 @@ public final class Socket {
     /// linger that follows finds out.
     func shutdownWrite() { _ = try? syscallNoBlock("shutdown(SHUT_WR)") { Glibc.shutdown(fd, Int32(SHUT_WR)) } }
 
+    /// Whether the kernel holds bytes the peer sent that were not read yet (an error counts as
+    /// yes: the caller then keeps the connection rather than guess).
+    func hasUnreadBytes() -> Bool { ((try? syscallNoBlock("ioctl(FIONREAD)") { cposix_readable_bytes(fd) }) ?? 1) != 0 }
+
     /// Accepts one pending connection as a non-blocking socket, or nil when none is pending.
     public func accept() throws -> Socket? {
         switch try syscall("accept4", { cposix_accept(fd) }) {

@@ -1,0 +1,124 @@
+// One event-loop thread: accepts from the shared listeners, drives TLS and HTTP on its own
+// connections, runs the handler inline (or on the server's worker, for requests the handler says
+// may be slow), and sweeps time limits every 250 ms. Its parts: accepting (EventLoop+Accept),
+// reading and parsing (+Read), answering (+Answer), writing and closing (+Write), time limits and
+// draining (+Sweep). It is generic over the transport and the poller so that a test drives this
+// very loop with a scripted socket and a fake clock; `run` is the production driver over epoll.
+import Glibc
+import Synchronization
+
+final class EventLoop<T: Transport, P: Poller>: @unchecked Sendable {
+    let poller: P
+    unowned let server: Server
+    let clock: () -> UInt64
+    var connections: [UInt64: Connection<T>] = [:]
+    var nextID: UInt64 = 1
+    var scratch = [UInt8](repeating: 0, count: 64 * 1024)
+    var dates = DateCache()
+    var listening = false
+    var lastSweep: UInt64 = 0
+    /// Connections with answers queued during this round of events, written when the round ends.
+    var unflushed: [Connection<T>] = []
+    /// Connections corked during this round, uncorked when it ends.
+    var corked: [Connection<T>] = []
+    /// Answers the worker finished, for connections of this loop.
+    let finished = Mutex<[(id: UInt64, response: HTTPResponse)]>([])
+    let hasFinished = Atomic<Bool>(false)
+    /// Draws each connection's maximum age; seeded per loop (no system call per connection).
+    var random: SplitMix64
+
+    init(server: Server, poller: P, clock: @escaping () -> UInt64 = monotonicNanos, seed: UInt64) {
+        self.server = server
+        self.poller = poller
+        self.clock = clock
+        self.random = SplitMix64(seed: seed)
+    }
+
+    var limits: HTTPLimits { server.configuration.limits }
+
+    /// From any thread (the worker's answers, shutdown).
+    func wake() { poller.wake() }
+
+    /// What ends a round of events: the worker's answers delivered, answers written, corks let
+    /// out, time limits swept; while stopping, the listeners left. False when the loop is done.
+    func endOfRound() -> Bool {
+        if hasFinished.load(ordering: .acquiring) { deliverFinished() }
+        flushRound()
+        uncorkRound()
+        let now = clock()
+        if server.isStopping {
+            if listening { stopListening() }
+            if connections.isEmpty { return false }
+            if now >= server.drainDeadline {
+                server.logger.warning("shutdown deadline reached; closing connections", ["open": "\(connections.count)"])
+                for connection in Array(connections.values) { close(connection, failed: true) }
+                return false
+            }
+        }
+        if now &- lastSweep >= 250_000_000 {
+            lastSweep = now
+            sweep(now)
+        }
+        return true
+    }
+
+    static func listenerToken(_ index: Int) -> UInt64 { UInt64.max - 1 - UInt64(index) }
+
+    func stopListening() {
+        for listener in server.listeners { poller.remove(listener.fd) }
+        listening = false
+        server.loopStoppedListening()
+    }
+}
+
+extension EventLoop where T == TLSSocket, P == Epoll {
+    convenience init(server: Server) throws {
+        let epoll = try Epoll()
+        self.init(server: server, poller: epoll, seed: UInt64.random(in: 0...UInt64.max))
+    }
+
+    func run() {
+        for (i, listener) in server.listeners.enumerated() {
+            do {
+                try poller.add(listener.fd, .readable, token: Self.listenerToken(i), exclusive: true)
+            } catch {
+                server.logger.error("cannot poll listener", ["error": "\(error)"])
+            }
+        }
+        listening = true
+        repeat {
+            do {
+                try poller.wait(timeoutMilliseconds: 250) { token, events in
+                    if token == Epoll.wakeToken { return }
+                    if token >= Self.listenerToken(server.listeners.count - 1) {
+                        acceptAll(server.listeners[Int(Self.listenerToken(0) - token)])
+                    } else {
+                        onEvent(token, events)
+                    }
+                }
+            } catch {
+                server.logger.error("epoll_wait failed", ["error": "\(error)"])
+            }
+        } while endOfRound()
+    }
+}
+
+/// A small fast generator for per-connection jitter (not for anything secret).
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+@inline(__always)
+func monotonicNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}

@@ -49,7 +49,10 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("idle-timeout"), help: "Seconds an idle keep-alive connection stays open (above the apiserver's 90).")
     var idleTimeout: Double = 120
 
-    @Option(name: .customLong("shutdown-delay"), help: "Seconds to keep serving, unready, after SIGTERM before closing the listener.")
+    @Option(name: .customLong("max-connection-age"), help: "Seconds after which a connection's next answer says Connection: close (each connection draws its own age, up to 20% less), so that replicas behind a Service share the load again after a rollout; 0: no limit.")
+    var maxConnectionAge: Double = Double(HTTPLimits().maxConnectionAgeNanos) / 1e9
+
+    @Option(name: .customLong("shutdown-delay"), help: "Seconds after SIGTERM to keep accepting, unready, every answer saying Connection: close, before closing the listener (while the endpoint leaves the Service).")
     var shutdownDelay: Double = 0
 
     @Option(name: .customLong("shutdown-grace"), help: "Seconds in-flight requests may take to finish on shutdown.")
@@ -70,6 +73,7 @@ struct Serve: ParsableCommand {
         for (name, value) in [("header-timeout", headerTimeout), ("body-timeout", bodyTimeout), ("idle-timeout", idleTimeout)] where value <= 0 {
             throw ValidationError("--\(name) must be positive")
         }
+        guard maxConnectionAge >= 0 else { throw ValidationError("--max-connection-age must not be negative") }
         guard shutdownDelay >= 0, shutdownGrace >= 0 else { throw ValidationError("--shutdown-delay and --shutdown-grace must not be negative") }
     }
 
@@ -96,6 +100,7 @@ struct Serve: ParsableCommand {
         limits.headerTimeoutNanos = UInt64(headerTimeout * 1e9)
         limits.bodyTimeoutNanos = UInt64(bodyTimeout * 1e9)
         limits.idleTimeoutNanos = UInt64(idleTimeout * 1e9)
+        limits.maxConnectionAgeNanos = maxConnectionAge == 0 ? .max : UInt64(maxConnectionAge * 1e9)
         let configuration = ServerConfiguration(
             listen: try listen.map { try SocketAddress(parsing: $0) },
             threads: threads ?? ServerConfiguration.onlineCores,

@@ -1,0 +1,203 @@
+// The real event loop, driven with scripted sockets and a fake clock: what the client sees of
+// keep-alive, draining, connection age and idle closes, with no network and no waiting.
+@testable import HTTPServer
+import Foundation
+import XCTest
+
+final class EventLoopTests: XCTestCase {
+    let s: UInt64 = 1_000_000_000
+
+    /// A peer on the other side of a connection: what it sent that the server has not read (in
+    /// the kernel, as far as the server knows), what the server wrote, and how it was closed.
+    final class ScriptedSocket: Transport {
+        let fd: Int32
+        var incoming: [UInt8] = []
+        var written: [UInt8] = []
+        var peerClosed = false
+        var closeNotifySent = false
+        var finSent = false
+        var closed = false
+        init(fd: Int32) { self.fd = fd }
+
+        func send(_ text: String) { incoming += Array(text.utf8) }
+        var writtenText: String { String(decoding: written, as: UTF8.self) }
+
+        func handshake() -> TLSStatus { .done(0) }
+        func read(into buffer: UnsafeMutableRawBufferPointer) -> TLSStatus {
+            if incoming.isEmpty { return peerClosed ? .closed : .wantRead }
+            let n = min(buffer.count, incoming.count)
+            buffer.copyBytes(from: incoming[0..<n])
+            incoming.removeFirst(n)
+            return .done(n)
+        }
+        func write(_ bytes: UnsafeRawBufferPointer) -> TLSStatus {
+            XCTAssertFalse(finSent, "nothing is written after our FIN")
+            written += bytes
+            return .done(bytes.count)
+        }
+        var isResumed: Bool { false }
+        var holdsUnreadBytes: Bool { false }
+        func socketHasUnreadBytes() -> Bool { !incoming.isEmpty }
+        func sendCloseNotify() { closeNotifySent = true }
+        func shutdownWrite() { finSent = true }
+        func setCork(_ on: Bool) -> Bool { true }
+        func close() { closed = true }
+    }
+
+    final class RecordingPoller: Poller {
+        var interest: [Int32: IOEvents] = [:]
+        func add(_ fd: Int32, _ interest: IOEvents, token: UInt64, exclusive: Bool) throws { self.interest[fd] = interest }
+        func modify(_ fd: Int32, _ interest: IOEvents, token: UInt64) throws { self.interest[fd] = interest }
+        func remove(_ fd: Int32) { interest[fd] = nil }
+        func wake() {}
+    }
+
+    struct OK: HTTPHandler {
+        func handle(_ request: HTTPRequest) -> HTTPResponse { .text(200, "ok") }
+    }
+
+    final class Clock { var now: UInt64 = 1_000_000_000 }
+
+    var folder: URL!
+    var server: Server!
+    var clock: Clock!
+    var poller: RecordingPoller!
+    var loop: EventLoop<ScriptedSocket, RecordingPoller>!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("eventloop-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        openssl.arguments = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                             "-keyout", folder.appendingPathComponent("tls.key").path, "-out", folder.appendingPathComponent("tls.crt").path,
+                             "-subj", "/CN=test", "-days", "1"]
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        try XCTSkipUnless(openssl.terminationStatus == 0, "openssl could not make a test certificate (install openssl)")
+        try makeLoop(HTTPLimits())
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+
+    func makeLoop(_ limits: HTTPLimits) throws {
+        let certificates = try CertificateStore(files: TLSFiles(certificate: folder.appendingPathComponent("tls.crt").path,
+                                                                privateKey: folder.appendingPathComponent("tls.key").path))
+        server = Server(configuration: ServerConfiguration(listen: [], threads: 1, limits: limits), certificates: certificates,
+                        handler: OK(), logger: Logger(minimum: .error))
+        clock = Clock()
+        poller = RecordingPoller()
+        let clock = clock!
+        loop = EventLoop(server: server, poller: poller, clock: { clock.now }, seed: 1)
+    }
+
+    /// A connection that answered one request and is idle since `clock.now`.
+    func connected() throws -> (UInt64, ScriptedSocket) {
+        let peer = ScriptedSocket(fd: 7)
+        let token = try loop.adopt(peer)
+        peer.send("GET /x HTTP/1.1\r\nHost: a\r\n\r\n")
+        loop.onEvent(token, .readable)
+        XCTAssertTrue(loop.endOfRound())
+        XCTAssertTrue(peer.writtenText.hasPrefix("HTTP/1.1 200"))
+        XCTAssertFalse(peer.writtenText.lowercased().contains("connection: close"))
+        peer.written = []
+        return (token, peer)
+    }
+
+    func testFromDrainingOnTheNextAnswerSaysConnectionCloseAndTheClientsCloseIsCountedAsDrain() throws {
+        let (token, peer) = try connected()
+        server.beginDraining()
+        XCTAssertFalse(server.isServing)
+        peer.send("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi")
+        loop.onEvent(token, .readable)
+        _ = loop.endOfRound()
+        XCTAssertTrue(peer.writtenText.hasPrefix("HTTP/1.1 200"), "a request on a draining connection is answered")
+        XCTAssertTrue(peer.writtenText.lowercased().contains("connection: close"))
+        XCTAssertTrue(peer.closed, "nothing was left unread: closed once the answer is out")
+        XCTAssertEqual(server.stats.closedConnections(.drain), 1)
+        XCTAssertEqual(server.stats.openConnections.load(ordering: .relaxed), 0)
+    }
+
+    func testWhileDrainingAnIdleConnectionIsClosedWithAFinOnlyWhenNothingIsReadable() throws {
+        let (token, peer) = try connected()
+        server.beginDraining()
+        clock.now += ConnectionState.drainIdleNanos / 2
+        _ = loop.endOfRound()
+        XCTAssertFalse(peer.finSent, "idle only a moment: the client may be about to use it")
+        // A request is in the socket, its readable event not yet seen: the sweep finds it and
+        // answers it instead of closing under it.
+        peer.send("GET /y HTTP/1.1\r\nHost: a\r\n\r\n")
+        clock.now += ConnectionState.drainIdleNanos
+        _ = loop.endOfRound()
+        _ = loop.endOfRound()
+        XCTAssertFalse(peer.finSent)
+        XCTAssertTrue(peer.writtenText.hasPrefix("HTTP/1.1 200"))
+        XCTAssertTrue(peer.writtenText.lowercased().contains("connection: close"))
+        XCTAssertEqual(server.stats.requestsAfterClose.load(ordering: .relaxed), 0)
+        _ = token
+    }
+
+    func testAnIdleDrainingConnectionLingersUntilThePeerClosesAndALateRequestIsCounted() throws {
+        let (token, peer) = try connected()
+        server.beginDraining()
+        clock.now += ConnectionState.drainIdleNanos
+        _ = loop.endOfRound()
+        XCTAssertTrue(peer.closeNotifySent && peer.finSent, "close_notify and FIN")
+        XCTAssertFalse(peer.closed, "our side only: the peer's close is awaited")
+        XCTAssertEqual(poller.interest[7], .readable, "reading on, to see the peer's close")
+        peer.send("GET /late HTTP/1.1\r\nHost: a\r\n\r\n")  // written before the client saw our FIN
+        loop.onEvent(token, .readable)
+        XCTAssertEqual(server.stats.requestsAfterClose.load(ordering: .relaxed), 1)
+        peer.peerClosed = true
+        loop.onEvent(token, [.readable, .hangup])
+        XCTAssertTrue(peer.closed)
+        XCTAssertEqual(server.stats.closedConnections(.drain), 1)
+        XCTAssertEqual(server.stats.closedConnections(.peer), 0)
+    }
+
+    func testPastItsMaximumAgeAConnectionsNextAnswerSaysConnectionClose() throws {
+        var limits = HTTPLimits()
+        limits.maxConnectionAgeNanos = 10 * s
+        limits.maxConnectionAgeJitter = 0
+        try makeLoop(limits)
+        let (token, peer) = try connected()
+        clock.now += 10 * s - 1
+        peer.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\n")
+        loop.onEvent(token, .readable)
+        _ = loop.endOfRound()
+        XCTAssertFalse(peer.writtenText.lowercased().contains("connection: close"))
+        XCTAssertFalse(peer.finSent, "an idle connection is not closed for its age")
+        peer.written = []
+        clock.now += 1
+        peer.send("GET /b HTTP/1.1\r\nHost: a\r\n\r\n")
+        loop.onEvent(token, .readable)
+        _ = loop.endOfRound()
+        XCTAssertTrue(peer.writtenText.lowercased().contains("connection: close"))
+        XCTAssertTrue(peer.closed)
+        XCTAssertEqual(server.stats.closedConnections(.maxAge), 1)
+    }
+
+    func testAgesAreJitteredPerConnection() throws {
+        var limits = HTTPLimits()
+        limits.maxConnectionAgeNanos = 100 * s
+        limits.maxConnectionAgeJitter = 0.2
+        try makeLoop(limits)
+        var ages = Set<UInt64>()
+        for fd in 10..<30 {
+            let token = try loop.adopt(ScriptedSocket(fd: Int32(fd)))
+            let age = loop.connections[token]!.state.maxAgeNanos
+            XCTAssertTrue((80 * s)...(100 * s) ~= age, "\(age)")
+            ages.insert(age / s)
+        }
+        XCTAssertGreaterThan(ages.count, 5, "connections made together do not expire together")
+    }
+
+    func testAPeersOwnCloseIsCountedAsPeer() throws {
+        let (token, peer) = try connected()
+        peer.peerClosed = true
+        loop.onEvent(token, [.readable, .hangup])
+        XCTAssertTrue(peer.closed)
+        XCTAssertEqual(server.stats.closedConnections(.peer), 1)
+    }
+}

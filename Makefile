@@ -6,7 +6,7 @@ POLICY ?= examples/production.yaml
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: build release certs run test test-swift test-policies test-e2e bench bench-instructions bench-apiserver fuzz soak install manifests clean
+.PHONY: build release certs run test test-swift test-policies test-e2e rollout bench bench-instructions bench-apiserver fuzz soak install manifests clean
 
 build:
 	$(SWIFT) build
@@ -53,6 +53,13 @@ bench-instructions:
 bench-apiserver:
 	$(SWIFT) build $(RELEASE_FLAGS) --product sparkhook
 	SPARKHOOK=$(RELEASE_BIN)/sparkhook POLICY=$(POLICY) $(PYTHON) bench/apiserver.py
+
+# Rolling restarts under load through a real kube-apiserver (needs KUBEBUILDER_ASSETS): 2 and 3
+# replicas behind a Service stand-in, ROLLOUT_CYCLES restarts each, then SIGKILL; prints creates,
+# failures by message and each replica's share after the settle time.
+ROLLOUT_CYCLES ?= 10
+rollout: build
+	ROLLOUT_CYCLES=$(ROLLOUT_CYCLES) $(PYTHON) Tests/e2e/rollout.py --sparkhook $(BIN)/sparkhook
 
 # Coverage-guided fuzzing (libFuzzer, AddressSanitizer) of the HTTP parser, the admission decision,
 # the policy loader and the preview's input: FUZZ_SECONDS per target (`make test` runs each briefly).

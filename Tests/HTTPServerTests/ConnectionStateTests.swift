@@ -4,6 +4,8 @@ import XCTest
 
 final class ConnectionStateTests: XCTestCase {
     let s: UInt64 = 1_000_000_000
+    /// Draining, on a server that has had no request since the clock began.
+    let quiet = ConnectionState.Drain(quietSince: 0)
     var limits: HTTPLimits {
         var l = HTTPLimits()
         l.headerTimeoutNanos = 10 * s
@@ -45,9 +47,9 @@ final class ConnectionStateTests: XCTestCase {
         state.requestStarted(now: 1 * s)
         state.requestDone(now: 2 * s, keepAlive: true, moreBuffered: false)
         XCTAssertEqual(state.phase, .idle)
-        XCTAssertTrue(state.closesIdle(now: 3 * s, limits: limits, draining: true))
-        state.requestStarted(now: 3 * s)
-        XCTAssertFalse(state.closesIdle(now: 99 * s, limits: limits, draining: true), "a request is under way")
+        XCTAssertTrue(state.closesIdle(now: 4 * s, limits: limits, draining: quiet))
+        state.requestStarted(now: 4 * s)
+        XCTAssertFalse(state.closesIdle(now: 99 * s, limits: limits, draining: quiet), "a request is under way")
         state.requestDone(now: 4 * s, keepAlive: true, moreBuffered: true)
         XCTAssertEqual(state.phase, .readingHead)
         state.requestDone(now: 5 * s, keepAlive: false, moreBuffered: false)
@@ -59,7 +61,7 @@ final class ConnectionStateTests: XCTestCase {
         state.handshakeDone(now: 0)
         state.writeBlocked(now: 10 * s)
         state.writeBlocked(now: 20 * s)  // still blocked: the clock keeps its start
-        XCTAssertFalse(state.closesIdle(now: 30 * s, limits: limits, draining: true), "an answer is not out yet")
+        XCTAssertFalse(state.closesIdle(now: 30 * s, limits: limits, draining: quiet), "an answer is not out yet")
         XCTAssertEqual(state.expiry(now: 39 * s, limits: limits), .none)
         XCTAssertEqual(state.expiry(now: 40 * s, limits: limits), .close)
         XCTAssertEqual(state.outputDrained(now: 40 * s, unread: false), .none)
@@ -75,7 +77,7 @@ final class ConnectionStateTests: XCTestCase {
         state.headComplete(now: 1 * s)
         state.handling(now: 2 * s, .init(keepAlive: true, headOnly: false))
         XCTAssertEqual(state.expiry(now: 200 * s, limits: limits), .none)
-        XCTAssertEqual(state.expiry(now: 200 * s, limits: limits, draining: true), .none, "a drain lets it finish")
+        XCTAssertEqual(state.expiry(now: 200 * s, limits: limits, draining: quiet), .none, "a drain lets it finish")
         XCTAssertEqual(state.answerArrived(), .init(keepAlive: true, headOnly: false))
         XCTAssertNil(state.answerArrived(), "taken once")
         state.requestDone(now: 200 * s, keepAlive: true, moreBuffered: false)
@@ -164,36 +166,46 @@ final class ConnectionStateTests: XCTestCase {
         t.answer(at: 1 * s, bytes: 10)
         t.peerReads(at: 1 * s)
         let idleSince = 1 * s
-        XCTAssertEqual(t.state.expiry(now: idleSince + ConnectionState.drainIdleNanos - 1, limits: limits, draining: true), .none)
-        XCTAssertEqual(t.state.expiry(now: idleSince + ConnectionState.drainIdleNanos, limits: limits, draining: true), .linger)
+        XCTAssertEqual(t.state.expiry(now: idleSince + ConnectionState.drainIdleNanos - 1, limits: limits, draining: quiet), .none)
+        XCTAssertEqual(t.state.expiry(now: idleSince + ConnectionState.drainIdleNanos, limits: limits, draining: quiet), .linger)
         XCTAssertEqual(t.state.reasonClosed(failed: false), .drain)
         // The loop found a byte of a request in the socket after all: the close is called off.
         t.state.idleCloseAbandoned()
         XCTAssertEqual(t.state.reasonClosed(failed: false), .peer)
-        XCTAssertEqual(t.state.expiry(now: 9 * s, limits: limits, draining: true), .linger)
+        XCTAssertEqual(t.state.expiry(now: 9 * s, limits: limits, draining: quiet), .linger)
         t.state.lingerStarted(now: 9 * s)
         XCTAssertEqual(t.state.phase, .lingering)
         XCTAssertTrue(t.state.mayRead, "reads on, until the peer's close")
         XCTAssertFalse(t.state.mayParse, "our side is shut: nothing can be answered")
         XCTAssertTrue(t.state.bytesWhileLingering(), "a request the client wrote before it saw the close")
         XCTAssertFalse(t.state.bytesWhileLingering(), "counted once")
-        XCTAssertEqual(t.state.expiry(now: 9 * s + ConnectionState.lingerNanos, limits: limits, draining: true), .close)
+        XCTAssertEqual(t.state.expiry(now: 9 * s + ConnectionState.lingerNanos, limits: limits, draining: quiet), .close)
         XCTAssertEqual(t.state.reasonClosed(failed: false), .drain)
+    }
+
+    func testDrainingClosesNoIdleConnectionWhileTheClientStillPicksConnectionsOfThisServer() {
+        var t = FakeTransport()
+        t.answer(at: 1 * s, bytes: 10)
+        t.peerReads(at: 1 * s)
+        let busy = ConnectionState.Drain(quietSince: 5 * s)  // another connection answered at 5 s
+        XCTAssertEqual(t.state.expiry(now: 5 * s + ConnectionState.drainIdleNanos - 1, limits: limits, draining: busy), .none,
+                       "idle long enough, but the client was picking this server's connections a moment ago")
+        XCTAssertEqual(t.state.expiry(now: 5 * s + ConnectionState.drainIdleNanos, limits: limits, draining: busy), .linger)
     }
 
     func testDrainingLeavesEveryConnectionWithARequestOrAHandshakeUnderWay() {
         var handshaking = ConnectionState(now: 0)
-        XCTAssertEqual(handshaking.expiry(now: 5 * s, limits: limits, draining: true), .none,
+        XCTAssertEqual(handshaking.expiry(now: 5 * s, limits: limits, draining: quiet), .none,
                        "its request follows the handshake: closing now would fail a dial, which is not retried either")
         var reading = ConnectionState(now: 0)
         reading.handshakeDone(now: 0)
         reading.requestStarted(now: 0)
-        XCTAssertEqual(reading.expiry(now: 5 * s, limits: limits, draining: true), .none)
+        XCTAssertEqual(reading.expiry(now: 5 * s, limits: limits, draining: quiet), .none)
         var handling = ConnectionState(now: 0)
         handling.handshakeDone(now: 0)
         handling.handling(now: 0, .init(keepAlive: true, headOnly: false))
-        XCTAssertEqual(handling.expiry(now: 15 * s, limits: limits, draining: true), .none)
-        XCTAssertFalse(handling.closesIdle(now: 99 * s, limits: limits, draining: true), "an answer is on its way")
+        XCTAssertEqual(handling.expiry(now: 15 * s, limits: limits, draining: quiet), .none)
+        XCTAssertFalse(handling.closesIdle(now: 99 * s, limits: limits, draining: quiet), "an answer is on its way")
     }
 
     func testFromDrainingOnEveryAnswerAsksTheClientToClose() {

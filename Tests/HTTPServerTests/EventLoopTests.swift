@@ -107,7 +107,7 @@ final class EventLoopTests: XCTestCase {
 
     func testFromDrainingOnTheNextAnswerSaysConnectionCloseAndTheClientsCloseIsCountedAsDrain() throws {
         let (token, peer) = try connected()
-        server.beginDraining()
+        server.beginDraining(now: clock.now)
         XCTAssertFalse(server.isServing)
         peer.send("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi")
         loop.onEvent(token, .readable)
@@ -121,7 +121,7 @@ final class EventLoopTests: XCTestCase {
 
     func testWhileDrainingAnIdleConnectionIsClosedWithAFinOnlyWhenNothingIsReadable() throws {
         let (token, peer) = try connected()
-        server.beginDraining()
+        server.beginDraining(now: clock.now)
         clock.now += ConnectionState.drainIdleNanos / 2
         _ = loop.endOfRound()
         XCTAssertFalse(peer.finSent, "idle only a moment: the client may be about to use it")
@@ -140,7 +140,7 @@ final class EventLoopTests: XCTestCase {
 
     func testAnIdleDrainingConnectionLingersUntilThePeerClosesAndALateRequestIsCounted() throws {
         let (token, peer) = try connected()
-        server.beginDraining()
+        server.beginDraining(now: clock.now)
         clock.now += ConnectionState.drainIdleNanos
         _ = loop.endOfRound()
         XCTAssertTrue(peer.closeNotifySent && peer.finSent, "close_notify and FIN")

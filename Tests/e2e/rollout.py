@@ -5,8 +5,8 @@ The pieces a cluster has, stood in for on loopback:
   the ready endpoints, removes an endpoint a moment after its replica gets SIGTERM (kube-proxy
   learns of it through the endpoints controller), adds one when the replica's /readyz answers, and
   leaves established connections where they are;
-- a Deployment's rolling update (maxSurge 1, maxUnavailable 0): a new replica starts and becomes
-  ready, then an old one gets SIGTERM (or SIGKILL) and drains;
+- a rolling restart as a node drain or a rollout with maxUnavailable 1 does it: a replica gets
+  SIGTERM (or SIGKILL) and drains, and its replacement becomes ready once it is gone;
 - Spark: clients creating executor pods without pause, with the webhook at `failurePolicy: Fail`,
   so that every failed call to sparkhook is a pod the apiserver refused.
 
@@ -241,16 +241,18 @@ class Rollout:
         return replica
 
     def restart(self, index, kill=False):
-        """The Deployment's step: a new replica ready first, then the old one stopped."""
-        new = self._start()
+        """A replica replaced in place, as a node drain, an eviction or a rollout with
+        maxUnavailable 1 does it: the old one stops, and its replacement is ready only after it
+        is gone, so that every connection made meanwhile lands on the other replicas (the case
+        that leaves a freshly restarted replica without load)."""
         old = self.replicas[index]
-        self.replicas[index] = new
         old.metrics()  # the last figures before it goes
         if kill:
             old.proc.kill()
         else:
             old.proc.send_signal(signal.SIGTERM)
-        # A killed pod's endpoint leaves when its readiness probe fails; a terminating one's at once.
+        # A terminating pod's endpoint leaves a moment later; a killed one's when its readiness
+        # probe fails, about as late.
         self.balancer.remove_later(old.port)
         deadline = time.monotonic() + self.shutdown_delay + 30
         while old.proc.poll() is None and time.monotonic() < deadline:
@@ -258,6 +260,7 @@ class Rollout:
         if old.proc.poll() is None:
             old.proc.kill()
         self.retired.append(old)
+        self.replicas[index] = self._start()
 
     def shares(self, seconds):
         """Each replica's share of /mutate calls over the next `seconds`."""
@@ -268,15 +271,36 @@ class Rollout:
         return {r.name: c / total for r, c in zip(self.replicas, calls)}
 
     def closes(self):
-        """Closed connections by reason, and late requests, over every replica run so far."""
+        """Closed connections by reason, and requests that arrived after a close, over every
+        replica run so far: a stopped replica's from its last log line, the others' from /metrics."""
         out = collections.Counter()
-        for r in self.replicas + self.retired:
+        for r in self.retired:
+            for line in r.log:
+                with contextlib.suppress(ValueError):
+                    entry = json.loads(line)
+                    if entry.get("msg") == "stopped":
+                        for k, v in entry.items():
+                            if k.startswith("closed."):
+                                out[k[len("closed."):]] += int(v)
+                        out["request after close"] += int(entry.get("requestsAfterClose", 0))
+        for r in self.replicas:
             for k, v in r.metrics().items():
                 m = re.match(r'sparkhook_connections_closed_total\{reason="([^"]+)"\}', k)
                 if m:
                     out[m.group(1)] += int(v)
                 elif k == "sparkhook_requests_after_close_total":
                     out["request after close"] += int(v)
+        return dict(out)
+
+    def warnings(self):
+        """What the replicas logged at warning or above, by message."""
+        out = collections.Counter()
+        for r in self.retired + self.replicas:
+            for line in r.log:
+                with contextlib.suppress(ValueError):
+                    entry = json.loads(line)
+                    if entry.get("level") in ("warning", "error"):
+                        out[f"{r.name}: {entry.get('msg')}"] += 1
         return dict(out)
 
     def stop(self):
@@ -321,6 +345,7 @@ def run(apiserver, binary, certs, policy, replicas=2, cycles=1, kill=False, clie
                 "failed": sum(load.failures.values()), "failures": dict(load.failures), "stored_without_applied": load.unapplied,
                 "share_after_settle": {k: round(v, 3) for k, v in shares.items()}, "settle_seconds": settle,
                 "closed_connections": rollout.closes(), "balancer_refused": rollout.balancer.refused,
+                "replica_warnings": rollout.warnings(),
             }
             return report
     finally:

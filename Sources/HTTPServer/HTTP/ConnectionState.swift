@@ -41,11 +41,19 @@ struct ConnectionState {
     static let maxQueuedOutput = 1 << 20
     /// How long a lingering connection waits for the peer's close.
     static let lingerNanos: UInt64 = 2_000_000_000
-    /// While draining, a connection idle this long is closed. kube-apiserver (Go's transport)
-    /// takes the most recently used idle connection first, and every connection it uses here is
-    /// answered with `Connection: close`: what stays idle this long sits at the bottom of its pool,
-    /// the connection it is least likely to pick next.
-    static let drainIdleNanos: UInt64 = 1_000_000_000
+    /// While draining, a connection idle this long is closed, once the whole server has had no
+    /// request for as long. kube-apiserver (Go's transport) takes its most recently used idle
+    /// connection first, and every connection it uses here is answered with `Connection: close`:
+    /// while it still picks connections of this server (as its busy ones close, the idle ones
+    /// come up next), closing any of them races with a request; once it has picked none for a
+    /// while, its work runs on connections to other replicas and ours sit at the bottom of its pool.
+    static let drainIdleNanos: UInt64 = 2_000_000_000
+
+    /// What the loop knows of a drain: when this server last answered a request (or the drain
+    /// began).
+    struct Drain: Equatable {
+        var quietSince: UInt64
+    }
 
     let openedAt: UInt64
     /// Past this age the next answer says `Connection: close` (jittered per connection by the loop).
@@ -191,8 +199,8 @@ struct ConnectionState {
         }
     }
 
-    /// What to do at `now` under `limits`, `draining` or not.
-    mutating func expiry(now: UInt64, limits: HTTPLimits, draining: Bool = false) -> Action {
+    /// What to do at `now` under `limits`, draining (`draining` not nil) or not.
+    mutating func expiry(now: UInt64, limits: HTTPLimits, draining: Drain? = nil) -> Action {
         let elapsed = now &- since
         if phase == .lingering { return elapsed >= Self.lingerNanos ? .close : .none }
         if let blocked = blockedWritingSince, now &- blocked >= limits.writeTimeoutNanos { return timedOut() }
@@ -200,7 +208,7 @@ struct ConnectionState {
         case .handshake: return elapsed >= limits.headerTimeoutNanos ? timedOut() : .none
         case .idle:
             if closesIdle(now: now, limits: limits, draining: draining) {
-                closeReason = draining ? .drain : .idle
+                closeReason = draining != nil ? .drain : .idle
                 return .linger
             }
             return .none
@@ -212,11 +220,15 @@ struct ConnectionState {
     }
 
     /// An idle connection the server may close: nothing of a request seen or queued, idle past
-    /// the keep-alive limit, or, draining, idle a moment. The loop closes it only if, checked right
-    /// before, nothing is buffered or readable either.
-    func closesIdle(now: UInt64, limits: HTTPLimits, draining: Bool) -> Bool {
+    /// the keep-alive limit, or, draining, idle a moment on a server that has had no request for as
+    /// long. The loop closes it only if, checked right before, nothing is buffered or readable
+    /// either.
+    func closesIdle(now: UInt64, limits: HTTPLimits, draining: Drain?) -> Bool {
         guard phase == .idle, blockedWritingSince == nil, pendingAnswer == nil else { return false }
-        return now &- since >= (draining ? min(Self.drainIdleNanos, limits.idleTimeoutNanos) : limits.idleTimeoutNanos)
+        let idle = now &- since
+        guard let draining else { return idle >= limits.idleTimeoutNanos }
+        let moment = min(Self.drainIdleNanos, limits.idleTimeoutNanos)
+        return idle >= moment && now &- draining.quietSince >= moment
     }
 
     /// The idle close was called off: a byte of a request was there after all.

@@ -40,6 +40,8 @@ public final class Server: @unchecked Sendable {
     private var threads: [pthread_t] = []
     private let draining = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
+    /// While draining: when a request was last answered (or the drain began), for the idle rule.
+    private let drainQuietSince = Atomic<UInt64>(0)
     private let deadline = Atomic<UInt64>(.max)
     private let loopsListening = Atomic<Int>(0)
     private let started = Atomic<Bool>(false)
@@ -59,7 +61,11 @@ public final class Server: @unchecked Sendable {
     /// `Connection: close` (the client closes each connection after reading its answer, the one
     /// close that races with nothing) and connections left idle are closed once no request can be
     /// on its way. Safe from any thread.
-    public func beginDraining() {
+    public func beginDraining() { beginDraining(now: monotonicNanos()) }
+
+    func beginDraining(now: UInt64) {
+        guard !isDraining else { return }
+        drainQuietSince.store(now, ordering: .relaxed)
         guard !draining.exchange(true, ordering: .acquiringAndReleasing) else { return }
         logger.info("draining: every answer now closes its connection")
         for loop in loops { loop.wake() }
@@ -67,6 +73,10 @@ public final class Server: @unchecked Sendable {
 
     /// From `beginDraining` on.
     public var isDraining: Bool { draining.load(ordering: .acquiring) }
+    /// The drain as the idle rule sees it; nil when not draining.
+    var drain: ConnectionState.Drain? { isDraining ? .init(quietSince: drainQuietSince.load(ordering: .relaxed)) : nil }
+    /// A request was answered while draining (only then: nothing is stored per request otherwise).
+    func answeredWhileDraining(now: UInt64) { drainQuietSince.store(now, ordering: .relaxed) }
     /// From `shutdown` on: the listeners are closed, and the loops stop when their connections
     /// are gone or the grace period is over.
     var isStopping: Bool { stopping.load(ordering: .acquiring) }
@@ -119,6 +129,10 @@ public final class Server: @unchecked Sendable {
     public func waitUntilStopped() {
         for thread in threads { pthread_join(thread, nil) }
         threads = []
-        logger.info("stopped")
+        // The last word on a drain: a stopped replica can no longer be scraped.
+        func closed(_ reason: CloseReason) -> String { "\(stats.closedConnections(reason))" }
+        logger.info("stopped", ["closed.idle": closed(.idle), "closed.max-age": closed(.maxAge), "closed.drain": closed(.drain),
+                                "closed.peer": closed(.peer), "closed.error": closed(.error),
+                                "requestsAfterClose": "\(stats.requestsAfterClose.load(ordering: .relaxed))"])
     }
 }

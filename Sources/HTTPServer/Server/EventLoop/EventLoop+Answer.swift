@@ -39,7 +39,9 @@ extension EventLoop {
     }
 
     func answer(_ connection: Connection<T>, _ response: HTTPResponse, keepAlive: Bool, headOnly: Bool, now: UInt64, moreBuffered: Bool) {
-        let keepAlive = connection.state.keepsAlive(requested: keepAlive, now: now, draining: server.isDraining)
+        let draining = server.isDraining
+        if draining { server.answeredWhileDraining(now: now) }
+        let keepAlive = connection.state.keepsAlive(requested: keepAlive, now: now, draining: draining)
         dates.update(nowSeconds: time(nil))
         ResponseWriter.append(response, keepAlive: keepAlive, headOnly: headOnly, date: dates.value, to: &connection.output)
         connection.state.requestDone(now: now, keepAlive: keepAlive, moreBuffered: moreBuffered)

@@ -3,7 +3,7 @@
 
 extension EventLoop {
     func sweep(_ now: UInt64) {
-        let draining = server.isDraining
+        let draining = server.drain
         for connection in Array(connections.values) {
             switch connection.state.expiry(now: now, limits: limits, draining: draining) {
             case .none: break

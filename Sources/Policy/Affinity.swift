@@ -6,7 +6,7 @@ import JSON
 
 public struct AffinitySettings: Sendable {
     /// Groups of required node selector terms; each group is ORed within and ANDed into the pod's.
-    public var requiredNodeTerms: [[JSON]] = []
+    var requiredNodeTerms: [NodeTermGroup] = []
     public var preferredNodeTerms: [JSON] = []
     public var requiredPodAffinity: [JSON] = []
     public var preferredPodAffinity: [JSON] = []
@@ -17,7 +17,7 @@ public struct AffinitySettings: Sendable {
     init(_ value: JSON) {
         let node = value["nodeAffinity"]
         if let terms = node?["requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms"]?.arrayValue, !terms.isEmpty {
-            requiredNodeTerms = [terms]
+            requiredNodeTerms = [NodeTermGroup(terms)]
         }
         preferredNodeTerms = node?["preferredDuringSchedulingIgnoredDuringExecution"]?.arrayValue ?? []
         requiredPodAffinity = value["podAffinity", "requiredDuringSchedulingIgnoredDuringExecution"]?.arrayValue ?? []
@@ -36,6 +36,21 @@ public struct AffinitySettings: Sendable {
         result.requiredPodAntiAffinity += later.requiredPodAntiAffinity
         result.preferredPodAntiAffinity += later.preferredPodAntiAffinity
         return result
+    }
+}
+
+/// A rule's required node terms, reduced once when the policy loads (a pod without terms of its
+/// own takes them as they are, at no cost per decision).
+struct NodeTermGroup: Sendable {
+    /// Without the terms that imply another, when `canMatch`; else as written.
+    var terms: [JSON]
+    /// Whether any of the terms can match a node.
+    var canMatch: Bool
+
+    init(_ written: [JSON]) {
+        let kept = NodeTerms.minimal(written.map { ($0, NodeRequirement.all(of: $0)) })
+        canMatch = !kept.isEmpty
+        terms = canMatch ? kept : written
     }
 }
 
@@ -106,13 +121,13 @@ extension Mutator.State {
         let nodePath = "/spec/affinity/nodeAffinity/"
         for group in a.requiredNodeTerms {
             let podTerms = (node[requiredField]?["nodeSelectorTerms"]?.arrayValue ?? []).map(\.resolved)
-            var terms = NodeTerms.and(podTerms, group)
+            var terms = podTerms.isEmpty ? (group.canMatch ? group.terms : []) : NodeTerms.and(podTerms, group.terms)
             if terms.isEmpty {
                 guard rule.override else {
                     warnings.append("rule \(rule.name): kept the pod's required node affinity: ANDed with the rule's, no node could match (override: false)")
                     continue
                 }
-                terms = group
+                terms = group.terms
             }
             if terms != podTerms {
                 node[requiredField] = ["nodeSelectorTerms": .array(terms)]

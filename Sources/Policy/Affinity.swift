@@ -6,7 +6,7 @@ import JSON
 
 public struct AffinitySettings: Sendable {
     /// Groups of required node selector terms; each group is ORed within and ANDed into the pod's.
-    public var requiredNodeTerms: [[JSON]] = []
+    var requiredNodeTerms: [NodeTermGroup] = []
     public var preferredNodeTerms: [JSON] = []
     public var requiredPodAffinity: [JSON] = []
     public var preferredPodAffinity: [JSON] = []
@@ -17,7 +17,7 @@ public struct AffinitySettings: Sendable {
     init(_ value: JSON) {
         let node = value["nodeAffinity"]
         if let terms = node?["requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms"]?.arrayValue, !terms.isEmpty {
-            requiredNodeTerms = [terms]
+            requiredNodeTerms = [NodeTermGroup(terms)]
         }
         preferredNodeTerms = node?["preferredDuringSchedulingIgnoredDuringExecution"]?.arrayValue ?? []
         requiredPodAffinity = value["podAffinity", "requiredDuringSchedulingIgnoredDuringExecution"]?.arrayValue ?? []
@@ -39,54 +39,74 @@ public struct AffinitySettings: Sendable {
     }
 }
 
+/// A rule's required node terms, reduced once when the policy loads (a pod without terms of its
+/// own takes them as they are, at no cost per decision).
+struct NodeTermGroup: Sendable {
+    /// Without the terms that imply another, when `canMatch`; else as written.
+    var terms: [JSON]
+    /// Whether any of the terms can match a node.
+    var canMatch: Bool
+
+    init(_ written: [JSON]) {
+        let kept = NodeTerms.minimal(written.map { ($0, NodeRequirement.all(of: $0)) })
+        canMatch = !kept.isEmpty
+        terms = canMatch ? kept : written
+    }
+}
+
 enum NodeTerms {
     /// The pod's terms ANDed with the rule's: every pairing, each pod term gaining the rule term's
-    /// requirements it lacks; pairings that can never match are left out (an OR of terms does not
-    /// need them). Empty when none can match: a conflict. A pod without terms takes the rule's.
+    /// requirements it does not already imply; pairings that can never match are left out, and so
+    /// is a term that implies another one kept (it adds nothing to an OR). Empty when none can
+    /// match: a conflict. A pod without terms takes the rule's. ANDing the same rule into the
+    /// result again gives the result: each pairing with another rule term implies its own term.
     static func and(_ pod: [JSON], _ rule: [JSON]) -> [JSON] {
-        guard !pod.isEmpty else { return rule.filter(canMatch) }
-        var out: [JSON] = []
+        let ruleTerms = rule.map { ($0, NodeRequirement.all(of: $0)) }
+        guard !pod.isEmpty else { return minimal(ruleTerms) }
+        var out: [(JSON, [NodeRequirement])] = []
         for p in pod {
-            for r in rule {
-                let term = and(p, r)
-                if canMatch(term) && !out.contains(term) { out.append(term) }
+            let mine = NodeRequirement.all(of: p)
+            // A term no node meets (an empty one among them) stays so when ANDed: gaining the
+            // rule's requirements would make the pod schedulable where its creator's forbade it.
+            guard NodeTermLogic.canMatch(mine) else { continue }
+            for (r, theirs) in ruleTerms {
+                out.append(and(p, mine, r, theirs))
             }
+        }
+        return minimal(out)
+    }
+
+    static func and(_ p: JSON, _ mine: [NodeRequirement], _ r: JSON, _ theirs: [NodeRequirement]) -> (JSON, [NodeRequirement]) {
+        var term = p.objectValue ?? JSONObject()
+        var requirements = mine
+        for (field, isField) in [("matchExpressions", false), ("matchFields", true)] {
+            let own = p[field]?.arrayValue ?? []
+            var added: [JSON] = []
+            for (json, requirement) in zip(r[field]?.arrayValue ?? [], theirs.filter { $0.isField == isField })
+            where !mine.contains(where: { $0.implies(requirement) }) {
+                added.append(json)
+                requirements.append(requirement)
+            }
+            if !added.isEmpty { term[field] = .array(own + added) }
+        }
+        return (.object(term), requirements)
+    }
+
+    /// The terms that can match and imply no other kept term, in order; of equivalent terms, the first.
+    static func minimal(_ terms: [(JSON, [NodeRequirement])]) -> [JSON] {
+        let live = terms.filter { NodeTermLogic.canMatch($0.1) }
+        var out: [JSON] = []
+        for (i, (json, requirements)) in live.enumerated() {
+            let redundant = live.indices.contains { j in
+                j != i && NodeTermLogic.implies(requirements, live[j].1) && (j < i || !NodeTermLogic.implies(live[j].1, requirements))
+            }
+            if !redundant { out.append(json) }
         }
         return out
     }
 
-    static func and(_ p: JSON, _ r: JSON) -> JSON {
-        var term = p.objectValue ?? JSONObject()
-        for field in ["matchExpressions", "matchFields"] {
-            let mine = p[field]?.arrayValue ?? []
-            let added = (r[field]?.arrayValue ?? []).filter { requirement in !mine.contains(requirement) }
-            if !added.isEmpty { term[field] = .array(mine + added) }
-        }
-        return .object(term)
-    }
-
-    /// False for a term no node can meet: a key required to exist and not to, to be in value sets
-    /// that share nothing, or in values it is also required not to be in.
-    static func canMatch(_ term: JSON) -> Bool {
-        for field in ["matchExpressions", "matchFields"] {
-            var inValues: [String: Set<String>] = [:], notIn: [String: Set<String>] = [:]
-            var exists = Set<String>(), absent = Set<String>()
-            for requirement in term[field]?.arrayValue ?? [] {
-                guard let key = requirement["key"]?.stringValue, let op = requirement["operator"]?.stringValue else { continue }
-                let values = Set((requirement["values"]?.arrayValue ?? []).compactMap(\.stringValue))
-                switch op {
-                case "In": inValues[key] = inValues[key].map { $0.intersection(values) } ?? values; exists.insert(key)
-                case "NotIn": notIn[key, default: []].formUnion(values)
-                case "Exists": exists.insert(key)
-                case "DoesNotExist": absent.insert(key)
-                default: break  // Gt, Lt: not compared
-                }
-            }
-            if !exists.isDisjoint(with: absent) { return false }
-            for (key, allowed) in inValues where allowed.isEmpty || allowed.isSubset(of: notIn[key] ?? []) { return false }
-        }
-        return true
-    }
+    /// False for a term no node can meet (see NodeTermLogic.canMatch).
+    static func canMatch(_ term: JSON) -> Bool { NodeTermLogic.canMatch(NodeRequirement.all(of: term)) }
 }
 
 extension Mutator.State {
@@ -101,13 +121,13 @@ extension Mutator.State {
         let nodePath = "/spec/affinity/nodeAffinity/"
         for group in a.requiredNodeTerms {
             let podTerms = (node[requiredField]?["nodeSelectorTerms"]?.arrayValue ?? []).map(\.resolved)
-            var terms = NodeTerms.and(podTerms, group)
+            var terms = podTerms.isEmpty ? (group.canMatch ? group.terms : []) : NodeTerms.and(podTerms, group.terms)
             if terms.isEmpty {
                 guard rule.override else {
                     warnings.append("rule \(rule.name): kept the pod's required node affinity: ANDed with the rule's, no node could match (override: false)")
                     continue
                 }
-                terms = group
+                terms = group.terms
             }
             if terms != podTerms {
                 node[requiredField] = ["nodeSelectorTerms": .array(terms)]

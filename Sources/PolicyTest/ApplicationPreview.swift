@@ -1,5 +1,6 @@
 // What a SparkApplication's pods get from a policy: per role the rules applied, the fields set and
-// the warnings; for executors 1..N, how many land in each split variant, and where the base ends.
+// the warnings, and what each pod ends with by value (see PodOutcome); for executors 1..N, how many
+// land in each split variant, where the base ends, and the values of each group that ends alike.
 import JSON
 import Policy
 import Webhook
@@ -13,9 +14,17 @@ public enum ApplicationPreview {
         var variants: [(rule: String, sequence: [String])] = []
         var first: JSON = .null
         var warnings: [String] = []
+        var groups: [(applied: String, first: Int, count: Int, outcome: JSON)] = []
         for id in 1...max(count, 1) {
-            let result = try decide(app.executor(id))
+            let built = app.executor(id)
+            let result = try decide(built)
             if id == 1 { first = result }
+            let applied = (result["applied"]?.arrayValue ?? []).map { a in
+                (a["rule"]?.stringValue ?? "") + (a["variant"]?.stringValue.map { "/" + $0 } ?? "")
+            }.joined(separator: ",")
+            if let i = groups.firstIndex(where: { $0.applied == applied }) { groups[i].count += 1 } else {
+                groups.append((applied, id, 1, PodOutcome.of(built: built, preview: result)))
+            }
             for w in result["warnings"]?.arrayValue ?? [] where !warnings.contains(w.stringValue ?? "") { warnings.append(w.stringValue ?? "") }
             for applied in result["applied"]?.arrayValue ?? [] {
                 guard let rule = applied["rule"]?.stringValue, let variant = applied["variant"]?.stringValue else { continue }
@@ -27,12 +36,17 @@ public enum ApplicationPreview {
             for v in sequence { counts[v] = .int((counts[v]?.intValue ?? 0) + 1) }
             return ["rule": .string(rule), "counts": .object(counts), "sequence": .array(sequence.map { .string($0) })]
         }
+        let driverOutcome = PodOutcome.of(built: app.driver, preview: driver)
         return [
             "application": .string(app.name),
             "driver": ["pod": .string(app.driver["metadata", "name"]?.stringValue ?? ""), "applied": driver["applied"] ?? [],
-                       "warnings": driver["warnings"] ?? []],
+                       "warnings": driver["warnings"] ?? [], "set": driverOutcome["set"] ?? [], "kept": driverOutcome["kept"] ?? []],
             "executors": ["count": .int(count), "applied": first["applied"] ?? [], "split": .array(split),
-                          "warnings": .array(warnings.map { .string($0) })],
+                          "warnings": .array(warnings.map { .string($0) }),
+                          "pods": .array(groups.map { g in
+                              ["applied": .string(g.applied), "first": .int(g.first), "count": .int(g.count),
+                               "set": g.outcome["set"] ?? [], "kept": g.outcome["kept"] ?? []]
+                          })],
         ]
     }
 
@@ -51,10 +65,18 @@ public enum ApplicationPreview {
             for w in part?["warnings"]?.arrayValue ?? [] { out += "  warning: \(w.stringValue ?? "")\n" }
         }
         section("driver \(result["driver", "pod"]?.stringValue ?? "")", result["driver"])
+        out += "  the driver ends with:\n" + PodOutcome.lines(result["driver"], indent: "    ")
         let executors = result["executors"]
         section("executors 1-\(executors?["count"]?.intValue ?? 0) (the first shown)", executors)
         for s in executors?["split"]?.arrayValue ?? [] {
             out += "  \(s["rule"]?.stringValue ?? ""): " + describe(split: s, policy: policy) + "\n"
+        }
+        let groups = executors?["pods"]?.arrayValue ?? []
+        for g in groups {
+            let count = g["count"]?.intValue ?? 0
+            let applied = g["applied"]?.stringValue ?? ""
+            let who = groups.count == 1 ? "every executor" : "\(count) executor\(count == 1 ? "" : "s") (the first: \(g["first"]?.intValue ?? 0))"
+            out += "  \(who) with \(applied.isEmpty ? "no rule" : applied) ends with:\n" + PodOutcome.lines(g, indent: "    ")
         }
         return out
     }

@@ -199,14 +199,14 @@ class Apiserver:
         return path
 
     @contextlib.contextmanager
-    def webhook(self, port, ca_file, failure_policy="Fail", name="sparkhook-test", timeout=5):
+    def webhook(self, port, ca_file, failure_policy="Fail", name="sparkhook-test", timeout=5, reinvocation="IfNeeded"):
         """Registers a sparkhook on 127.0.0.1:port for Spark pods while the block runs."""
         config = {
             "apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
             "metadata": {"name": name},
             "webhooks": [{
                 "name": "sparkhook.sparkhook.io", "admissionReviewVersions": ["v1"], "sideEffects": "None",
-                "failurePolicy": failure_policy, "reinvocationPolicy": "IfNeeded", "timeoutSeconds": timeout,
+                "failurePolicy": failure_policy, "reinvocationPolicy": reinvocation, "timeoutSeconds": timeout,
                 "clientConfig": {"url": f"https://127.0.0.1:{port}/mutate",
                                  "caBundle": base64.b64encode(pathlib.Path(ca_file).read_bytes()).decode()},
                 "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}],

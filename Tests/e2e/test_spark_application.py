@@ -2,11 +2,16 @@
 spark-operator's examples are: spark-pi, one whose pod template renames Spark's container and adds
 a sidecar, and one with dynamic allocation."""
 import json
+import os
+import pathlib
 import subprocess
+
+import pytest
 
 from conftest import BIN, ROOT
 
 APPS = ROOT / "examples" / "applications"
+GOLDEN = pathlib.Path(__file__).parent / "golden" / "applications"
 POLICY = ROOT / "examples" / "production.yaml"
 
 
@@ -24,6 +29,42 @@ def test_spark_pi_as_a_table_for_a_person():
     assert "  driver-priority: /spec/priorityClassName, /metadata/labels/sparkhook.io~1protected" in lines
     assert "executors 1-10 (the first shown)" in lines
     assert "  executor-mix: 1-2 on-demand (base), then 5 on-demand / 3 spot" in lines
+
+
+@pytest.mark.parametrize("app", sorted(APPS.glob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("form", ["table", "json"])
+def test_golden_preview_of_each_example_application(app, form):
+    """The whole output, read and checked by hand when recorded (UPDATE_GOLDEN=1 rewrites it)."""
+    out = preview(app, "-o", form)
+    assert out.returncode == 0, out.stderr
+    golden = GOLDEN / f"{app.stem}.{'txt' if form == 'table' else 'json'}"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(out.stdout)
+    assert out.stdout == golden.read_text()
+    assert preview(app, "-o", form).stdout == out.stdout, "the same output every run"
+
+
+def test_each_role_shows_the_values_set_the_applications_own_kept_and_where_they_met():
+    table = preview(APPS / "pod-template.yaml").stdout.splitlines()
+    assert "    /spec/priorityClassName: spark-driver-critical (driver-priority)" in table
+    assert "    /spec/nodeSelector/karpenter.sh~1capacity-type: on-demand (driver-on-demand)" in table
+    assert "  3 executors (the first: 1) with executor-priority,executor-mix/on-demand,executor-zone-spread ends with:" in table
+    assert "  1 executor (the first: 4) with executor-priority,executor-mix/spot,executor-zone-spread ends with:" in table
+    # The executors' nodeSelector from the SparkApplication, kept beside the variant's key.
+    assert table.count("    /spec/nodeSelector/team: etl (the application's, kept)") == 3  # the driver and both groups
+
+    result = json.loads(preview(APPS / "pod-template.yaml", "-o", "json").stdout)
+    spot = next(g for g in result["executors"]["pods"] if "spot" in g["applied"])
+    assert spot["count"] == 1 and spot["first"] == 4
+    assert {"field": "/spec/tolerations/0", "rule": "executor-mix/spot",
+            "value": {"key": "karpenter.sh/capacity-type", "operator": "Equal", "value": "spot", "effect": "NoSchedule"}} in spot["set"]
+    assert spot["kept"] == [{"field": "/spec/nodeSelector/team", "value": "etl"}]
+
+    elastic = json.loads(preview(APPS / "dynamic-allocation.yaml", "-o", "json").stdout)["driver"]
+    assert {"field": "/spec/priorityClassName", "value": "team-critical"} in elastic["kept"]
+    assert not any(s["field"] == "/spec/priorityClassName" for s in elastic["set"])
+    assert elastic["warnings"] == ['rule driver-priority: kept priorityClassName "team-critical" set by the pod\'s creator (override: false)']
 
 
 def test_json_for_scripts_counts_each_variant_and_follows_executors():

@@ -8,9 +8,13 @@ public final class Metrics: Sendable {
     /// Admission latency buckets, in seconds: fine below a millisecond, where the work is.
     static let buckets: [Double] = [0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.1]
 
-    public enum Endpoint: Int, CaseIterable, Sendable { case mutate, preview }
+    public enum Endpoint: Int, CaseIterable, Sendable {
+        case mutate, preview, validatePolicy
+        /// The `endpoint` label value.
+        var label: String { self == .validatePolicy ? "validate_policy" : "\(self)" }
+    }
     public enum Outcome: String, CaseIterable, Sendable {
-        case mutated, unchanged, skipped, ok
+        case mutated, unchanged, skipped, ok, allowed, denied
         case badRequest = "bad_request"
         case unsupportedMediaType = "unsupported_media_type"
         case internalError = "internal_error"
@@ -98,7 +102,7 @@ public final class Metrics: Sendable {
             for outcome in Outcome.allCases {
                 let count = requests[Self.slot(endpoint, outcome)].value.load(ordering: .relaxed)
                 guard count > 0 else { continue }
-                out += "sparkhook_requests_total\(labels([("endpoint", "\(endpoint)"), ("outcome", outcome.rawValue)])) \(count)\n"
+                out += "sparkhook_requests_total\(labels([("endpoint", endpoint.label), ("outcome", outcome.rawValue)])) \(count)\n"
             }
         }
         header("sparkhook_admission_duration_seconds", "histogram", "Time to decide one admission review (parse, match, mutate, diff, encode).")

@@ -38,6 +38,7 @@ public final class Metrics: Sendable {
         var policyGeneration = 0
         var policyRules = 0
         var lastReloadSuccess = 0.0
+        var policyHash = ""
     }
 
     private let state = Mutex(State())
@@ -75,8 +76,9 @@ public final class Metrics: Sendable {
     }
 
     /// A policy came into force: at start (`initial`, not counted as a reload) or by a reload.
-    public func policyLoaded(generation: Int, rules: Int, at time: Double, initial: Bool = false) {
+    public func policyLoaded(generation: Int, rules: Int, hash: String, at time: Double, initial: Bool = false) {
         state.withLock { s in
+            s.policyHash = hash
             if !initial { s.reloads["success", default: 0] += 1 }
             s.policyGeneration = generation
             s.policyRules = rules
@@ -131,6 +133,8 @@ public final class Metrics: Sendable {
         }
         header("sparkhook_policy_generation", "gauge", "Generation of the policy in force; starts at 1 and grows with each accepted reload.")
         out += "sparkhook_policy_generation \(s.policyGeneration)\n"
+        header("sparkhook_policy_info", "gauge", "Always 1: the hash label names the policy in force (one series; it changes on reload).")
+        out += "sparkhook_policy_info\(labels([("hash", s.policyHash)])) 1\n"
         header("sparkhook_policy_rules", "gauge", "Rules in the policy in force.")
         out += "sparkhook_policy_rules \(s.policyRules)\n"
         header("sparkhook_policy_last_reload_success_timestamp_seconds", "gauge", "When the policy in force was loaded.")

@@ -143,3 +143,11 @@ def test_other_configmaps_are_never_sent(hooked, certs):
     status, out = apiserver.request("POST", "/api/v1/namespaces/elsewhere/configmaps", configmap(policy, bad, namespace="elsewhere"))
     assert status == 201, out
     assert requests_counted(server, certs) == before
+
+
+def test_check_prints_the_same_warnings(tmp_path):
+    (tmp_path / "policy.yaml").write_text(SUSPICIOUS)
+    run = subprocess.run([str(BIN / "sparkhook"), "check", "--policy", str(tmp_path / "policy.yaml")],
+                         capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0, run
+    assert f'{tmp_path}/policy.yaml: warning: rule "mostly-on-demand": split variant "spot" gets no executor in applications of fewer than 99 executors' in run.stderr, run.stderr

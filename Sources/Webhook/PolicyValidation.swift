@@ -44,6 +44,10 @@ struct PolicyVerdict {
     var warnings: [String] = []
 
     init(configMap: JSON?) {
+        // A mounted volume shows binaryData keys as files too, which the server would read as policies.
+        if let binary = configMap?["binaryData"]?.objectValue, let key = binary.keys.first(where: { !$0.hasPrefix(".") }) {
+            refuse("binaryData.\(excerpt(key)): sparkhook would read it as a policy file; put policy documents in data"); return
+        }
         guard let data = configMap?["data"] else { refuse("the ConfigMap has no data: sparkhook would find no policy"); return }
         guard let entries = data.objectValue else { refuse("data is not an object"); return }
         var sources: [(file: String, text: String)] = []

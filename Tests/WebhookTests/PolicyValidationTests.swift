@@ -101,6 +101,10 @@ final class PolicyValidationTests: XCTestCase {
         let h = try handler()
         XCTAssertEqual(try answer(h, [:])["response", "allowed"], false)
         XCTAssertEqual(post(h, "/validate/policy", Array("{}".utf8)).status, 400)
+        let binary = try JSONParser.parseFully(post(h, "/validate/policy", Array(String(decoding: review(["policy.yaml": try production]), as: UTF8.self)
+            .replacingOccurrences(of: #""data":"#, with: #""binaryData":{"p.yaml":"AA=="},"data":"#).utf8)).body)
+        XCTAssertEqual(binary["response", "allowed"], false)
+        XCTAssertEqual(binary["response", "status", "message"]?.stringValue?.hasPrefix("binaryData.p.yaml: "), true)
         XCTAssertEqual(post(h, "/validate/policy", review([:]), "text/plain").status, 415)
         XCTAssertEqual(post(try handler(.admin), "/validate/policy", review([:])).status, 404)
     }

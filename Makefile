@@ -1,15 +1,28 @@
 # sparkhook: the two set-up commands are `make run` and `make test`.
 SWIFT ?= swift
-PYTHON ?= python3
+# The Python the tests and benchmarks run: a virtual environment in the build folder, made from
+# Tests/e2e/requirements.txt on first use and again whenever that file changes, so that a bare
+# python3 (with its venv module, no packages) is all a fresh machine needs. HOST_PYTHON makes it.
+HOST_PYTHON ?= python3
+VENV := .build/venv
+PYTHON ?= $(VENV)/bin/python
 LISTEN ?= 127.0.0.1:8443
 POLICY ?= examples/production.yaml
 BIN := .build/debug
 RELEASE_BIN := .build/release
 
-.PHONY: build release certs run test test-swift test-policies test-e2e rollout bench bench-instructions bench-apiserver fuzz soak install manifests clean
+.PHONY: build venv release certs run test test-swift test-policies test-e2e rollout bench bench-instructions bench-apiserver fuzz soak install manifests clean
 
 build:
 	$(SWIFT) build
+
+# The stamp is newer than requirements.txt once pip has installed it; a failed install leaves no
+# stamp, so the next run tries again. --clear drops packages an older requirements.txt wanted.
+venv: $(VENV)/.installed
+$(VENV)/.installed: Tests/e2e/requirements.txt
+	$(HOST_PYTHON) -m venv --clear $(VENV)
+	$(VENV)/bin/python -m pip install -q --disable-pip-version-check -r Tests/e2e/requirements.txt
+	touch $@
 
 # Release builds link the Swift runtime statically, as the image does: only the runtime pages the
 # server touches count in its memory (idle RSS 15 MB instead of 19 MB).
@@ -50,7 +63,7 @@ bench-instructions:
 
 # What sparkhook adds to pod creation as a real kube-apiserver sees it, against no mutation and a
 # MutatingAdmissionPolicy doing the same in CEL (needs KUBEBUILDER_ASSETS: kube-apiserver and etcd).
-bench-apiserver:
+bench-apiserver: $(VENV)/.installed
 	$(SWIFT) build $(RELEASE_FLAGS) --product sparkhook
 	SPARKHOOK=$(RELEASE_BIN)/sparkhook POLICY=$(POLICY) $(PYTHON) bench/apiserver.py
 
@@ -58,7 +71,7 @@ bench-apiserver:
 # replicas behind a Service stand-in, ROLLOUT_CYCLES restarts each, then SIGKILL; prints creates,
 # failures by message and each replica's share after the settle time.
 ROLLOUT_CYCLES ?= 10
-rollout: build
+rollout: build $(VENV)/.installed
 	ROLLOUT_CYCLES=$(ROLLOUT_CYCLES) $(PYTHON) Tests/e2e/rollout.py --sparkhook $(BIN)/sparkhook
 
 # Coverage-guided fuzzing (libFuzzer, AddressSanitizer) of the HTTP parser, the admission decision,
@@ -77,7 +90,7 @@ soak:
 test-policies: build
 	$(BIN)/sparkhook test examples/tests --junit .build/policy-tests.xml
 
-test-e2e: build
+test-e2e: build $(VENV)/.installed
 	SPARKHOOK_BIN_DIR=$(BIN) $(PYTHON) -m pytest -q -rs Tests/e2e
 
 # The binary, its shell completions and its man page under PREFIX (DESTDIR for packaging). The

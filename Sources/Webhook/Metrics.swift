@@ -8,9 +8,13 @@ public final class Metrics: Sendable {
     /// Admission latency buckets, in seconds: fine below a millisecond, where the work is.
     static let buckets: [Double] = [0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.1]
 
-    public enum Endpoint: Int, CaseIterable, Sendable { case mutate, preview }
+    public enum Endpoint: Int, CaseIterable, Sendable {
+        case mutate, preview, validatePolicy
+        /// The `endpoint` label value.
+        var label: String { self == .validatePolicy ? "validate_policy" : "\(self)" }
+    }
     public enum Outcome: String, CaseIterable, Sendable {
-        case mutated, unchanged, skipped, ok
+        case mutated, unchanged, skipped, ok, allowed, denied
         case badRequest = "bad_request"
         case unsupportedMediaType = "unsupported_media_type"
         case internalError = "internal_error"
@@ -34,6 +38,7 @@ public final class Metrics: Sendable {
         var policyGeneration = 0
         var policyRules = 0
         var lastReloadSuccess = 0.0
+        var policyHash = ""
     }
 
     private let state = Mutex(State())
@@ -71,8 +76,9 @@ public final class Metrics: Sendable {
     }
 
     /// A policy came into force: at start (`initial`, not counted as a reload) or by a reload.
-    public func policyLoaded(generation: Int, rules: Int, at time: Double, initial: Bool = false) {
+    public func policyLoaded(generation: Int, rules: Int, hash: String, at time: Double, initial: Bool = false) {
         state.withLock { s in
+            s.policyHash = hash
             if !initial { s.reloads["success", default: 0] += 1 }
             s.policyGeneration = generation
             s.policyRules = rules
@@ -98,7 +104,7 @@ public final class Metrics: Sendable {
             for outcome in Outcome.allCases {
                 let count = requests[Self.slot(endpoint, outcome)].value.load(ordering: .relaxed)
                 guard count > 0 else { continue }
-                out += "sparkhook_requests_total\(labels([("endpoint", "\(endpoint)"), ("outcome", outcome.rawValue)])) \(count)\n"
+                out += "sparkhook_requests_total\(labels([("endpoint", endpoint.label), ("outcome", outcome.rawValue)])) \(count)\n"
             }
         }
         header("sparkhook_admission_duration_seconds", "histogram", "Time to decide one admission review (parse, match, mutate, diff, encode).")
@@ -127,6 +133,8 @@ public final class Metrics: Sendable {
         }
         header("sparkhook_policy_generation", "gauge", "Generation of the policy in force; starts at 1 and grows with each accepted reload.")
         out += "sparkhook_policy_generation \(s.policyGeneration)\n"
+        header("sparkhook_policy_info", "gauge", "Always 1: the hash label names the policy in force (one series; it changes on reload).")
+        out += "sparkhook_policy_info\(labels([("hash", s.policyHash)])) 1\n"
         header("sparkhook_policy_rules", "gauge", "Rules in the policy in force.")
         out += "sparkhook_policy_rules \(s.policyRules)\n"
         header("sparkhook_policy_last_reload_success_timestamp_seconds", "gauge", "When the policy in force was loaded.")

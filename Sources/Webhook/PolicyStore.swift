@@ -8,6 +8,8 @@ public final class PolicyStore: Sendable {
     public struct Snapshot: Sendable {
         public let policy: PolicySet
         public let generation: Int
+        /// Which policy this is, the same on every replica serving the same files (PolicyHash).
+        public let hash: String
     }
 
     public enum ReloadResult: Sendable, Equatable {
@@ -22,7 +24,10 @@ public final class PolicyStore: Sendable {
     /// Loads the policy or throws PolicyError: starting with an invalid policy fails fast.
     public init(path: String) throws {
         self.path = path
-        snapshot = try FileBackedValue(paths: [path]) { Snapshot(policy: try PolicyLoader.load(path: path), generation: 1) }
+        snapshot = try FileBackedValue(paths: [path]) {
+            let (policy, hash) = try PolicyHash.load(path: path)
+            return Snapshot(policy: policy, generation: 1, hash: hash)
+        }
     }
 
     public var current: Snapshot { snapshot.current }
@@ -30,7 +35,7 @@ public final class PolicyStore: Sendable {
     /// Reloads when the files changed since the last load or refusal, or always when `force`.
     public func reload(force: Bool = false) -> ReloadResult {
         let result = snapshot.reload(force: force) { new, old in
-            Snapshot(policy: new.policy, generation: old.generation + 1)
+            Snapshot(policy: new.policy, generation: old.generation + 1, hash: new.hash)
         }
         switch result {
         case .unchanged: return .unchanged

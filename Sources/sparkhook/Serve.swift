@@ -122,8 +122,8 @@ struct Serve: ParsableCommand {
             admin = Server(configuration: adminConfiguration, certificates: certificates, handler: adminHandler, logger: logger)
         }
         let snapshot = policies.current
-        metrics.policyLoaded(generation: snapshot.generation, rules: snapshot.policy.rules.count, at: wallClock(), initial: true)
-        logger.info("policy loaded", ["policy": policy, "rules": "\(snapshot.policy.rules.count)", "generation": "1"])
+        metrics.policyLoaded(generation: snapshot.generation, rules: snapshot.policy.rules.count, hash: snapshot.hash, at: wallClock(), initial: true)
+        logger.info("policy loaded", ["policy": policy, "rules": "\(snapshot.policy.rules.count)", "generation": "1", "hash": snapshot.hash])
         do {
             try server.start()
             try admin?.start()
@@ -138,9 +138,10 @@ struct Serve: ParsableCommand {
             case .unchanged:
                 break
             case .reloaded(let generation):
-                let rules = policies.current.policy.rules.count
-                metrics.policyLoaded(generation: generation, rules: rules, at: wallClock())
-                logger.info("policy reloaded", ["policy": policy, "rules": "\(rules)", "generation": "\(generation)"])
+                let current = policies.current
+                let rules = current.policy.rules.count
+                metrics.policyLoaded(generation: generation, rules: rules, hash: current.hash, at: wallClock())
+                logger.info("policy reloaded", ["policy": policy, "rules": "\(rules)", "generation": "\(generation)", "hash": current.hash])
             case .refused(let errors):
                 metrics.policyRefused()
                 logger.error("policy refused; keeping the last good one",

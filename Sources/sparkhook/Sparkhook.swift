@@ -27,6 +27,7 @@ struct Check: ParsableCommand {
     func run() throws {
         do {
             let set = try PolicyLoader.load(path: policy)
+            for warning in PolicyWarnings.of(set) { printError("\(policy): warning: \(warning)") }
             print("\(policy): valid: \(set.rules.count) rule\(set.rules.count == 1 ? "" : "s") from \(set.files.count) file\(set.files.count == 1 ? "" : "s")")
         } catch let error as PolicyError {
             printError(error.description)

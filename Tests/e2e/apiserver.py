@@ -156,7 +156,8 @@ class Apiserver:
                 response = conn.getresponse()
                 text = response.read().decode()
                 break
-            except (ConnectionError, http.client.RemoteDisconnected, http.client.CannotSendRequest):
+            # An idle connection the apiserver closed: over TLS a write to it can fail as SSLEOFError.
+            except (ConnectionError, ssl.SSLError, http.client.RemoteDisconnected, http.client.CannotSendRequest):
                 self._local.conn = None
                 if attempt:
                     raise

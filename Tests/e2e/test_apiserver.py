@@ -389,6 +389,7 @@ def test_the_manifests_pass_the_apiserver_and_apply(cluster, certs, tmp_path):
     finally:
         # The configuration calls a Service with no endpoints: leave no webhook behind for other tests.
         subprocess.run(kubectl + ["delete", "--ignore-not-found", "mutatingwebhookconfiguration", "sparkhook"], capture_output=True)
+        subprocess.run(kubectl + ["delete", "--ignore-not-found", "validatingwebhookconfiguration", "sparkhook-policy"], capture_output=True)
 
 
 def test_the_pod_schema_we_check_against_is_the_apiservers(cluster):

@@ -3,8 +3,11 @@ the load and churn harness (parts 2 and 3) for a second per step against the rea
 and print a figure in every row; timing itself is not checked here."""
 import os
 import re
+import shutil
 import socket
 import subprocess
+
+import pytest
 
 from conftest import BIN, FIXTURES, ROOT
 
@@ -41,7 +44,14 @@ def free_port():
         return s.getsockname()[1]
 
 
+def require(tool, package):
+    if shutil.which(tool) is None:
+        pytest.skip(f"{tool} is not installed (Debian package {package}; .ci/run installs it)")
+
+
 def test_load_benchmark_drives_the_real_server_and_reports_every_row():
+    require("wrk", "wrk")
+    require("curl", "curl")
     env = dict(os.environ, SMOKE="1", SPARKHOOK=str(BIN / "sparkhook"), PORT=str(free_port()))
     run = subprocess.run(["bash", str(ROOT / "bench" / "load.sh")], env=env, cwd=ROOT,
                          capture_output=True, text=True, timeout=180)
@@ -61,6 +71,7 @@ def test_load_benchmark_drives_the_real_server_and_reports_every_row():
 
 
 def test_instruction_count_benchmark_reports_a_decision_and_the_cost_of_500_rules(tmp_path):
+    require("valgrind", "valgrind")
     # One fixture and two iterations keep this to seconds under valgrind with the debug build.
     fixture = next(p for p in sorted(FIXTURES.glob("*.json")) if "executor" in p.name)
     (tmp_path / fixture.name).write_bytes(fixture.read_bytes())

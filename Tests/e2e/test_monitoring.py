@@ -36,7 +36,7 @@ def metric_names(expr):
 
 def test_the_alert_rules_pass_promtool(tmp_path):
     if shutil.which("promtool") is None:
-        pytest.skip("promtool is not installed (Debian package prometheus)")
+        pytest.skip("promtool is not installed (Debian package prometheus; .ci/run installs it)")
     rules = tmp_path / "rules.yaml"
     rules.write_text(yaml.safe_dump({"groups": rule_groups()}))
     out = subprocess.run(["promtool", "check", "rules", str(rules)], capture_output=True, text=True)

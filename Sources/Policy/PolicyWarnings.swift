@@ -1,0 +1,56 @@
+// What a valid policy may still get wrong, as far as the policy alone can tell: `sparkhook check`
+// prints these and the apply-time check (/validate/policy) returns them as warnings.
+public enum PolicyWarnings {
+    /// Applications up to this many executors are "small": a split variant that none of their
+    /// executors reach is worth a word.
+    public static let smallApplication = 10
+
+    public static func of(_ set: PolicySet) -> [String] {
+        var warnings: [String] = []
+        for rule in set.rules {
+            if let reason = neverMatches(rule) { warnings.append("rule \"\(rule.name)\" can never match: \(reason)") }
+            if let split = rule.split { warnings += splitWarnings(split, rule: rule.name) }
+        }
+        return warnings
+    }
+
+    static func neverMatches(_ rule: Rule) -> String? {
+        if rule.match.roles?.isEmpty == true { return "its match lists no roles" }
+        guard let exclude = rule.exclude else { return nil }
+        if exclude.matchesEverything { return "its exclude has no condition, so it skips every pod" }
+        var rolesOnly = exclude
+        rolesOnly.roles = nil
+        if let excluded = exclude.roles, rolesOnly.matchesEverything,
+           (rule.match.roles ?? Set(SparkRole.allCases)).isSubset(of: excluded) {
+            return "its exclude skips every role it matches"
+        }
+        return nil
+    }
+
+    /// A variant whose first executor comes only after `smallApplication` executors: the split
+    /// reads as a share, but small applications never get one.
+    static func splitWarnings(_ split: Split, rule: String) -> [String] {
+        var first = [Int?](repeating: nil, count: split.variants.count)
+        let limit = split.baseCount + split.schedule.cycle.count
+        var id = 1
+        while id <= limit, first.contains(where: { $0 == nil }) {
+            let v = split.variant(forExecutorID: id)
+            if first[v] == nil { first[v] = id }
+            id += 1
+        }
+        return split.variants.indices.compactMap { i in
+            guard let at = first[i] else {
+                return "rule \"\(rule)\": split variant \"\(split.variants[i].name)\" never gets an executor (weight \(split.variants[i].weight))"
+            }
+            guard at > smallApplication else { return nil }
+            return "rule \"\(rule)\": split variant \"\(split.variants[i].name)\" gets no executor in applications of fewer than \(at) executors"
+        }
+    }
+}
+
+extension Match {
+    /// No condition at all: matches every pod.
+    var matchesEverything: Bool {
+        roles == nil && namespaces == nil && podLabels == nil && annotations == nil && appNames == nil && serviceAccounts == nil
+    }
+}

@@ -1,0 +1,153 @@
+"""The apply-time policy check through a real kube-apiserver: the ValidatingWebhookConfiguration as
+`kubectl kustomize manifests` renders it, only its clientConfig pointed at a sparkhook on loopback.
+An invalid policy ConfigMap is refused with KEY:LINE:COLUMN (also under dry run) and nothing is
+stored; a suspicious one is stored with the warning the client is sent; other ConfigMaps are never
+sent to sparkhook."""
+import base64
+import shutil
+import subprocess
+import time
+
+import pytest
+import yaml
+
+from conftest import BIN, ROOT, client_context, tls_connect
+from test_webhook import serve
+
+pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (with kustomize) is not installed")
+
+VALID = (ROOT / "examples" / "production.yaml").read_text()
+# One policy per kind of mistake, and where the loader points.
+INVALID = {
+    "yaml syntax": ("spec:\n  rules: [\n", "policy.yaml:3:1: "),
+    "unknown field": (VALID.replace("priorityClassName: spark-driver-critical", "prioritClassName: spark-driver-critical", 1),
+                      'unknown field "prioritClassName"'),
+    "bad value": (VALID.replace("roles: [driver]", "roles: [drivers]", 1), '"drivers"'),
+}
+SUSPICIOUS = """apiVersion: sparkhook.io/v1alpha1
+kind: SparkPodPolicy
+metadata: {name: suspicious}
+spec:
+  rules:
+    - name: mostly-on-demand
+      match: {roles: [executor]}
+      split:
+        variants:
+          - {name: spot, weight: 1, set: {nodeSelector: {karpenter.sh/capacity-type: spot}}}
+          - {name: on-demand, weight: 99, set: {nodeSelector: {karpenter.sh/capacity-type: on-demand}}}
+"""
+
+
+def check_lines(text, folder):
+    """What `sparkhook check` says about `text` as the file policy.yaml: the lines the refusal lists."""
+    folder.mkdir()
+    (folder / "policy.yaml").write_text(text)
+    run = subprocess.run([str(BIN / "sparkhook"), "check", "--policy", str(folder)], capture_output=True, text=True, timeout=30)
+    assert run.returncode == 1, run
+    return [line.replace(str(folder) + "/", "") for line in run.stderr.splitlines() if line.startswith(str(folder) + "/policy.yaml:")]
+
+
+def rendered():
+    out = subprocess.run(["kubectl", "kustomize", str(ROOT / "manifests")], check=True, capture_output=True, text=True).stdout
+    docs = [d for d in yaml.safe_load_all(out) if d]
+    [config] = [d for d in docs if d["kind"] == "ValidatingWebhookConfiguration" and d["metadata"]["name"] == "sparkhook-policy"]
+    [policy] = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "sparkhook-policy"]
+    return config, policy
+
+
+def requests_counted(server, certs):
+    c = tls_connect(server.port, client_context(certs / "ca.crt"))
+    try:
+        _, _, body = c.request("GET", "/metrics")
+    finally:
+        c.close()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in body.decode().splitlines()
+               if line.startswith('sparkhook_requests_total{endpoint="validate_policy"'))
+
+
+@pytest.fixture(scope="module")
+def hooked(apiserver, certs):
+    config, policy = rendered()
+    namespace = policy["metadata"]["namespace"]
+    apiserver.namespace(namespace)
+    apiserver.namespace("elsewhere")
+    server = serve(certs, ROOT / "examples" / "production.yaml")
+    service = config["webhooks"][0]["clientConfig"]["service"]
+    for hook in config["webhooks"]:
+        hook["clientConfig"] = {"url": f"https://127.0.0.1:{server.port}{service['path']}",
+                                "caBundle": base64.b64encode((certs / "ca.crt").read_bytes()).decode()}
+    path = "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations"
+    apiserver.delete(f"{path}/{config['metadata']['name']}")
+    apiserver.create(path, config)
+    # Configurations take effect within a few seconds: dry-run an invalid policy until refused.
+    deadline = time.monotonic() + 20
+    while True:
+        status, _ = apiserver.request("POST", f"/api/v1/namespaces/{namespace}/configmaps?dryRun=All",
+                                      configmap(policy, INVALID["yaml syntax"][0]))
+        if status == 422 or status == 400:
+            break
+        assert time.monotonic() < deadline, "the validating webhook never took effect"
+        time.sleep(0.3)
+    yield apiserver, server, policy
+    apiserver.delete(f"{path}/{config['metadata']['name']}")
+    server.stop()
+
+
+def configmap(rendered_policy, text, name=None, namespace=None):
+    metadata = {"name": name or rendered_policy["metadata"]["name"],
+                "namespace": namespace or rendered_policy["metadata"]["namespace"]}
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": {"policy.yaml": text}}
+
+
+def test_policy_configmap_is_checked_at_apply(hooked, certs, tmp_path):
+    apiserver, server, policy = hooked
+    ns, name = policy["metadata"]["namespace"], policy["metadata"]["name"]
+    path = f"/api/v1/namespaces/{ns}/configmaps"
+    apiserver.delete(f"{path}/{name}")
+    status, stored, warnings = apiserver.request_with_warnings("POST", path, configmap(policy, VALID))
+    assert status == 201 and stored["data"]["policy.yaml"] == VALID and warnings == [], (status, stored, warnings)
+
+    kubeconfig = apiserver.kubeconfig()
+    for kind, (text, where) in INVALID.items():
+        for dry in ("?dryRun=All", ""):
+            status, out = apiserver.request("PUT", f"{path}/{name}{dry}", dict(configmap(policy, text), metadata={
+                **configmap(policy, text)["metadata"], "resourceVersion": stored["metadata"]["resourceVersion"]}))
+            assert status in (400, 422), (kind, status, out)
+            message = out["message"]
+            expected = check_lines(text, tmp_path / f"{kind.replace(' ', '-')}{dry.replace('?', '-').replace('=', '-')}")
+            assert expected and all(line in message for line in expected), (kind, message, expected)
+            assert any(line.startswith("policy.yaml:") and where in line for line in message.splitlines()), (kind, message)
+        # kubectl apply --dry-run=server prints the same refusal.
+        manifest = tmp_path / f"{kind.replace(' ', '-')}.yaml"
+        manifest.write_text(yaml.safe_dump(configmap(policy, text)))
+        run = subprocess.run(["kubectl", "--kubeconfig", str(kubeconfig), "apply", "--dry-run=server", "-f", str(manifest)],
+                             capture_output=True, text=True, timeout=60)
+        assert run.returncode != 0 and "denied the request" in run.stderr and where in run.stderr, (kind, run.stderr)
+        status, now = apiserver.request("GET", f"{path}/{name}")
+        assert now["data"]["policy.yaml"] == VALID and now["metadata"]["resourceVersion"] == stored["metadata"]["resourceVersion"]
+
+    status, out, warnings = apiserver.request_with_warnings("PUT", f"{path}/{name}", dict(configmap(policy, SUSPICIOUS), metadata={
+        **configmap(policy, SUSPICIOUS)["metadata"], "resourceVersion": stored["metadata"]["resourceVersion"]}))
+    assert status == 200 and out["data"]["policy.yaml"] == SUSPICIOUS, (status, out)
+    assert any('split variant "spot" gets no executor in applications of fewer than' in w for w in warnings), warnings
+
+
+def test_other_configmaps_are_never_sent(hooked, certs):
+    apiserver, server, policy = hooked
+    ns, name = policy["metadata"]["namespace"], policy["metadata"]["name"]
+    bad = INVALID["unknown field"][0]
+    before = requests_counted(server, certs)
+    assert before > 0
+    status, out = apiserver.request("POST", f"/api/v1/namespaces/{ns}/configmaps", configmap(policy, bad, name="not-the-policy"))
+    assert status == 201, out
+    status, out = apiserver.request("POST", "/api/v1/namespaces/elsewhere/configmaps", configmap(policy, bad, namespace="elsewhere"))
+    assert status == 201, out
+    assert requests_counted(server, certs) == before
+
+
+def test_check_prints_the_same_warnings(tmp_path):
+    (tmp_path / "policy.yaml").write_text(SUSPICIOUS)
+    run = subprocess.run([str(BIN / "sparkhook"), "check", "--policy", str(tmp_path / "policy.yaml")],
+                         capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0, run
+    assert f'{tmp_path}/policy.yaml: warning: rule "mostly-on-demand": split variant "spot" gets no executor in applications of fewer than 99 executors' in run.stderr, run.stderr

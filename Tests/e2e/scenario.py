@@ -7,6 +7,7 @@ Tests/e2e/scenarios/.
 
 DIR holds etcd, kube-apiserver and kube-scheduler. Prints one line per expectation (`ok` or
 `FAIL` with what was found), and where each application's pods landed; exits 1 on a failure."""
+import base64
 import contextlib
 import os
 import pathlib
@@ -110,7 +111,10 @@ def shaped(role, name, app, size, exec_id):
 class Run:
     """One scenario against a running cluster; `results` holds (ok, text) per expectation."""
 
-    def __init__(self, server, certs, scenario, log=print):
+    def __init__(self, server, certs, scenario, log=print, inspect=None, disruptions=False):
+        """inspect(run, sparkhook): called with the scenario's sparkhook still serving, after the
+        checks; disruptions: register its disruption webhook too (manifests/base/disruptionwebhook.yaml)."""
+        self.inspect, self.disruptions = inspect, disruptions
         self.server, self.certs, self.s, self.log = server, certs, scenario, log
         self.namespaces = {scenario["namespace"]}
         self.results = []
@@ -119,7 +123,8 @@ class Run:
     def execute(self):
         hook = serve(self.certs, self.s["policy"])
         try:
-            with self.server.webhook(hook.port, self.certs / "ca.crt", name="sparkhook-scenario"):
+            counting = disruption_webhook(self.server, hook.port, self.certs / "ca.crt") if self.disruptions else contextlib.nullcontext()
+            with self.server.webhook(hook.port, self.certs / "ca.crt", name="sparkhook-scenario"), counting:
                 self.namespaces |= {step["create"].get("namespace", self.s["namespace"]) for step in self.s["steps"] if "create" in step}
                 for ns in self.namespaces:
                     self.server.namespace(ns)
@@ -133,6 +138,8 @@ class Run:
                     self.step(step)
                 self.settle()
                 self.check()
+                if self.inspect:
+                    self.inspect(self, hook)
         finally:
             hook.stop()
             self.clean()
@@ -193,6 +200,28 @@ class Run:
                                     {"gracePeriodSeconds": 0})
         for name in getattr(self, "created_nodes", []):
             self.server.request("DELETE", f"/api/v1/nodes/{name}")
+
+
+@contextlib.contextmanager
+def disruption_webhook(server, port, ca_file, match_conditions=True):
+    """manifests/base/disruptionwebhook.yaml as shipped, pointed at a sparkhook on 127.0.0.1:port
+    (with match_conditions=False: without them, to measure what they save)."""
+    config = yaml.safe_load((ROOT / "manifests" / "base" / "disruptionwebhook.yaml").read_text())
+    bundle = base64.b64encode(pathlib.Path(ca_file).read_bytes()).decode()
+    for webhook in config["webhooks"]:
+        webhook["clientConfig"] = {"url": f"https://127.0.0.1:{port}/validate/disruptions", "caBundle": bundle}
+        if not match_conditions:
+            webhook.pop("matchConditions")
+    path = "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations"
+    name = config["metadata"]["name"]
+    server.delete(f"{path}/{name}")
+    server.create(path, config)
+    time.sleep(2)  # a new configuration takes effect within a second or so
+    try:
+        yield config
+    finally:
+        server.delete(f"{path}/{name}")
+        time.sleep(1.5)
 
 
 def unschedulable(pod):

@@ -36,7 +36,8 @@ def base(certs):
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
 def test_base_validates_against_the_kubernetes_schema(base, version):
     assert {d["kind"] for d in base} == {"Namespace", "ServiceAccount", "ConfigMap", "Service", "PriorityClass", "Deployment",
-                                         "PodDisruptionBudget", "MutatingWebhookConfiguration"}
+                                         "PodDisruptionBudget", "MutatingWebhookConfiguration",
+                                         "ValidatingWebhookConfiguration"}
     for doc in base:
         kubernetes_validate.validate(doc, version, strict=True)
 

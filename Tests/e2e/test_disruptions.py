@@ -91,7 +91,8 @@ def test_an_eviction_is_counted_once_as_such(scheduled, certs):  # noqa: F811
             while scheduled.request("GET", path)[0] != 404 and time.monotonic() < deadline:
                 time.sleep(0.2)  # the kubelet stand-in's DELETE follows the eviction's: not counted again
             time.sleep(1)
-            assert disruptions(hook, certs) == {("driver", "EvictionByEvictionAPI"): 1}
+            counted = disruptions(hook, certs)
+            assert counted == {("driver", "EvictionByEvictionAPI"): 1}, (counted, hook.log_lines[-5:])
     finally:
         assert hook.stop() == 0
 
@@ -118,13 +119,14 @@ def test_a_stopped_sparkhook_slows_and_fails_nothing(scheduled, certs):  # noqa:
         start = time.monotonic()
         for i in range(20):
             status_update(scheduled, path, i)
+        updates = time.monotonic() - start
         # The condition an eviction handler or the scheduler adds: the one update the webhook is asked about.
         status, out = scheduled.request("PATCH", path + "/status", {"status": {"conditions": [
             {"type": "DisruptionTarget", "status": "True", "reason": "PreemptionByScheduler"}]}},
             content_type="application/strategic-merge-patch+json")
         assert status == 200, out
         assert scheduled.request("DELETE", path, {"gracePeriodSeconds": 0})[0] == 200
-        return time.monotonic() - start
+        return updates, time.monotonic() - start - updates
 
     baseline = timed("fail-open-baseline")
     hook = serve(certs, ROOT / "examples" / "production.yaml")
@@ -133,5 +135,9 @@ def test_a_stopped_sparkhook_slows_and_fails_nothing(scheduled, certs):  # noqa:
         before = webhook_calls(scheduled, STATUS_HOOK)
         stopped = timed("fail-open-stopped")
         assert webhook_calls(scheduled, STATUS_HOOK) - before == 1  # asked, refused, ignored
-    print(f"20 status updates, a DisruptionTarget and a delete: {baseline:.3f} s unhooked, {stopped:.3f} s with sparkhook stopped")
-    assert stopped < baseline + 0.5
+    print(f"20 status updates: {baseline[0]:.3f} s unhooked, {stopped[0]:.3f} s with sparkhook stopped; "
+          f"a DisruptionTarget and a delete: {baseline[1]:.3f} s, {stopped[1]:.3f} s")
+    # Ordinary updates are never sent; the one that is may wait out the apiserver's retry of a
+    # refused connection (seen: about 1 s), never the failure of the update.
+    assert stopped[0] < baseline[0] + 0.5
+    assert stopped[1] < baseline[1] + 2.5

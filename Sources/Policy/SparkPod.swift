@@ -20,7 +20,7 @@ struct SparkPod {
     init?(_ pod: JSON, namespace: String?, keys: MatchKeys) throws {
         guard let object = pod.objectValue, var metadata = object["metadata"]?.objectValue else { return nil }
         let labels = metadata["labels"]?.objectValue
-        guard let role = labels?["spark-role"]?.stringValue.flatMap(SparkRole.init(rawValue:)) else { return nil }
+        guard let role = SparkRole(labels: labels) else { return nil }
         // Decoded here to match on, and put back decoded: a rule that sets a label, the diff and
         // the patch check then find it decoded instead of each decoding it again.
         if let labels { metadata["labels"] = .object(labels) }

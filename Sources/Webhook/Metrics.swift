@@ -48,6 +48,8 @@ public final class Metrics: Sendable {
     private let latencyCount = Atomic<Int>(0)
     private let latencySumNanos = Atomic<Int>(0)
     private let warnings = Atomic<Int>(0)
+    /// What the disruptions webhook counts (DisruptionCounts.swift).
+    public let disruptions = DisruptionCounts()
 
     public init() {}
 
@@ -125,6 +127,7 @@ public final class Metrics: Sendable {
         for (key, count) in s.pods.sorted(by: { ($0.key.role, $0.key.priorityClass) < ($1.key.role, $1.key.priorityClass) }) {
             out += "sparkhook_pods_total\(labels([("role", key.role), ("priority_class", key.priorityClass)])) \(count)\n"
         }
+        out += disruptions.render()
         header("sparkhook_admission_warnings_total", "counter", "Warnings returned to the apiserver (kept creator values, fallbacks, internal errors).")
         out += "sparkhook_admission_warnings_total \(warnings.load(ordering: .relaxed))\n"
         header("sparkhook_policy_reloads_total", "counter", "Policy reloads by result; a failure keeps the last good policy.")

@@ -34,6 +34,7 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
         self.logger = logger
         if endpoints.contains(.webhook) { router.add("POST", "/mutate") { [unowned self] in mutate($0) } }
         if endpoints.contains(.webhook) { router.add("POST", "/validate/policy") { [unowned self] in validatePolicy($0) } }
+        if endpoints.contains(.webhook) { router.add("POST", "/validate/disruptions") { [unowned self] in disruption($0) } }
         if endpoints.contains(.admin) { addAdminRoutes() }
         router.add("GET", "/healthz") { _ in .text(200, "ok") }
         router.add("GET", "/readyz") { [unowned self] _ in

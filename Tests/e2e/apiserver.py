@@ -44,8 +44,11 @@ def openssl(*args):
 
 
 class Apiserver:
-    def __init__(self, assets):
+    def __init__(self, assets, disable_admission_plugins=()):
+        """disable_admission_plugins: more built-in plugins to turn off (a scheduler needs
+        TaintNodesByCondition off: with no node-lifecycle controller its taint never clears)."""
         self.assets = pathlib.Path(assets)
+        self.disabled = ",".join(["ServiceAccount", *disable_admission_plugins])
         self.dir = pathlib.Path(tempfile.mkdtemp(prefix="apiserver-"))
         self.procs = []
         self._local = threading.local()
@@ -93,7 +96,7 @@ class Apiserver:
             f"--service-account-signing-key-file={d / 'sa.key'}", "--service-account-issuer=https://envtest.local",
             "--service-cluster-ip-range=10.0.0.0/24", "--authorization-mode=RBAC",
             # No controller-manager makes service-account tokens: that plugin would refuse every pod.
-            "--disable-admission-plugins=ServiceAccount", "--endpoint-reconciler-type=none",
+            f"--disable-admission-plugins={self.disabled}", "--endpoint-reconciler-type=none",
             "--allow-privileged=true"], env)
         deadline = time.monotonic() + 90
         while True:

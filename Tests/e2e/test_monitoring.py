@@ -41,7 +41,16 @@ def test_the_alert_rules_pass_promtool(tmp_path):
     rules.write_text(yaml.safe_dump({"groups": rule_groups()}))
     out = subprocess.run(["promtool", "check", "rules", str(rules)], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "SUCCESS: 8 rules found" in out.stdout
+    assert "SUCCESS: 10 rules found" in out.stdout
+
+
+def preempted_executor():
+    """The pods/status update the scheduler sends when it preempts an executor."""
+    old = json.loads((FIXTURES / "executor-submit.json").read_text())["request"]["object"]
+    new = json.loads(json.dumps(old))
+    new.setdefault("status", {})["conditions"] = [{"type": "DisruptionTarget", "status": "True", "reason": "PreemptionByScheduler"}]
+    return {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+            "request": {"uid": "u", "operation": "UPDATE", "subResource": "status", "object": new, "oldObject": old}}
 
 
 def test_every_metric_named_is_one_the_server_exports(certs):
@@ -50,13 +59,15 @@ def test_every_metric_named_is_one_the_server_exports(certs):
         c = tls_connect(p.port, client_context(certs / "ca.crt"))
         for name in ("driver-operator.json", "executor-operator.json"):
             assert post(c, "/mutate", (FIXTURES / name).read_bytes())[0] == 200
+        assert post(c, "/validate/disruptions", json.dumps(preempted_executor()).encode())[0] == 200
         _, _, body = c.request("GET", "/metrics")
         c.close()
     finally:
         assert p.stop() == 0
     exported = {line.split("{")[0].split(" ")[0] for line in body.decode().splitlines() if line and not line.startswith("#")}
     named = set().union(*map(metric_names, expressions()))
-    assert {"sparkhook_requests_total", "sparkhook_pods_total", "sparkhook_tls_certificate_expiry_timestamp_seconds"} <= named
+    assert {"sparkhook_requests_total", "sparkhook_pods_total", "sparkhook_tls_certificate_expiry_timestamp_seconds",
+            "sparkhook_pod_disruptions_total"} <= named
     ours = {n for n in named if n.startswith("sparkhook_")}
     assert ours <= exported, f"named but not exported: {sorted(ours - exported)}"
     others = named - ours

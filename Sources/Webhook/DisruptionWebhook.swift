@@ -1,0 +1,79 @@
+// POST /validate/disruptions: a validating webhook that sees a Spark pod gain a DisruptionTarget
+// condition (preempted, evicted, terminated by the kubelet or the taint manager), counts it by
+// role and reason and logs one line. It never denies: whatever it reads, the answer is allowed.
+import Admission
+import HTTPServer
+import JSON
+import Policy
+
+extension WebhookHandler {
+    static let disruptionTarget = "DisruptionTarget"
+
+    func disruption(_ request: HTTPRequest) -> HTTPResponse {
+        let review: JSON
+        let uid: String
+        let apiVersion: String
+        do {
+            review = try JSONParser.parseLazily(request.body, keys: .kubernetes)
+            guard let id = review["request", "uid"]?.stringValue,
+                  let version = review["apiVersion"]?.stringValue, AdmissionRequest.versions.contains(version)
+            else { throw AdmissionError("no request.uid or no admission.k8s.io apiVersion") }
+            (uid, apiVersion) = (id, version)
+        } catch {
+            logger.warning("disruption: not an AdmissionReview", ["error": excerpt("\(error)", max: 200)])
+            return .text(400, "not an AdmissionReview")
+        }
+        // Counted only where the condition is new: without matchConditions every status update
+        // of a disrupted pod would arrive here and count again.
+        let request = review["request"]
+        let found = request?["operation"]?.stringValue == "DELETE"
+            ? request?["oldObject"].flatMap { old in Self.evicted(old).map { (old, $0) } }
+            : request?["object"].flatMap { pod in Self.addedDisruption(pod, old: request?["oldObject"]).map { (pod, $0) } }
+        if let (pod, added) = found,
+           let labels = pod["metadata", "labels"]?.objectValue, let role = SparkRole(labels: labels) {
+            let reason = added["reason"]?.stringValue ?? ""
+            metrics.disruptions.count(role: role, reason: reason)
+            let message = added["message"]?.stringValue ?? ""
+            logger.info("disruption", [
+                "namespace": excerpt(pod["metadata", "namespace"]?.stringValue ?? "", max: 64),
+                "pod": excerpt(pod["metadata", "name"]?.stringValue ?? "", max: 128),
+                "app": excerpt(labels["spark-app-name"]?.stringValue ?? labels["sparkoperator.k8s.io/app-name"]?.stringValue ?? "", max: 64),
+                "role": role.rawValue, "node": excerpt(pod["spec", "nodeName"]?.stringValue ?? "", max: 128),
+                "reason": excerpt(reason, max: 64), "preemptor": Self.preemptor(message), "message": excerpt(message, max: 160),
+            ])
+        }
+        return Self.json(200, AdmissionResponse(uid: uid).review(apiVersion: apiVersion))
+    }
+
+    /// The DisruptionTarget condition (status True) that `pod` has and `old` has not, if any.
+    static func addedDisruption(_ pod: JSON, old: JSON?) -> JSON? {
+        func target(_ object: JSON?) -> JSON? {
+            object?["status", "conditions"]?.arrayValue?.first {
+                $0["type"]?.stringValue == disruptionTarget && $0["status"]?.stringValue == "True"
+            }
+        }
+        guard let now = target(pod) else { return nil }
+        return target(old) == nil ? now : nil
+    }
+
+    /// An eviction adds its condition and deletes the pod inside the apiserver, where no webhook
+    /// sees either (kube-apiserver 1.36); the kubelet's DELETE that finishes the pod (grace 0)
+    /// carries both in oldObject, with the eviction's grace period. Deletes after that find 0.
+    static func evicted(_ old: JSON) -> JSON? {
+        guard (old["metadata", "deletionGracePeriodSeconds"]?.intValue ?? 1) > 0,
+              let condition = addedDisruption(old, old: nil), condition["reason"]?.stringValue == "EvictionByEvictionAPI"
+        else { return nil }
+        return condition
+    }
+
+    /// The pod that preempted this one, when the scheduler's message names it
+    /// ("preempted by pod UID on node NODE" in kube-scheduler 1.36, or a namespace/name).
+    static func preemptor(_ message: String) -> String {
+        let words = message.prefix(1024).split(separator: " ")
+        guard let at = words.indices.first(where: { $0 + 2 < words.count && words[$0] == "preempted" && words[$0 + 1] == "by" })
+        else { return "" }
+        var rest = words[(at + 2)...]
+        if rest.first == "pod", rest.count > 1 { rest = rest.dropFirst() }
+        return excerpt(String(rest.first!.prefix { $0 != "," }), max: 128)
+    }
+}

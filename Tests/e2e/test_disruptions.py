@@ -1,0 +1,143 @@
+"""Disruptions of Spark pods as a real kube-apiserver and kube-scheduler deliver them to
+/validate/disruptions, registered with manifests/base/disruptionwebhook.yaml as shipped: a
+preemption counts each victim once as an executor, an Eviction counts once, a running pod's
+status updates never reach sparkhook, and a stopped sparkhook slows nothing. Skipped, saying
+why, without KUBEBUILDER_ASSETS holding kube-scheduler."""
+import re
+import time
+
+import pytest
+
+import scenario
+from conftest import ROOT, client_context, tls_connect
+from test_scenarios import scheduled  # noqa: F401  (the module's cluster)
+from test_webhook import serve
+
+PREEMPTION = ROOT / "Tests" / "e2e" / "scenarios" / "production-preemption-driver.yaml"
+STATUS_HOOK = "disruption-targets.sparkhook.io"
+
+
+def disruptions(hook, certs):
+    """{(role, reason): count} from sparkhook's /metrics."""
+    c = tls_connect(hook.port, client_context(certs / "ca.crt"))
+    try:
+        _, _, body = c.request("GET", "/metrics")
+    finally:
+        c.close()
+    return {(m[0], m[1]): int(m[2]) for m in
+            re.findall(r'^sparkhook_pod_disruptions_total\{role="([^"]+)",reason="([^"]+)"\} (\d+)$', body.decode(), re.M)}
+
+
+def webhook_calls(server, name):
+    """How many times the apiserver called the webhook `name` (its own admission metrics)."""
+    _, text = server.request("GET", "/metrics")
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("apiserver_admission_webhook_admission_duration_seconds_count{") and f'name="{name}"' in line)
+
+
+def test_preempted_executors_are_counted_once_each_and_drivers_never(scheduled, certs):  # noqa: F811
+    seen = {}
+
+    def inspect(run, hook):
+        with_victims = [v for v in scheduled.kubelet.finished[run.finished_before:] if v[4]]
+        seen["victims"] = [(v[2]["spark-role"], v[4]["reason"]) for v in with_victims]
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and sum(disruptions(hook, certs).values()) < len(with_victims):
+            time.sleep(0.2)
+        seen["counted"] = disruptions(hook, certs)
+        seen["logs"] = [e for e in hook.logs() if e.get("msg") == "disruption"]
+
+    run = scenario.Run(scheduled, certs, scenario.load(PREEMPTION), inspect=inspect, disruptions=True)
+    run.execute()
+    assert all(ok for ok, _ in run.results), run.results
+    assert seen["victims"] == [("executor", "PreemptionByScheduler")] * 2, seen
+    assert seen["counted"] == {("executor", "PreemptionByScheduler"): 2}, seen["counted"]
+    assert len(seen["logs"]) == 2
+    line = seen["logs"][0]
+    assert (line["role"], line["reason"], line["namespace"], line["app"]) == ("executor", "PreemptionByScheduler", "spark-jobs", "first")
+    assert line["pod"].startswith("first-exec-") and line["node"].startswith("on-demand-")
+
+
+def running_pod(server, namespace, name, role="driver"):
+    """A Spark pod, bound by the scheduler to a node of its own."""
+    server.namespace(namespace)
+    node = scenario.node(f"{namespace}-node", {}, 4, "16Gi")
+    server.create("/api/v1/nodes", node, expect=(201, 409))
+    pod = scenario.shaped(role, name, "evicted", {}, 1 if role == "executor" else None)
+    server.create(f"/api/v1/namespaces/{namespace}/pods", pod)
+    path = f"/api/v1/namespaces/{namespace}/pods/{name}"
+    deadline = time.monotonic() + 20
+    while not server.request("GET", path)[1]["spec"].get("nodeName"):
+        assert time.monotonic() < deadline, "the scheduler never bound the pod"
+        time.sleep(0.2)
+    return path
+
+
+def status_update(server, path, i):
+    status, out = server.request("PATCH", path + "/status", {"status": {"conditions": [
+        {"type": "Ready", "status": "True" if i % 2 else "False"}]}}, content_type="application/strategic-merge-patch+json")
+    assert status == 200, out
+
+
+def test_an_eviction_is_counted_once_as_such(scheduled, certs):  # noqa: F811
+    hook = serve(certs, ROOT / "examples" / "production.yaml")
+    try:
+        with scenario.disruption_webhook(scheduled, hook.port, certs / "ca.crt"):
+            path = running_pod(scheduled, "evictions", "evicted-driver")
+            status, out = scheduled.request("POST", path + "/eviction", {
+                "apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "evicted-driver", "namespace": "evictions"}})
+            assert status == 201, out
+            deadline = time.monotonic() + 10
+            while scheduled.request("GET", path)[0] != 404 and time.monotonic() < deadline:
+                time.sleep(0.2)  # the kubelet stand-in's DELETE follows the eviction's: not counted again
+            time.sleep(1)
+            counted = disruptions(hook, certs)
+            assert counted == {("driver", "EvictionByEvictionAPI"): 1}, (counted, hook.log_lines[-5:])
+    finally:
+        assert hook.stop() == 0
+
+
+@pytest.mark.parametrize("match_conditions, expected", [(True, 0), (False, 20)])
+def test_status_updates_of_a_running_pod_reach_sparkhook_only_without_match_conditions(scheduled, certs, match_conditions, expected):  # noqa: F811
+    hook = serve(certs, ROOT / "examples" / "production.yaml")
+    try:
+        with scenario.disruption_webhook(scheduled, hook.port, certs / "ca.crt", match_conditions=match_conditions):
+            path = running_pod(scheduled, f"updates-{str(match_conditions).lower()}", "busy-driver")
+            before = webhook_calls(scheduled, STATUS_HOOK)
+            for i in range(20):
+                status_update(scheduled, path, i)
+            assert webhook_calls(scheduled, STATUS_HOOK) - before == expected
+            assert disruptions(hook, certs) == {}
+            scheduled.request("DELETE", path, {"gracePeriodSeconds": 0})
+    finally:
+        assert hook.stop() == 0
+
+
+def test_a_stopped_sparkhook_slows_and_fails_nothing(scheduled, certs):  # noqa: F811
+    def timed(namespace):
+        path = running_pod(scheduled, namespace, "driver")
+        start = time.monotonic()
+        for i in range(20):
+            status_update(scheduled, path, i)
+        updates = time.monotonic() - start
+        # The condition an eviction handler or the scheduler adds: the one update the webhook is asked about.
+        status, out = scheduled.request("PATCH", path + "/status", {"status": {"conditions": [
+            {"type": "DisruptionTarget", "status": "True", "reason": "PreemptionByScheduler"}]}},
+            content_type="application/strategic-merge-patch+json")
+        assert status == 200, out
+        assert scheduled.request("DELETE", path, {"gracePeriodSeconds": 0})[0] == 200
+        return updates, time.monotonic() - start - updates
+
+    baseline = timed("fail-open-baseline")
+    hook = serve(certs, ROOT / "examples" / "production.yaml")
+    with scenario.disruption_webhook(scheduled, hook.port, certs / "ca.crt"):
+        assert hook.stop() == 0
+        before = webhook_calls(scheduled, STATUS_HOOK)
+        stopped = timed("fail-open-stopped")
+        assert webhook_calls(scheduled, STATUS_HOOK) - before == 1  # asked, refused, ignored
+    print(f"20 status updates: {baseline[0]:.3f} s unhooked, {stopped[0]:.3f} s with sparkhook stopped; "
+          f"a DisruptionTarget and a delete: {baseline[1]:.3f} s, {stopped[1]:.3f} s")
+    # Ordinary updates are never sent; the one that is may wait out the apiserver's retry of a
+    # refused connection (seen: about 1 s), never the failure of the update.
+    assert stopped[0] < baseline[0] + 0.5
+    assert stopped[1] < baseline[1] + 2.5

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is no
 
 
 def planned(folder, *targets):
-    return subprocess.run(["make", "-n", "SWIFT=true", *targets], cwd=folder, capture_output=True, text=True,
+    return subprocess.run(["make", "--no-print-directory", "-n", "SWIFT=true", *targets], cwd=folder, capture_output=True, text=True,
                           check=True, timeout=30).stdout.splitlines()
 
 

@@ -31,5 +31,4 @@ final class ReadCheckTests: XCTestCase {
         XCTAssertThrowsError(try request.read { $0?["data", "k"] })
         XCTAssertThrowsError(try request.read { _ in 0 })
     }
-
 }

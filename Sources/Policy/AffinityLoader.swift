@@ -63,11 +63,8 @@ extension PolicyDecoder {
         }
         guard let o = f["operator"], let op = o.scalarText else { return }
         let values = items(f["values"])
+        if setOperatorValues(op, count: values.count, operator: o, values: f["values"]) { return }
         switch op {
-        case "In", "NotIn":
-            if values.isEmpty { d.error(o, "operator \(op) needs a non-empty values list") }
-        case "Exists", "DoesNotExist":
-            if !values.isEmpty { d.error(f["values"]!, "operator \(op) takes no values") }
         case "Gt", "Lt":
             if values.count != 1 || values.first?.scalarText.flatMap(YAMLNode.decimalInteger) == nil {
                 d.error(f["values"] ?? o, "operator \(op) takes exactly one value, a decimal integer")

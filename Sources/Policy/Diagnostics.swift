@@ -1,4 +1,7 @@
-// Collects every problem in a policy, each at its file:line:column, instead of stopping at the first.
+// The one reader of sparkhook's YAML documents (policies, policy test suites, the apply-time
+// check): every problem at its file:line:column, instead of stopping at the first, with the same
+// rules everywhere: a field twice is an error (the first is kept), a tag must fit the field, at most
+// `maxProblems` per file.
 import Admission
 import JSON
 import YAML
@@ -9,31 +12,36 @@ public struct PolicyError: Error, CustomStringConvertible, Sendable {
     public var description: String { problems.map(\.description).joined(separator: "\n") }
 }
 
-final class Diagnostics {
-    let file: String
-    private(set) var problems: [YAMLError] = []
+public final class Diagnostics {
+    public let file: String
+    public private(set) var problems: [YAMLError] = []
 
-    init(file: String) { self.file = file }
+    public init(file: String) { self.file = file }
 
     /// Problems kept per file: a file of a hundred thousand bad keys says so in a screenful.
-    static let maxProblems = 50
+    public static let maxProblems = 50
     private(set) var dropped = 0
     /// Every problem found, the ones not kept too: a check of "no problem since" compares this.
-    var count: Int { problems.count + dropped }
+    public var count: Int { problems.count + dropped }
 
-    func error(_ node: YAMLNode, _ message: String) {
+    public func error(_ node: YAMLNode, _ message: String) {
+        add(YAMLError(file: file, mark: node.mark, message: message))
+    }
+
+    /// A problem found by another reader (a value's conversion to JSON), under the same cap.
+    public func add(_ problem: YAMLError) {
         guard problems.count < Self.maxProblems else { dropped += 1; return }
-        problems.append(YAMLError(file: file, mark: node.mark, message: message))
+        problems.append(problem)
     }
 
     /// The problems, with a last line for those left out.
-    var report: [YAMLError] {
+    public var report: [YAMLError] {
         guard dropped > 0, let last = problems.last else { return problems }
         return problems + [YAMLError(file: file, mark: last.mark, message: "and \(dropped) more problems")]
     }
 
     /// Reads a mapping's fields by name and reports unknown and duplicate ones.
-    func mapping(_ node: YAMLNode, _ what: String, known: [String]) -> Fields? {
+    public func mapping(_ node: YAMLNode, _ what: String, known: [String]) -> Fields? {
         guard case .mapping(let pairs, _) = node else {
             error(node, "\(what) must be a mapping, not a \(node.kindName)")
             return nil
@@ -49,7 +57,7 @@ final class Diagnostics {
                 continue
             }
             if !known.contains(name) {
-                error(key, "unknown field \"\(name)\" in \(what); expected one of: \(known.joined(separator: ", "))")
+                error(key, "unknown field \"\(excerpt(name))\" in \(what); expected one of: \(known.joined(separator: ", "))")
                 continue
             }
             fields.values[name] = value
@@ -60,9 +68,11 @@ final class Diagnostics {
 
     /// A scalar's text, whatever it looks like (`.5`, `yes`, `0x10` are text in a string field),
     /// but not a null: an empty value is a mistake more often than an empty string.
-    func string(_ node: YAMLNode, _ what: String) -> String? {
+    public func string(_ node: YAMLNode, _ what: String) -> String? {
         guard case .scalar(let text, _, let tag, _) = node, !node.isNull, tag == nil || tag == "tag:yaml.org,2002:str" else {
-            error(node, "\(what) must be a string, not \(node.isNull ? "null" : "a \(node.kindName)")")
+            var found = node.isNull ? "null" : "a \(node.kindName)"
+            if case .scalar(_, _, let tag?, _) = node { found = "tagged \(excerpt(tag))" }
+            error(node, "\(what) must be a string, not \(found)")
             return nil
         }
         return text
@@ -70,7 +80,7 @@ final class Diagnostics {
 
     /// A decimal integer: `0x10`, `010`, `1_000` and `1e3` are not, in a policy (YAML readers
     /// disagree on what they mean).
-    func int(_ node: YAMLNode, _ what: String, min: Int? = nil, max: Int? = nil) -> Int? {
+    public func int(_ node: YAMLNode, _ what: String, min: Int? = nil, max: Int? = nil) -> Int? {
         guard case .scalar(let text, .plain, let tag, _) = node, tag == nil || tag == "tag:yaml.org,2002:int",
               let n = YAMLNode.decimalInteger(text) else {
             error(node, "\(what) must be a decimal integer, not \(node.describedForError)")
@@ -81,7 +91,7 @@ final class Diagnostics {
         return n
     }
 
-    func bool(_ node: YAMLNode, _ what: String) -> Bool? {
+    public func bool(_ node: YAMLNode, _ what: String) -> Bool? {
         guard case .scalar(let text, .plain, _, _) = node, let b = YAMLNode.bools[text] else {
             error(node, "\(what) must be true or false, not a \(node.kindName)")
             return nil
@@ -89,7 +99,7 @@ final class Diagnostics {
         return b
     }
 
-    func list(_ node: YAMLNode, _ what: String) -> [YAMLNode]? {
+    public func list(_ node: YAMLNode, _ what: String) -> [YAMLNode]? {
         guard case .sequence(let items, _) = node else {
             error(node, "\(what) must be a list, not a \(node.kindName)")
             return nil
@@ -97,13 +107,13 @@ final class Diagnostics {
         return items
     }
 
-    func stringList(_ node: YAMLNode, _ what: String) -> [(String, YAMLNode)]? {
+    public func stringList(_ node: YAMLNode, _ what: String) -> [(String, YAMLNode)]? {
         guard let items = list(node, what) else { return nil }
         return items.compactMap { item in string(item, "each entry of \(what)").map { ($0, item) } }
     }
 
     /// A string-to-string mapping (labels, nodeSelector), in order.
-    func stringMap(_ node: YAMLNode, _ what: String) -> [(key: String, value: String, node: YAMLNode)]? {
+    public func stringMap(_ node: YAMLNode, _ what: String) -> [(key: String, value: String, node: YAMLNode)]? {
         guard case .mapping(let pairs, _) = node else {
             error(node, "\(what) must be a mapping, not a \(node.kindName)")
             return nil
@@ -123,11 +133,12 @@ final class Diagnostics {
     }
 }
 
-struct Fields {
-    let node: YAMLNode
-    var values: [String: YAMLNode] = [:]
-    var keys: [String: YAMLNode] = [:]
+public struct Fields {
+    public let node: YAMLNode
+    public internal(set) var values: [String: YAMLNode] = [:]
+    /// Each field's key node, for a problem about the field rather than its value.
+    public internal(set) var keys: [String: YAMLNode] = [:]
 
-    subscript(name: String) -> YAMLNode? { values[name] }
+    public subscript(name: String) -> YAMLNode? { values[name] }
 }
 

@@ -1,5 +1,7 @@
 // Kubernetes naming rules (apimachinery validation): label keys and values, DNS subdomains.
 
+import JSON
+
 enum Naming {
     /// A label value, a label key's name part, a qualified name: at most 63 characters of
     /// [A-Za-z0-9_.-], beginning and ending with an alphanumeric.
@@ -12,15 +14,23 @@ enum Naming {
     static func isLabelValue(_ s: String) -> Bool { s.isEmpty || isQualifiedNamePart(s) }
 
     /// `[prefix/]name`: prefix a DNS subdomain, name a qualified name part.
+    /// What a label name (a key's name part, a label value) must be, said once for every message.
+    static let qualifiedNameRule = "must be 63 characters or less, of letters, digits, '-', '_' or '.', beginning and ending with a letter or digit"
+
+    /// The problem with `value` as a label value, if any, naming the key it is for.
+    static func labelValueProblem(_ value: String, for key: String? = nil) -> String? {
+        isLabelValue(value) ? nil : "invalid label value \"\(excerpt(value))\"\(key.map { " for \($0)" } ?? ""): \(qualifiedNameRule)"
+    }
+
     static func labelKeyProblem(_ s: String) -> String? {
         let parts = s.split(separator: "/", omittingEmptySubsequences: false)
         switch parts.count {
         case 1:
-            return isQualifiedNamePart(s) ? nil : "must be 63 characters or less, of letters, digits, '-', '_' or '.', beginning and ending with a letter or digit"
+            return isQualifiedNamePart(s) ? nil : qualifiedNameRule
         case 2:
             if !isDNSSubdomain(String(parts[0])) { return "prefix \"\(parts[0])\" must be a lowercase DNS subdomain" }
             if !isQualifiedNamePart(String(parts[1])) {
-                return "name \"\(parts[1])\" must be 63 characters or less, of letters, digits, '-', '_' or '.', beginning and ending with a letter or digit"
+                return "name \"\(parts[1])\" \(qualifiedNameRule)"
             }
             return nil
         default:

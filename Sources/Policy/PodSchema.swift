@@ -47,6 +47,9 @@ struct SchemaObject: Sendable {
     }
 
     func type(of field: String) -> FieldType? { fields.first { $0.name == field }?.type }
+
+    /// The fields a policy may write here: the loader's list of known fields, never a copy.
+    var fieldNames: [String] { fields.map(\.name) }
 }
 
 public enum PodSchema {
@@ -70,17 +73,26 @@ public enum PodSchema {
 
     static let httpHeader = SchemaObject("HTTPHeader", [("name", .string), ("value", .string)], required: ["name", "value"])
 
+    static let execAction = SchemaObject("ExecAction", [("command", .list(.string))])
+    static let grpcAction = SchemaObject("GRPCAction", [("port", .int32), ("service", .string)], required: ["port"])
+    static let httpGetAction = SchemaObject("HTTPGetAction", [
+        ("host", .string), ("httpHeaders", .list(.object(httpHeader))), ("path", .string), ("port", .intOrString), ("scheme", .string),
+    ], required: ["port"])
+    static let tcpSocketAction = SchemaObject("TCPSocketAction", [("host", .string), ("port", .intOrString)], required: ["port"])
+
     static let probe = SchemaObject("Probe", [
-        ("exec", .object(SchemaObject("ExecAction", [("command", .list(.string))]))),
+        ("exec", .object(execAction)),
         ("failureThreshold", .int32),
-        ("grpc", .object(SchemaObject("GRPCAction", [("port", .int32), ("service", .string)], required: ["port"]))),
-        ("httpGet", .object(SchemaObject("HTTPGetAction", [
-            ("host", .string), ("httpHeaders", .list(.object(httpHeader))), ("path", .string), ("port", .intOrString), ("scheme", .string),
-        ], required: ["port"]))),
+        ("grpc", .object(grpcAction)),
+        ("httpGet", .object(httpGetAction)),
         ("initialDelaySeconds", .int32), ("periodSeconds", .int32), ("successThreshold", .int32),
-        ("tcpSocket", .object(SchemaObject("TCPSocketAction", [("host", .string), ("port", .intOrString)], required: ["port"]))),
+        ("tcpSocket", .object(tcpSocketAction)),
         ("terminationGracePeriodSeconds", .int64), ("timeoutSeconds", .int32),
     ])
+
+    /// A probe's handlers (it takes exactly one) and its numbers, as the schema has them.
+    static let probeHandlers = probe.fields.compactMap { if case .object = $0.type { return $0.name } else { return nil } }
+    static let probeNumbers = probe.fields.compactMap { if case .integer = $0.type { return $0.name } else { return nil } }
 
     static let nodeSelectorRequirement = SchemaObject("NodeSelectorRequirement", [
         ("key", .string), ("operator", .string), ("values", .list(.string)),

@@ -185,15 +185,10 @@ struct PolicyDecoder {
                     continue
                 }
                 let values = e["values"].flatMap { d.stringList($0, "values") } ?? []
-                switch op {
-                case .in, .notIn:
-                    if values.isEmpty { d.error(opNode, "operator \(opText) needs a non-empty values list") }
-                case .exists, .doesNotExist:
-                    if !values.isEmpty { d.error(e["values"]!, "operator \(opText) takes no values") }
-                }
+                _ = setOperatorValues(opText, count: values.count, operator: opNode, values: e["values"])
                 if checkValues {
-                    for (value, valueNode) in values where !Naming.isLabelValue(value) {
-                        d.error(valueNode, "invalid label value \"\(value)\": must be 63 characters or less, of letters, digits, '-', '_' or '.', beginning and ending with a letter or digit")
+                    for (value, valueNode) in values {
+                        if let problem = Naming.labelValueProblem(value) { d.error(valueNode, problem) }
                     }
                 }
                 selector.matchExpressions.append(.init(key: key, op: op, values: values.map(\.0)))
@@ -207,9 +202,7 @@ struct PolicyDecoder {
         if checkValues {
             for entry in map {
                 if let problem = Naming.labelKeyProblem(entry.key) { d.error(entry.node, "label key \"\(entry.key)\" \(problem)") }
-                if !Naming.isLabelValue(entry.value) {
-                    d.error(entry.node, "invalid label value \"\(entry.value)\" for \(entry.key): must be 63 characters or less, of letters, digits, '-', '_' or '.', beginning and ending with a letter or digit")
-                }
+                if let problem = Naming.labelValueProblem(entry.value, for: entry.key) { d.error(entry.node, problem) }
             }
         }
         return map.map { ($0.key, $0.value) }
@@ -223,9 +216,7 @@ struct PolicyDecoder {
         let isLabels = what == "labels"
         for entry in map {
             if let problem = Naming.labelKeyProblem(entry.key) { d.error(entry.node, "\(what) key \"\(excerpt(entry.key))\" \(problem)") }
-            if isLabels && !Naming.isLabelValue(entry.value) {
-                d.error(entry.node, "invalid label value \"\(excerpt(entry.value))\" for \(entry.key): must be 63 characters or less, of letters, digits, '-', '_' or '.', beginning and ending with a letter or digit")
-            }
+            if isLabels, let problem = Naming.labelValueProblem(entry.value, for: entry.key) { d.error(entry.node, problem) }
             if isLabels && Naming.isSparkBookkeeping(label: entry.key) {
                 d.error(entry.node, "label \(entry.key) is Spark's bookkeeping (spark-role, spark-app-selector, spark-app-name, spark-exec-id, spark-exec-resourceprofile-id, spark-version, sparkoperator.k8s.io/*): a rule may not set it")
             }
@@ -265,7 +256,7 @@ struct PolicyDecoder {
 
     func toleration(_ node: YAMLNode) -> JSON? {
         let before = d.count
-        guard let f = d.mapping(node, "toleration", known: ["key", "operator", "value", "effect", "tolerationSeconds"]) else { return nil }
+        guard let f = d.mapping(node, "toleration", known: PodSchema.toleration.fieldNames) else { return nil }
         let key = f["key"].flatMap { d.string($0, "toleration key") } ?? ""
         if !key.isEmpty, let problem = Naming.labelKeyProblem(key) { d.error(f["key"]!, "toleration key \"\(key)\" \(problem)") }
         var op = "Equal"
@@ -291,7 +282,7 @@ struct PolicyDecoder {
 
     func spreadConstraint(_ node: YAMLNode) -> JSON? {
         let before = d.count
-        guard let f = d.mapping(node, "topology spread constraint", known: ["maxSkew", "topologyKey", "whenUnsatisfiable", "labelSelector", "minDomains", "matchLabelKeys", "nodeAffinityPolicy", "nodeTaintsPolicy"]) else { return nil }
+        guard let f = d.mapping(node, "topology spread constraint", known: PodSchema.topologySpreadConstraint.fieldNames) else { return nil }
         if let m = f["maxSkew"] { _ = d.int(m, "maxSkew", min: 1) } else { d.error(node, "topology spread constraint needs maxSkew (at least 1)") }
         if let t = f["topologyKey"], let key = d.string(t, "topologyKey") {
             if let problem = Naming.labelKeyProblem(key) { d.error(t, "topologyKey \"\(key)\" \(problem)") }
@@ -333,22 +324,21 @@ struct PolicyDecoder {
     }
 
     func probe(_ node: YAMLNode, _ kind: Probes.Kind) -> JSON? {
-        let handlers = ["httpGet", "tcpSocket", "exec", "grpc"]
-        let numbers = ["initialDelaySeconds", "periodSeconds", "timeoutSeconds", "successThreshold", "failureThreshold", "terminationGracePeriodSeconds"]
         let before = d.count
-        guard let f = d.mapping(node, "\(kind.rawValue) probe", known: handlers + numbers) else { return nil }
-        let present = handlers.filter { f[$0] != nil }
+        guard let f = d.mapping(node, "\(kind.rawValue) probe", known: PodSchema.probe.fieldNames) else { return nil }
+        let present = PodSchema.probeHandlers.filter { f[$0] != nil }
         if present.count != 1 {
-            d.error(node, "\(kind.rawValue) probe must have exactly one handler (httpGet, tcpSocket, exec or grpc), found \(present.isEmpty ? "none" : present.joined(separator: ", "))")
+            let handlers = PodSchema.probeHandlers.dropLast().joined(separator: ", ") + " or " + PodSchema.probeHandlers.last!
+            d.error(node, "\(kind.rawValue) probe must have exactly one handler (\(handlers)), found \(present.isEmpty ? "none" : present.joined(separator: ", "))")
         }
-        for name in numbers {
+        for name in PodSchema.probeNumbers {
             guard let n = f[name] else { continue }
             let minimum = ["periodSeconds", "timeoutSeconds", "successThreshold", "failureThreshold", "terminationGracePeriodSeconds"].contains(name) ? 1 : 0
             if let value = d.int(n, name, min: minimum), name == "successThreshold", kind != .readiness, value != 1 {
                 d.error(n, "successThreshold must be 1 for \(kind.rawValue) probes")
             }
         }
-        if let h = f["httpGet"], let g = d.mapping(h, "httpGet", known: ["path", "port", "host", "scheme", "httpHeaders"]) {
+        if let h = f["httpGet"], let g = d.mapping(h, "httpGet", known: PodSchema.httpGetAction.fieldNames) {
             port(g["port"], in: h, "httpGet")
             if let p = g["path"], let path = d.string(p, "httpGet.path"), !path.hasPrefix("/") { d.error(p, "httpGet.path must begin with /") }
             if let s = g["scheme"], let scheme = d.string(s, "httpGet.scheme"), scheme != "HTTP" && scheme != "HTTPS" {
@@ -356,21 +346,21 @@ struct PolicyDecoder {
             }
             if let hh = g["httpHeaders"], let items = d.list(hh, "httpHeaders") {
                 for item in items {
-                    if let header = d.mapping(item, "http header", known: ["name", "value"]), header["name"] == nil {
+                    if let header = d.mapping(item, "http header", known: PodSchema.httpHeader.fieldNames), header["name"] == nil {
                         d.error(item, "http header needs a name")
                     }
                 }
             }
         }
-        if let t = f["tcpSocket"], let g = d.mapping(t, "tcpSocket", known: ["port", "host"]) { port(g["port"], in: t, "tcpSocket") }
-        if let e = f["exec"], let g = d.mapping(e, "exec", known: ["command"]) {
+        if let t = f["tcpSocket"], let g = d.mapping(t, "tcpSocket", known: PodSchema.tcpSocketAction.fieldNames) { port(g["port"], in: t, "tcpSocket") }
+        if let e = f["exec"], let g = d.mapping(e, "exec", known: PodSchema.execAction.fieldNames) {
             if let c = g["command"], let command = d.stringList(c, "exec.command") {
                 if command.isEmpty { d.error(c, "exec.command must not be empty") }
             } else if g["command"] == nil {
                 d.error(e, "exec needs a command")
             }
         }
-        if let r = f["grpc"], let g = d.mapping(r, "grpc", known: ["port", "service"]) {
+        if let r = f["grpc"], let g = d.mapping(r, "grpc", known: PodSchema.grpcAction.fieldNames) {
             if let p = g["port"] { _ = d.int(p, "grpc.port (a number: gRPC probes take no port names)", min: 1, max: 65535) } else { d.error(r, "grpc needs a port") }
             if let s = g["service"] { _ = d.string(s, "grpc.service") }
         }
@@ -386,6 +376,20 @@ struct PolicyDecoder {
         } else if !Naming.isPortName(text) {
             d.error(node, "\(what).port \"\(text)\" is neither a port number nor a valid port name (1-15 lowercase letters, digits and '-')")
         }
+    }
+
+    /// The values a set-based requirement's operator takes (label selectors and node selectors
+    /// alike): false when `op` is none of In, NotIn, Exists, DoesNotExist.
+    func setOperatorValues(_ op: String, count: Int, operator opNode: YAMLNode, values: YAMLNode?) -> Bool {
+        switch op {
+        case "In", "NotIn":
+            if count == 0 { d.error(opNode, "operator \(op) needs a non-empty values list") }
+        case "Exists", "DoesNotExist":
+            if count > 0 { d.error(values ?? opNode, "operator \(op) takes no values") }
+        default:
+            return false
+        }
+        return true
     }
 
     func split(_ node: YAMLNode) -> Split? {

@@ -9,9 +9,16 @@ import YAML
 
 struct SuiteReader {
     let file: String
-    private(set) var problems: [YAMLError] = []
+    /// The policy's own reader, so a suite is read by the same rules as the policy it tests.
+    let d: Diagnostics
 
-    init(file: String) { self.file = file }
+    init(file: String) {
+        self.file = file
+        d = Diagnostics(file: file)
+    }
+
+    /// What was wrong, with a last line for problems past the cap.
+    var problems: [YAMLError] { d.report }
 
     private var directory: String {
         guard let slash = file.lastIndex(of: "/") else { return "." }
@@ -20,45 +27,15 @@ struct SuiteReader {
 
     private func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : directory + "/" + path }
 
-    mutating func error(_ node: YAMLNode, _ message: String) {
-        problems.append(YAMLError(file: file, mark: node.mark, message: message))
-    }
+    func error(_ node: YAMLNode, _ message: String) { d.error(node, message) }
 
-    /// A mapping's fields by name, reporting unknown ones.
-    mutating func fields(_ node: YAMLNode, _ what: String, known: [String]) -> [String: YAMLNode]? {
-        guard case .mapping(let pairs, _) = node else {
-            error(node, "\(what) must be a mapping, not a \(node.kindName)")
-            return nil
-        }
-        var out: [String: YAMLNode] = [:]
-        for (key, value) in pairs {
-            guard let name = key.scalarText, known.contains(name) else {
-                error(key, "unknown field \"\(excerpt(key.scalarText ?? "?"))\" in \(what); expected one of: \(known.joined(separator: ", "))")
-                continue
-            }
-            if out[name] != nil { error(key, "duplicate field \"\(name)\" in \(what)") }
-            out[name] = value
-        }
-        return out
-    }
+    func fields(_ node: YAMLNode, _ what: String, known: [String]) -> Fields? { d.mapping(node, what, known: known) }
 
-    mutating func string(_ node: YAMLNode, _ what: String) -> String? {
-        guard case .scalar(let text, _, _, _) = node, !node.isNull else {
-            error(node, "\(what) must be a string, not a \(node.kindName)")
-            return nil
-        }
-        return text
-    }
+    func string(_ node: YAMLNode, _ what: String) -> String? { d.string(node, what) }
 
-    mutating func strings(_ node: YAMLNode, _ what: String) -> [String]? {
-        guard case .sequence(let items, _) = node else {
-            error(node, "\(what) must be a list, not a \(node.kindName)")
-            return nil
-        }
-        return items.compactMap { string($0, "each entry of \(what)") }
-    }
+    func strings(_ node: YAMLNode, _ what: String) -> [String]? { d.stringList(node, what)?.map(\.0) }
 
-    mutating func pointer(_ node: YAMLNode) -> JSONPointer? {
+    func pointer(_ node: YAMLNode) -> JSONPointer? {
         guard let text = string(node, "a JSON pointer") else { return nil }
         do { return try JSONPointer(parsing: text) } catch {
             self.error(node, "\"\(excerpt(text))\" is not a JSON pointer (RFC 6901: empty, or /-separated tokens)")
@@ -67,7 +44,7 @@ struct SuiteReader {
     }
 
     /// The suite's policy path and its cases.
-    mutating func suite(_ node: YAMLNode) -> (String?, [TestCase]) {
+    func suite(_ node: YAMLNode) -> (String?, [TestCase]) {
         guard let f = fields(node, "test file", known: ["apiVersion", "kind", "metadata", "policy", "cases"]) else { return (nil, []) }
         if let v = f["apiVersion"], string(v, "apiVersion") != PolicyLoader.apiVersion {
             error(v, "apiVersion must be \(PolicyLoader.apiVersion)")
@@ -94,7 +71,7 @@ struct SuiteReader {
         return (policy, cases)
     }
 
-    mutating func testCase(_ node: YAMLNode) -> TestCase? {
+    func testCase(_ node: YAMLNode) -> TestCase? {
         guard let f = fields(node, "case", known: ["name", "pod", "object", "executors", "namespace", "expect"]) else { return nil }
         guard let nameNode = f["name"], let name = string(nameNode, "case name") else {
             if f["name"] == nil { error(node, "a case needs a name") }
@@ -126,7 +103,7 @@ struct SuiteReader {
                 let object = try o.json(file: file)
                 input = try PreviewInput(object.serialized(), format: .json, source: file)
             } catch let problem as YAMLError {
-                problems.append(problem)
+                d.add(problem)
             } catch {
                 self.error(o, "object: \(excerpt("\(error)", max: 300))")
             }
@@ -169,7 +146,7 @@ struct SuiteReader {
             if case .mapping(let pairs, _) = fl {
                 for (key, value) in pairs {
                     guard let p = pointer(key) else { continue }
-                    do { c.fields.append((p, try value.json(file: file), key.scalarText ?? "")) } catch let problem as YAMLError { problems.append(problem) } catch {}
+                    do { c.fields.append((p, try value.json(file: file), key.scalarText ?? "")) } catch let problem as YAMLError { d.add(problem) } catch {}
                 }
             } else {
                 error(fl, "expect.fields maps JSON pointers to values")

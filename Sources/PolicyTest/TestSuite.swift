@@ -41,7 +41,7 @@ public struct TestSuite {
         do { nodes = try YAMLParser(text: String(decoding: bytes, as: UTF8.self), file: file).documents() } catch let error as YAMLError {
             throw PolicyError(problems: [error])
         }
-        var reader = SuiteReader(file: file)
+        let reader = SuiteReader(file: file)
         guard nodes.count == 1 else {
             throw PolicyError(problems: [YAMLError(file: file, mark: nodes.dropFirst().first?.mark ?? Mark(line: 1, column: 1),
                                                    message: "a test file holds one \(Self.kind) document, found \(nodes.count)")])

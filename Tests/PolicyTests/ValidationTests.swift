@@ -79,9 +79,9 @@ final class ValidationTests: XCTestCase {
 
     func testProbeHandlers() {
         XCTAssertEqual(problems(rules("    - name: a\n      set: {probes: {liveness: {periodSeconds: 5}}}\n")),
-                       ["p.yaml:8:32: liveness probe must have exactly one handler (httpGet, tcpSocket, exec or grpc), found none"])
+                       ["p.yaml:8:32: liveness probe must have exactly one handler (exec, grpc, httpGet or tcpSocket), found none"])
         XCTAssertEqual(problems(rules("    - name: a\n      set: {probes: {readiness: {grpc: {port: 15002}, tcpSocket: {port: 1}}}}\n")),
-                       ["p.yaml:8:33: readiness probe must have exactly one handler (httpGet, tcpSocket, exec or grpc), found tcpSocket, grpc"])
+                       ["p.yaml:8:33: readiness probe must have exactly one handler (exec, grpc, httpGet or tcpSocket), found grpc, tcpSocket"])
         XCTAssertEqual(problems(rules("    - name: a\n      set: {probes: {liveness: {grpc: {port: grpc-port}}}}\n")),
                        ["p.yaml:8:46: grpc.port (a number: gRPC probes take no port names) must be a decimal integer, not \"grpc-port\""])
     }
@@ -164,6 +164,44 @@ final class ManyProblemsTests: XCTestCase {
             let problems = (error as? PolicyError)?.problems.map(\.description) ?? []
             XCTAssertEqual(problems.count, 51)
             XCTAssertEqual(problems.last, "p.yaml:55:44: and 12 more problems")
+        }
+    }
+}
+
+/// The loader's known fields are the schema's: a field added to PodSchema is accepted by the
+/// loader with no second list to keep in step.
+extension ValidationTests {
+    func testKnownFieldsAreTheSchemas() {
+        let cases: [(String, SchemaObject)] = [
+            ("{tolerations: [{operator: Exists, nope: 1}]}", PodSchema.toleration),
+            ("{topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: DoNotSchedule, nope: 1}]}", PodSchema.topologySpreadConstraint),
+            ("{probes: {liveness: {exec: {command: [x]}, nope: 1}}}", PodSchema.probe),
+            ("{probes: {liveness: {httpGet: {port: 1, nope: 1}}}}", PodSchema.httpGetAction),
+            ("{probes: {liveness: {tcpSocket: {port: 1, nope: 1}}}}", PodSchema.tcpSocketAction),
+            ("{probes: {liveness: {grpc: {port: 1, nope: 1}}}}", PodSchema.grpcAction),
+            ("{probes: {liveness: {exec: {command: [x], nope: 1}}}}", PodSchema.execAction),
+            ("{probes: {liveness: {httpGet: {port: 1, httpHeaders: [{name: a, value: b, nope: 1}]}}}}", PodSchema.httpHeader),
+        ]
+        for (set, schema) in cases {
+            let found = problems(rules("    - name: a\n      set: \(set)\n"))
+            XCTAssertEqual(found.count, 1, "\(set): \(found)")
+            XCTAssertTrue(found.first?.hasSuffix("; expected one of: \(schema.fieldNames.joined(separator: ", "))") == true, "\(set): \(found)")
+        }
+        XCTAssertEqual(PodSchema.probeHandlers, ["exec", "grpc", "httpGet", "tcpSocket"])
+    }
+
+    /// One label-value check for selectors, node selectors and labels; one operator check for
+    /// label and node selector requirements.
+    func testOneLabelValueMessageAndOneOperatorCheck() {
+        let rule = Naming.qualifiedNameRule
+        XCTAssertEqual(problems(rules("    - name: a\n      set: {labels: {team: \"a b\"}}\n")), ["p.yaml:8:22: invalid label value \"a b\" for team: \(rule)"])
+        XCTAssertEqual(problems(rules("    - name: a\n      match: {podLabels: {matchExpressions: [{key: k, operator: In, values: [\"a b\"]}]}}\n      set: {priorityClassName: x}\n")),
+                       ["p.yaml:8:78: invalid label value \"a b\": \(rule)"])
+        for (op, values, message) in [("In", "[]", "operator In needs a non-empty values list"), ("Exists", "[x]", "operator Exists takes no values")] {
+            let label = problems(rules("    - name: a\n      match: {podLabels: {matchExpressions: [{key: k, operator: \(op), values: \(values)}]}}\n      set: {priorityClassName: x}\n"))
+            let node = problems(rules("    - name: a\n      set: {affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: k, operator: \(op), values: \(values)}]}]}}}}\n"))
+            XCTAssertEqual(label.map { $0.components(separatedBy: ": ").dropFirst().joined(separator: ": ") }, [message], "\(label)")
+            XCTAssertEqual(node.map { $0.components(separatedBy: ": ").dropFirst().joined(separator: ": ") }, [message], "\(node)")
         }
     }
 }

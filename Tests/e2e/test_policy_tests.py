@@ -85,3 +85,30 @@ def test_a_broken_file_is_reported_at_its_line_and_exits_2(tmp_path):
     assert f"{path}:11:23: \"not-a-pointer\" is not a JSON pointer" in errors
     out = sparkhook_test(tmp_path / "nowhere")
     assert out.returncode == 2 and "no such file or folder" in out.stderr
+
+
+def test_a_suite_is_read_by_the_policys_rules(tmp_path):
+    """The suite reader is the policy's reader: a field twice is an error (it was: the last one
+    won), a tag must fit the field (`!!int` on a string was read as the string), and a file of
+    many problems says the first 50 and how many more (there was no cap)."""
+    path = suite(tmp_path, """  - name: twice
+    pod: pods/driver.yaml
+    pod: pods/missing.yaml
+    expect: {applied: []}
+  - name: !!int 7
+    pod: pods/driver.yaml
+    expect: {applied: []}
+""")
+    out = sparkhook_test(path)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert f"{path}:8:5: duplicate field \"pod\" in case" in out.stderr
+    assert "missing.yaml" not in out.stderr  # the first pod is kept, the repeated one never read
+    assert f"{path}:10:11: case name must be a string, not tagged tag:yaml.org,2002:int" in out.stderr, out.stderr
+
+    many = "".join(f"    typo{i}: x\n" for i in range(60))
+    path = suite(tmp_path, f"  - name: many\n    pod: pods/driver.yaml\n    expect: {{applied: []}}\n{many}")
+    out = sparkhook_test(path)
+    assert out.returncode == 2, out.stdout + out.stderr
+    lines = [line for line in out.stderr.splitlines() if line.startswith(str(path))]
+    assert len(lines) == 51, out.stderr
+    assert lines[-1].endswith("and 10 more problems"), lines[-1]

@@ -10,26 +10,43 @@ public final class DisruptionCounts: Sendable {
                                  "TerminationByKubelet", "DeletionByPodGC"]
     static let other = "other"
 
-    private let counts = Mutex([String: Int]())
+    private struct State {
+        var counts: [String: Int] = [:]
+        var recent: RecentKeys
+    }
 
-    public init() {}
+    private let state: Mutex<State>
+
+    /// `remembered`: how many pod UIDs are kept to count each pod once. The apiserver may call a
+    /// webhook more than once for one write (a retry after a conflict with a stale cached copy
+    /// runs admission again), so a pod's disruption can arrive twice.
+    public init(remembered: Int = 4096) {
+        state = Mutex(State(recent: RecentKeys(capacity: remembered)))
+    }
 
     /// The reason as counted: one of `reasons`, else `other`.
     public static func bounded(_ reason: String) -> String { reasons.contains(reason) ? reason : other }
 
-    public func count(role: SparkRole, reason: String) {
+    /// Counts the disruption of pod `uid` unless that pod was counted already; false if it was.
+    /// A pod without a UID (never from the apiserver) is counted every time.
+    @discardableResult
+    public func count(role: SparkRole, reason: String, pod uid: String) -> Bool {
         let key = "role=\"\(role.rawValue)\",reason=\"\(Self.bounded(reason))\""
-        counts.withLock { $0[key, default: 0] += 1 }
+        return state.withLock { state in
+            guard uid.isEmpty || state.recent.insert(uid) else { return false }
+            state.counts[key, default: 0] += 1
+            return true
+        }
     }
 
     public func value(role: SparkRole, reason: String) -> Int {
-        counts.withLock { $0["role=\"\(role.rawValue)\",reason=\"\(Self.bounded(reason))\"", default: 0] }
+        state.withLock { $0.counts["role=\"\(role.rawValue)\",reason=\"\(Self.bounded(reason))\"", default: 0] }
     }
 
     func render() -> String {
         var out = "# HELP sparkhook_pod_disruptions_total Spark pods given a DisruptionTarget condition (preempted, evicted, terminated), by role and reason.\n"
         out += "# TYPE sparkhook_pod_disruptions_total counter\n"
-        for (key, count) in counts.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
+        for (key, count) in state.withLock({ $0.counts }).sorted(by: { $0.key < $1.key }) {
             out += "sparkhook_pod_disruptions_total{\(key)} \(count)\n"
         }
         return out

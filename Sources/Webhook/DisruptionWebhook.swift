@@ -23,16 +23,17 @@ extension WebhookHandler {
             logger.warning("disruption: not an AdmissionReview", ["error": excerpt("\(error)", max: 200)])
             return .text(400, "not an AdmissionReview")
         }
-        // Counted only where the condition is new: without matchConditions every status update
-        // of a disrupted pod would arrive here and count again.
+        // Counted only where the condition is new (without matchConditions every status update
+        // of a disrupted pod would arrive here), and once per pod UID: one write can reach a
+        // webhook twice.
         let request = review["request"]
         let found = request?["operation"]?.stringValue == "DELETE"
             ? request?["oldObject"].flatMap { old in Self.evicted(old).map { (old, $0) } }
             : request?["object"].flatMap { pod in Self.addedDisruption(pod, old: request?["oldObject"]).map { (pod, $0) } }
         if let (pod, added) = found,
-           let labels = pod["metadata", "labels"]?.objectValue, let role = SparkRole(labels: labels) {
-            let reason = added["reason"]?.stringValue ?? ""
-            metrics.disruptions.count(role: role, reason: reason)
+           let labels = pod["metadata", "labels"]?.objectValue, let role = SparkRole(labels: labels),
+           case let reason = added["reason"]?.stringValue ?? "",
+           metrics.disruptions.count(role: role, reason: reason, pod: pod["metadata", "uid"]?.stringValue ?? "") {
             let message = added["message"]?.stringValue ?? ""
             logger.info("disruption", [
                 "namespace": excerpt(pod["metadata", "namespace"]?.stringValue ?? "", max: 64),

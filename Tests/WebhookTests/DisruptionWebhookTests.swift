@@ -16,11 +16,11 @@ final class DisruptionWebhookTests: XCTestCase {
     }
 
     func review(operation: String = "UPDATE", role: String = "executor", reason: String? = "PreemptionByScheduler",
-                before: String? = nil, grace: Int? = nil) -> [UInt8] {
+                before: String? = nil, grace: Int? = nil, pod uid: String = "pod-1") -> [UInt8] {
         func pod(_ reason: String?) -> String {
             let conditions = reason.map { #"[{"type":"DisruptionTarget","status":"True","reason":"\#($0)","message":"preempted by pod 1234-ab on node n1"}]"# } ?? "[]"
             let graceField = grace.map { #","deletionGracePeriodSeconds":\#($0)"# } ?? ""
-            return #"{"metadata":{"name":"p","namespace":"ns","labels":{"spark-role":"\#(role)","spark-app-name":"etl"}\#(graceField)},"spec":{"nodeName":"n1"},"status":{"conditions":\#(conditions)}}"#
+            return #"{"metadata":{"name":"p","uid":"\#(uid)","namespace":"ns","labels":{"spark-role":"\#(role)","spark-app-name":"etl"}\#(graceField)},"spec":{"nodeName":"n1"},"status":{"conditions":\#(conditions)}}"#
         }
         let objects = operation == "DELETE" ? #""object":null,"oldObject":\#(pod(reason))"# : #""object":\#(pod(reason)),"oldObject":\#(pod(before))"#
         return Array(#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u1","operation":"\#(operation)",\#(objects)}}"#.utf8)
@@ -37,23 +37,41 @@ final class DisruptionWebhookTests: XCTestCase {
         XCTAssertEqual(response.status, 200)
         XCTAssertTrue(String(decoding: response.body, as: UTF8.self).contains(#""uid":"u1","allowed":true"#))
         XCTAssertEqual(count(.executor, "PreemptionByScheduler"), 1)
-        // Already there before: a later status update of the same pod.
-        XCTAssertEqual(post(review(before: "PreemptionByScheduler")).status, 200)
+        // Already there before: a later status update (another pod, so that the UID rule is not what holds it).
+        XCTAssertEqual(post(review(before: "PreemptionByScheduler", pod: "pod-2")).status, 200)
         XCTAssertEqual(count(.executor, "PreemptionByScheduler"), 1)
     }
 
+    func testAPodDeliveredTwiceCountsOnceAndTheMemoryIsBounded() {
+        // The apiserver runs admission again when its write conflicts (a stale cached copy): the
+        // same pod's disruption arrives twice.
+        _ = post(review(operation: "DELETE", role: "driver", reason: "EvictionByEvictionAPI", grace: 30))
+        _ = post(review(operation: "DELETE", role: "driver", reason: "EvictionByEvictionAPI", grace: 30))
+        XCTAssertEqual(count(.driver, "EvictionByEvictionAPI"), 1)
+        _ = post(review(pod: "pod-2"))
+        _ = post(review(pod: "pod-2"))
+        XCTAssertEqual(count(.executor, "PreemptionByScheduler"), 1)
+
+        let counts = DisruptionCounts(remembered: 3)
+        XCTAssertEqual(["a", "b", "a", "c", "d", "a"].map { counts.count(role: .executor, reason: "x", pod: $0) },
+                       [true, true, false, true, true, true])  // "a" forgotten after 3 others
+        XCTAssertTrue(counts.count(role: .executor, reason: "x", pod: ""))
+        XCTAssertTrue(counts.count(role: .executor, reason: "x", pod: ""))
+        XCTAssertEqual(counts.value(role: .executor, reason: "x"), 7)
+    }
+
     func testReasonsAreBoundedAndRolesAreThePolicys() {
-        _ = post(review(role: "driver", reason: "SomethingNew"))
+        _ = post(review(role: "driver", reason: "SomethingNew", pod: "pod-2"))
         XCTAssertEqual(count(.driver, "other"), 1)
-        _ = post(review(role: "not-spark"))
+        _ = post(review(role: "not-spark", pod: "pod-3"))
         XCTAssertEqual(SparkRole.allCases.map { count($0, "PreemptionByScheduler") }, [0, 0, 0])
         XCTAssertFalse(handler.metrics.render(server: nil).contains("SomethingNew"))
     }
 
     func testAnEvictionCountsOnTheFinishingDeleteOnly() {
         _ = post(review(operation: "DELETE", role: "driver", reason: "EvictionByEvictionAPI", grace: 30))
-        _ = post(review(operation: "DELETE", role: "driver", reason: "EvictionByEvictionAPI", grace: 0))
-        _ = post(review(operation: "DELETE", role: "driver", reason: "PreemptionByScheduler", grace: 30))
+        _ = post(review(operation: "DELETE", role: "driver", reason: "EvictionByEvictionAPI", grace: 0, pod: "pod-2"))
+        _ = post(review(operation: "DELETE", role: "driver", reason: "PreemptionByScheduler", grace: 30, pod: "pod-3"))
         XCTAssertEqual(count(.driver, "EvictionByEvictionAPI"), 1)
         XCTAssertEqual(count(.driver, "PreemptionByScheduler"), 0)
     }

@@ -97,6 +97,33 @@ def test_an_eviction_is_counted_once_as_such(scheduled, certs):  # noqa: F811
         assert hook.stop() == 0
 
 
+# How the other senders write the condition (1.36): the taint manager and pod GC with a
+# server-side apply of pods/status (ApplyStatus, forced), the kubelet (node pressure, shutdown)
+# with a strategic-merge patch of pods/status. Both are UPDATEs of pods/status to admission.
+@pytest.mark.parametrize("reason, content_type", [
+    ("DeletionByTaintManager", "application/apply-patch+yaml"),
+    ("DeletionByPodGC", "application/apply-patch+yaml"),
+    ("TerminationByKubelet", "application/strategic-merge-patch+json"),
+])
+def test_the_taint_manager_pod_gc_and_kubelet_writes_are_counted(scheduled, certs, reason, content_type):  # noqa: F811
+    hook = serve(certs, ROOT / "examples" / "production.yaml")
+    try:
+        with scenario.disruption_webhook(scheduled, hook.port, certs / "ca.crt"):
+            path = running_pod(scheduled, f"senders-{reason.lower()}", "executor-1", role="executor")
+            condition = {"type": "DisruptionTarget", "status": "True", "reason": reason, "message": f"{reason}: test"}
+            if content_type == "application/apply-patch+yaml":
+                body = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "executor-1"}, "status": {"conditions": [condition]}}
+                status, out = scheduled.request("PATCH", path + "/status?fieldManager=taint-eviction-controller&force=true", body, content_type)
+            else:
+                status, out = scheduled.request("PATCH", path + "/status", {"status": {"conditions": [condition]}}, content_type)
+            assert status == 200, out
+            status_update(scheduled, path, 1)  # a later update of the disrupted pod: not counted again
+            assert disruptions(hook, certs) == {("executor", reason): 1}
+            scheduled.request("DELETE", path, {"gracePeriodSeconds": 0})
+    finally:
+        assert hook.stop() == 0
+
+
 @pytest.mark.parametrize("match_conditions, expected", [(True, 0), (False, 20)])
 def test_status_updates_of_a_running_pod_reach_sparkhook_only_without_match_conditions(scheduled, certs, match_conditions, expected):  # noqa: F811
     hook = serve(certs, ROOT / "examples" / "production.yaml")

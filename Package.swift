@@ -46,9 +46,9 @@ let package = Package(
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Posix"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
-        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "Posix"]),
         .testTarget(name: "AdmissionTests", dependencies: ["Admission", "JSON"]),
-        .testTarget(name: "PolicyTests", dependencies: ["Policy", "JSON", "Admission", "YAML"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "JSON", "Admission", "YAML", "Posix"]),
         .testTarget(name: "WebhookTests", dependencies: ["Webhook", "Policy", "JSON", "Admission", "HTTPServer"]),
     ]
 )

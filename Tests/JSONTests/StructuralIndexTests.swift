@@ -1,4 +1,5 @@
 @testable import JSON
+import Posix
 import XCTest
 
 /// The block-wise structural index against a byte-by-byte reference: same end for every
@@ -118,18 +119,5 @@ final class StructuralIndexTests: XCTestCase {
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }
         XCTAssertFalse(names.isEmpty)
         for name in names { check(Array(try Data(contentsOf: dir.appendingPathComponent(name)))) }
-    }
-}
-
-/// A small seeded generator (SplitMix64): the same seed gives the same texts on every machine.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -4,6 +4,7 @@
 // that implies another, and a second pass changes nothing.
 import Admission
 import JSON
+import Posix
 @testable import Policy
 import XCTest
 
@@ -59,14 +60,9 @@ extension AffinityTests {
     // MARK: the property
 
     struct SplitMix {
-        var state: UInt64
-        mutating func next(_ n: Int) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(n))
-        }
+        var random: SplitMix64
+        init(state: UInt64) { random = SplitMix64(seed: state) }
+        mutating func next(_ n: Int) -> Int { Int(random.next() % UInt64(n)) }
         mutating func pick<T>(_ items: [T]) -> T { items[next(items.count)] }
     }
 

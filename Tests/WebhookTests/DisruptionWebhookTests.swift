@@ -10,9 +10,7 @@ final class DisruptionWebhookTests: XCTestCase {
     var handler: WebhookHandler!
 
     override func setUpWithError() throws {
-        let production = URL(fileURLWithPath: Fixtures.directory).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("examples/production.yaml")
-        handler = WebhookHandler(policies: try PolicyStore(path: production.path), metrics: Metrics(), logger: Logger(minimum: .error), endpoints: .webhook)
+        handler = WebhookHandler(policies: try PolicyStore(path: Fixtures.productionPolicy.path), metrics: Metrics(), logger: Logger(minimum: .error), endpoints: .webhook)
     }
 
     func review(operation: String = "UPDATE", role: String = "executor", reason: String? = "PreemptionByScheduler",

@@ -8,6 +8,10 @@ enum Fixtures {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures").path
 
+    /// examples/production.yaml, the policy most tests serve.
+    static let productionPolicy = URL(fileURLWithPath: directory).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("examples/production.yaml")
+
     static func bytes(_ name: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name)))
     }

@@ -5,27 +5,7 @@ import JSON
 @testable import Webhook
 import XCTest
 
-final class PolicyValidationTests: XCTestCase {
-    var folder: URL!
-
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("policy-validation-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let production = URL(fileURLWithPath: Fixtures.directory).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("examples/production.yaml")
-        try FileManager.default.copyItem(at: production, to: folder.appendingPathComponent("policy.yaml"))
-    }
-
-    override func tearDownWithError() throws { try FileManager.default.removeItem(at: folder) }
-
-    func handler(_ endpoints: WebhookHandler.Endpoints = .all) throws -> WebhookHandler {
-        WebhookHandler(policies: try PolicyStore(path: folder.path), metrics: Metrics(), logger: Logger(minimum: .error), endpoints: endpoints)
-    }
-
-    func post(_ h: WebhookHandler, _ path: String, _ body: [UInt8], _ contentType: String = "application/json") -> HTTPResponse {
-        h.handle(HTTPRequest(method: "POST", path: path, headers: HTTPHeaders([("Content-Type", contentType)]), body: body))
-    }
-
+final class PolicyValidationTests: PolicyFolderTestCase {
     func review(_ data: [String: String]) -> [UInt8] {
         let object: JSON = .object(["metadata": .object(["name": .string("sparkhook-policy")]),
                                     "data": .object(JSONObject(data.map { .init(key: $0.key, value: .string($0.value)) }))])

@@ -5,6 +5,7 @@
 // draining (+Sweep). It is generic over the transport and the poller so that a test drives this
 // very loop with a scripted socket and a fake clock; `run` is the production driver over epoll.
 import Glibc
+import Posix
 import Synchronization
 
 final class EventLoop<T: Transport, P: Poller>: @unchecked Sendable {
@@ -100,19 +101,6 @@ extension EventLoop where T == TLSSocket, P == Epoll {
                 server.logger.error("epoll_wait failed", ["error": "\(error)"])
             }
         } while endOfRound()
-    }
-}
-
-/// A small fast generator for per-connection jitter (not for anything secret).
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -3,12 +3,10 @@ them over TLS. Certificates are made at test time with the project's own certs/g
 import json
 import os
 import pathlib
-import re
 import signal
 import socket
 import ssl
 import subprocess
-import tempfile
 import threading
 import time
 
@@ -148,6 +146,21 @@ class Client:
 def tls_connect(port, ctx, host="127.0.0.1", session=None, timeout=10):
     raw = socket.create_connection((host, port), timeout=timeout)
     return Client(ctx.wrap_socket(raw, server_hostname=host, session=session))
+
+
+def metrics_text(server, certs):
+    """A sparkhook's /metrics (the Process `server`, CA from `certs`) as text, on a connection of its own."""
+    c = tls_connect(server.port, client_context(certs / "ca.crt"))
+    try:
+        _, _, body = c.request("GET", "/metrics")
+    finally:
+        c.close()
+    return body.decode()
+
+
+def counter_sum(text, prefix):
+    """The sum of the samples in Prometheus `text` whose line starts with `prefix`."""
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(prefix))
 
 
 def read_response(sock, head_only=False):

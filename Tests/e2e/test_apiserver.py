@@ -2,13 +2,12 @@
 like the fixtures, the split of executors, priority classes resolved (a globalDefault one too),
 creators' values kept or replaced, reinvocation behind another mutator, failure policies, and the
 manifests. Skipped, saying why, without KUBEBUILDER_ASSETS (see apiserver.py)."""
-import copy
 import json
 import subprocess
 
 import pytest
 
-from conftest import BIN, FIXTURES, ROOT, client_context, tls_connect
+from conftest import BIN, FIXTURES, ROOT, counter_sum, metrics_text
 from test_webhook import serve
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
@@ -91,13 +90,7 @@ def hooked(cluster, certs, policy, failure_policy="Fail"):
 
 
 def mutate_calls(server, certs):
-    c = tls_connect(server.port, client_context(certs / "ca.crt"))
-    try:
-        _, _, body = c.request("GET", "/metrics")
-    finally:
-        c.close()
-    return sum(float(line.rsplit(" ", 1)[1]) for line in body.decode().splitlines()
-               if line.startswith('sparkhook_requests_total{endpoint="mutate"'))
+    return counter_sum(metrics_text(server, certs), 'sparkhook_requests_total{endpoint="mutate"')
 
 
 def subset(small, big):

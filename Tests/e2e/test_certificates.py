@@ -1,7 +1,6 @@
 """Certificate expiry through the real server: exported as a metric, warned about in its last week,
 and an expired pair refused on reload with the pair in use kept."""
 import datetime
-import shutil
 import ssl
 
 from cryptography import x509

@@ -9,7 +9,7 @@ import time
 import pytest
 
 import scenario
-from conftest import ROOT, client_context, tls_connect
+from conftest import ROOT, metrics_text
 from test_scenarios import scheduled  # noqa: F401  (the module's cluster)
 from test_webhook import serve
 
@@ -19,13 +19,8 @@ STATUS_HOOK = "disruption-targets.sparkhook.io"
 
 def disruptions(hook, certs):
     """{(role, reason): count} from sparkhook's /metrics."""
-    c = tls_connect(hook.port, client_context(certs / "ca.crt"))
-    try:
-        _, _, body = c.request("GET", "/metrics")
-    finally:
-        c.close()
     return {(m[0], m[1]): int(m[2]) for m in
-            re.findall(r'^sparkhook_pod_disruptions_total\{role="([^"]+)",reason="([^"]+)"\} (\d+)$', body.decode(), re.M)}
+            re.findall(r'^sparkhook_pod_disruptions_total\{role="([^"]+)",reason="([^"]+)"\} (\d+)$', metrics_text(hook, certs), re.M)}
 
 
 def webhook_calls(server, name):

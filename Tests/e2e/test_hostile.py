@@ -1,7 +1,6 @@
 """Hostile input against the real server: each case was found by fuzzing or a hostile client and
 crashed, stalled or bloated the server before it was fixed. Every test checks that the answer is a
 clear error, that it comes quickly, and that the server is still there and serving afterwards."""
-import base64
 import json
 import os
 import shutil

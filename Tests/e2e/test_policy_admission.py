@@ -11,7 +11,7 @@ import time
 import pytest
 import yaml
 
-from conftest import BIN, ROOT, client_context, tls_connect
+from conftest import BIN, ROOT, counter_sum, metrics_text
 from test_webhook import serve
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (with kustomize) is not installed")
@@ -56,13 +56,7 @@ def rendered():
 
 
 def requests_counted(server, certs):
-    c = tls_connect(server.port, client_context(certs / "ca.crt"))
-    try:
-        _, _, body = c.request("GET", "/metrics")
-    finally:
-        c.close()
-    return sum(float(line.rsplit(" ", 1)[1]) for line in body.decode().splitlines()
-               if line.startswith('sparkhook_requests_total{endpoint="validate_policy"'))
+    return counter_sum(metrics_text(server, certs), 'sparkhook_requests_total{endpoint="validate_policy"')
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +128,7 @@ def test_policy_configmap_is_checked_at_apply(hooked, certs, tmp_path):
 
 def test_other_configmaps_are_never_sent(hooked, certs):
     apiserver, server, policy = hooked
-    ns, name = policy["metadata"]["namespace"], policy["metadata"]["name"]
+    ns = policy["metadata"]["namespace"]
     bad = INVALID["unknown field"][0]
     before = requests_counted(server, certs)
     assert before > 0

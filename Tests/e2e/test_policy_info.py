@@ -5,20 +5,16 @@ import os
 import re
 import time
 
-from conftest import BIN, ROOT, Process, client_context, tls_connect
+from conftest import BIN, ROOT, Process, metrics_text
 
 EXAMPLE = (ROOT / "examples" / "production.yaml").read_text()
 
 
 def info(server, certs):
-    c = tls_connect(server.port, client_context(certs / "ca.crt"))
-    try:
-        _, _, body = c.request("GET", "/metrics")
-    finally:
-        c.close()
-    series = re.findall(r'^sparkhook_policy_info\{hash="([0-9a-f]*)"\} 1$', body.decode(), re.M)
-    assert len(series) == 1 and 'sparkhook_policy_info{' in body.decode(), body.decode()
-    assert len(re.findall(r"^sparkhook_policy_info\b", body.decode(), re.M)) == 1
+    text = metrics_text(server, certs)
+    series = re.findall(r'^sparkhook_policy_info\{hash="([0-9a-f]*)"\} 1$', text, re.M)
+    assert len(series) == 1 and 'sparkhook_policy_info{' in text, text
+    assert len(re.findall(r"^sparkhook_policy_info\b", text, re.M)) == 1
     return series[0]
 
 

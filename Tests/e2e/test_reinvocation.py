@@ -6,7 +6,6 @@ second call must change nothing: a creator with two required node terms and a ru
 stored with four, not eight. Skipped, saying why, without KUBEBUILDER_ASSETS (see apiserver.py)."""
 import pytest
 
-from conftest import client_context, tls_connect  # noqa: F401 (the fixtures' modules)
 from test_apiserver import cluster, creatable, mutate_calls  # noqa: F401 (cluster is a fixture)
 from test_webhook import serve
 

@@ -5,10 +5,8 @@ import base64
 import copy
 import json
 import os
-import shutil
 import signal
 import socket
-import ssl
 import subprocess
 import threading
 import time
@@ -16,7 +14,7 @@ import time
 import jsonpatch
 import pytest
 
-from conftest import BIN, FIXTURES, ROOT, Process, client_context, is_closed, read_response, tls_connect
+from conftest import BIN, FIXTURES, ROOT, Process, client_context, is_closed, tls_connect
 
 FIXTURE_FILES = sorted(FIXTURES.glob("*.json"))
 

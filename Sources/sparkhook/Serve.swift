@@ -52,6 +52,9 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("max-connection-age"), help: "Seconds after which a connection's next answer says Connection: close (each connection draws its own age, up to 20% less), so that replicas behind a Service share the load again after a rollout; 0: no limit.")
     var maxConnectionAge: Double = Double(HTTPLimits().maxConnectionAgeNanos) / 1e9
 
+    @Option(name: .customLong("max-connection-requests"), help: "Answers after which a connection's last says Connection: close (renews busy connections under load, for the same reason); 0: no limit.")
+    var maxConnectionRequests = HTTPLimits().maxRequestsPerConnection
+
     @Option(name: .customLong("shutdown-delay"), help: "Seconds after SIGTERM to keep accepting, unready, every answer saying Connection: close, before closing the listener (while the endpoint leaves the Service).")
     var shutdownDelay: Double = 0
 
@@ -74,6 +77,7 @@ struct Serve: ParsableCommand {
             throw ValidationError("--\(name) must be positive")
         }
         guard maxConnectionAge >= 0 else { throw ValidationError("--max-connection-age must not be negative") }
+        guard maxConnectionRequests >= 0 else { throw ValidationError("--max-connection-requests must not be negative") }
         guard shutdownDelay >= 0, shutdownGrace >= 0 else { throw ValidationError("--shutdown-delay and --shutdown-grace must not be negative") }
     }
 
@@ -101,6 +105,7 @@ struct Serve: ParsableCommand {
         limits.bodyTimeoutNanos = UInt64(bodyTimeout * 1e9)
         limits.idleTimeoutNanos = UInt64(idleTimeout * 1e9)
         limits.maxConnectionAgeNanos = maxConnectionAge == 0 ? .max : UInt64(maxConnectionAge * 1e9)
+        limits.maxRequestsPerConnection = maxConnectionRequests == 0 ? .max : maxConnectionRequests
         let configuration = ServerConfiguration(
             listen: try listen.map { try SocketAddress(parsing: $0) },
             threads: threads ?? ServerConfiguration.onlineCores,

@@ -230,6 +230,16 @@ final class ConnectionStateTests: XCTestCase {
         XCTAssertTrue(unlimited.keepsAlive(requested: true, now: .max - 1, draining: false))
     }
 
+    func testAfterItsMaximumNumberOfAnswersTheLastAsksTheClientToClose() {
+        var state = ConnectionState(now: 0, maxRequests: 3)
+        state.handshakeDone(now: 0)
+        XCTAssertEqual((0..<3).map { _ in state.keepsAlive(requested: true, now: 0, draining: false) }, [true, true, false])
+        XCTAssertEqual(state.reasonClosed(failed: false), .maxRequests)
+        var aged = ConnectionState(now: 0, maxAgeNanos: 1, maxRequests: 1)
+        XCTAssertFalse(aged.keepsAlive(requested: true, now: 1, draining: false))
+        XCTAssertEqual(aged.reasonClosed(failed: false), .maxAge, "age is said first when both are reached")
+    }
+
     func testTheReasonAClosedConnectionIsCountedUnder() {
         var asked = ConnectionState(now: 0)
         XCTAssertFalse(asked.keepsAlive(requested: false, now: 0, draining: true))
@@ -242,7 +252,7 @@ final class ConnectionStateTests: XCTestCase {
         var slow = ConnectionState(now: 0)
         XCTAssertEqual(slow.expiry(now: 10 * s, limits: limits), .close)
         XCTAssertEqual(slow.reasonClosed(failed: false), .error)
-        XCTAssertEqual(CloseReason.allCases.map(\.label), ["idle", "max-age", "drain", "peer", "error"])
+        XCTAssertEqual(CloseReason.allCases.map(\.label), ["idle", "max-age", "drain", "peer", "error", "max-requests"])
     }
 
     func testWhatThePollerWatchesFollowsThePhase() {

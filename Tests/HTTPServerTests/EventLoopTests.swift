@@ -178,6 +178,22 @@ final class EventLoopTests: XCTestCase {
         XCTAssertEqual(server.stats.closedConnections(.maxAge), 1)
     }
 
+    func testAfterItsMaximumNumberOfAnswersTheLastSaysConnectionClose() throws {
+        var limits = HTTPLimits()
+        limits.maxRequestsPerConnection = 3
+        try makeLoop(limits)
+        let (token, peer) = try connected()  // the first answer
+        for (path, closes) in [("/a", false), ("/b", true)] {
+            peer.written = []
+            peer.send("GET \(path) HTTP/1.1\r\nHost: a\r\n\r\n")
+            loop.onEvent(token, .readable)
+            _ = loop.endOfRound()
+            XCTAssertEqual(peer.writtenText.lowercased().contains("connection: close"), closes, path)
+        }
+        XCTAssertTrue(peer.closed)
+        XCTAssertEqual(server.stats.closedConnections(.maxRequests), 1)
+    }
+
     func testAgesAreJitteredPerConnection() throws {
         var limits = HTTPLimits()
         limits.maxConnectionAgeNanos = 100 * s

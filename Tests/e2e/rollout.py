@@ -310,10 +310,28 @@ class Rollout:
         self.balancer.close()
 
 
-def run(apiserver, binary, certs, policy, replicas=2, cycles=1, kill=False, clients=8, settle=35.0, window=10.0,
-        shutdown_delay=5.0, extra_args=(), log=print):
+def deployment_flags():
+    """The sparkhook container's `--flag=value` arguments in manifests/base/deployment.yaml, as
+    {flag: value}: the harness runs replicas the way the manifests do."""
+    import yaml
+    for doc in yaml.safe_load_all((ROOT / "manifests" / "base" / "deployment.yaml").read_text()):
+        if doc and doc.get("kind") == "Deployment":
+            [container] = [c for c in doc["spec"]["template"]["spec"]["containers"] if c["name"] == "sparkhook"]
+            return dict(a.split("=", 1) for a in container["args"] if a.startswith("--") and "=" in a)
+    raise AssertionError("no Deployment in manifests/base/deployment.yaml")
+
+
+def connection_flags():
+    """The manifests' connection renewal flags (--max-connection-age, --max-connection-requests)."""
+    return [f"{k}={v}" for k, v in deployment_flags().items() if k.startswith("--max-connection-")]
+
+
+def run(apiserver, binary, certs, policy, replicas=2, cycles=1, kill=False, clients=8, settle=20.0, window=40.0,
+        shutdown_delay=5.0, extra_args=None, log=print):
     """A rolling restart of every replica `cycles` times under load, then the settle time and a
-    window in which each replica's share is measured. Returns the report as a dict."""
+    window in which each replica's share is measured. Returns the report as a dict. The replicas
+    run with `extra_args`, by default the manifests' connection renewal flags."""
+    extra_args = connection_flags() if extra_args is None else extra_args
     namespace = apiserver.namespace(f"rollout-{int(time.time() * 1000) % 10**8}")
     # The classes the policy names, as the manifests create them (priority admission needs them).
     import yaml
@@ -343,8 +361,8 @@ def run(apiserver, binary, certs, policy, replicas=2, cycles=1, kill=False, clie
                 "restart_seconds": round(restarts, 1), "creates": load.creates, "creates_during_restarts": creates_during,
                 "creates_per_second": round(creates_during / restarts, 1) if restarts else 0,
                 "failed": sum(load.failures.values()), "failures": dict(load.failures), "stored_without_applied": load.unapplied,
-                "share_after_settle": {k: round(v, 3) for k, v in shares.items()}, "settle_seconds": settle,
-                "closed_connections": rollout.closes(), "balancer_refused": rollout.balancer.refused,
+                "share_after_settle": {k: round(v, 3) for k, v in shares.items()}, "settle_seconds": settle, "window_seconds": window,
+                "replica_flags": [f"--shutdown-delay={shutdown_delay}", *extra_args], "closed_connections": rollout.closes(), "balancer_refused": rollout.balancer.refused,
                 "replica_warnings": rollout.warnings(),
             }
             return report
@@ -359,8 +377,9 @@ def main():
     parser.add_argument("--cycles", type=int, default=int(os.environ.get("ROLLOUT_CYCLES", "10")))
     parser.add_argument("--replicas", type=int, nargs="+", default=[2, 3])
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--settle", type=float, default=35.0)
-    parser.add_argument("--shutdown-delay", type=float, default=5.0)
+    parser.add_argument("--settle", type=float, default=20.0)
+    parser.add_argument("--window", type=float, default=40.0, help="seconds after the settle time over which the shares are measured")
+    parser.add_argument("--shutdown-delay", type=float, default=float(deployment_flags()["--shutdown-delay"]))
     parser.add_argument("--no-kill", action="store_true", help="skip the SIGKILL runs")
     args = parser.parse_args()
     assets = os.environ.get(ASSETS_VARIABLE)
@@ -376,7 +395,7 @@ def main():
             for replicas in args.replicas:
                 print(f"== {replicas} replicas, {args.cycles} cycles, {'SIGKILL' if kill else 'SIGTERM'}", flush=True)
                 report = run(apiserver, args.sparkhook, certs, args.policy, replicas, args.cycles, kill, args.clients,
-                             args.settle, shutdown_delay=args.shutdown_delay, log=lambda m: print("  " + m, flush=True))
+                             args.settle, args.window, shutdown_delay=args.shutdown_delay, log=lambda m: print("  " + m, flush=True))
                 print(json.dumps(report, indent=2), flush=True)
                 reports.append(report)
     finally:

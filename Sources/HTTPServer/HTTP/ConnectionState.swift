@@ -58,6 +58,9 @@ struct ConnectionState {
     let openedAt: UInt64
     /// Past this age the next answer says `Connection: close` (jittered per connection by the loop).
     let maxAgeNanos: UInt64
+    /// After this many answers the next says `Connection: close`.
+    let maxRequests: Int
+    private(set) var answers = 0
     private(set) var phase: Phase = .handshake
     private(set) var since: UInt64 // when the current phase began
     /// Set while queued output has not been written for lack of the peer reading.
@@ -81,10 +84,11 @@ struct ConnectionState {
     /// A request arrived after our side was shut (counted once).
     private(set) var lostRequest = false
 
-    init(now: UInt64, maxAgeNanos: UInt64 = .max) {
+    init(now: UInt64, maxAgeNanos: UInt64 = .max, maxRequests: Int = .max) {
         openedAt = now
         since = now
         self.maxAgeNanos = maxAgeNanos
+        self.maxRequests = maxRequests
     }
 
     var handshakeDone: Bool { phase != .handshake }
@@ -153,11 +157,21 @@ struct ConnectionState {
     }
 
     /// An answer is about to be written: whether it keeps the connection alive. The client may
-    /// have asked for the close; the server asks for it while draining and past the maximum age,
-    /// so that the client, not the server, closes the connection, after reading the answer.
+    /// have asked for the close; the server asks for it while draining and past the maximum age
+    /// or number of answers, so that the client, not the server, closes the connection, after
+    /// reading the answer.
     mutating func keepsAlive(requested: Bool, now: UInt64, draining: Bool) -> Bool {
+        answers += 1
         guard requested else { return false }
-        if draining { closeReason = .drain } else if now &- openedAt >= maxAgeNanos { closeReason = .maxAge } else { return true }
+        if draining {
+            closeReason = .drain
+        } else if now &- openedAt >= maxAgeNanos {
+            closeReason = .maxAge
+        } else if answers >= maxRequests {
+            closeReason = .maxRequests
+        } else {
+            return true
+        }
         return false
     }
 
@@ -271,6 +285,8 @@ public enum CloseReason: Int, CaseIterable, Sendable {
     case peer
     /// A protocol error, a time limit, a TLS or socket failure.
     case error
+    /// The client closed it after an answer that said `Connection: close` for its number of answers.
+    case maxRequests
 
     public var label: String {
         switch self {
@@ -279,6 +295,7 @@ public enum CloseReason: Int, CaseIterable, Sendable {
         case .drain: "drain"
         case .peer: "peer"
         case .error: "error"
+        case .maxRequests: "max-requests"
         }
     }
 }

@@ -18,7 +18,7 @@ final class Connection<T: Transport> {
     init(id: UInt64, transport: T, now: UInt64, maxAgeNanos: UInt64, limits: HTTPLimits) {
         self.id = id
         self.transport = transport
-        self.state = ConnectionState(now: now, maxAgeNanos: maxAgeNanos)
+        self.state = ConnectionState(now: now, maxAgeNanos: maxAgeNanos, maxRequests: limits.maxRequestsPerConnection)
         self.parser = RequestParser(limits: limits)
     }
 

@@ -14,7 +14,7 @@ public final class ServerStats: Sendable {
     public let timeouts = Atomic<Int>(0)
     /// Closed connections by `CloseReason` (one counter each: Atomic cannot live in an array).
     let closedIdle = Atomic<Int>(0), closedMaxAge = Atomic<Int>(0), closedDrain = Atomic<Int>(0)
-    let closedPeer = Atomic<Int>(0), closedError = Atomic<Int>(0)
+    let closedPeer = Atomic<Int>(0), closedError = Atomic<Int>(0), closedMaxRequests = Atomic<Int>(0)
     /// Request bytes that arrived on a connection after the server had shut its side down: a
     /// request the client will see fail. The idle-close rules exist to keep this at zero.
     public let requestsAfterClose = Atomic<Int>(0)
@@ -28,6 +28,7 @@ public final class ServerStats: Sendable {
         case .drain: closedDrain.load(ordering: .relaxed)
         case .peer: closedPeer.load(ordering: .relaxed)
         case .error: closedError.load(ordering: .relaxed)
+        case .maxRequests: closedMaxRequests.load(ordering: .relaxed)
         }
     }
 
@@ -38,6 +39,7 @@ public final class ServerStats: Sendable {
         case .drain: Self.bump(closedDrain)
         case .peer: Self.bump(closedPeer)
         case .error: Self.bump(closedError)
+        case .maxRequests: Self.bump(closedMaxRequests)
         }
     }
 

@@ -10,9 +10,17 @@ concurrency, in interleaved rounds of three setups:
 Prints creates/s, p50/p99 create latency, apiserver and sparkhook CPU per pod, and the differences
 against no mutation, as medians over the rounds.
 
+Then what the disruption webhook (manifests/base/disruptionwebhook.yaml) costs a running pod's
+status updates (the kubelet's Ready flips, probes' results), in interleaved rounds of:
+  unhooked    no validating webhook;
+  filtered    the configuration as shipped: matchConditions keep every such update from sparkhook;
+  unfiltered  the same without matchConditions: every update is sent to sparkhook.
+Prints updates/s, p50/p99, apiserver and sparkhook CPU per update, and webhook calls per update.
+
 Knobs (environment): KUBEBUILDER_ASSETS (required), PODS (1000 per setup and concurrency),
 ROUNDS (3), CONCURRENCY ("1 32"), WARMUP (50), SPARKHOOK (a built binary; default: the release
-build), POLICY (examples/production.yaml)."""
+build), POLICY (examples/production.yaml), PART ("create status": which parts run),
+STATUS_UPDATES (2000 per setup and round, by 8 threads over 16 running executor pods)."""
 import json
 import os
 import pathlib
@@ -26,12 +34,16 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Tests" / "e2e"))
 from apiserver import ASSETS_VARIABLE, HOW_TO_GET_THEM, Apiserver  # noqa: E402
+from scenario import disruption_webhook  # noqa: E402
 
 PODS = int(os.environ.get("PODS", "1000"))
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 CONCURRENCY = [int(c) for c in os.environ.get("CONCURRENCY", "1 32").split()]
 WARMUP = int(os.environ.get("WARMUP", "50"))
 POLICY = pathlib.Path(os.environ.get("POLICY", ROOT / "examples" / "production.yaml"))
+PARTS = os.environ.get("PART", "create status").split()
+STATUS_UPDATES = int(os.environ.get("STATUS_UPDATES", "2000"))
+STATUS_HOOK = "disruption-targets.sparkhook.io"
 TICKS = os.sysconf("SC_CLK_TCK")
 NAMESPACE = "bench"
 
@@ -190,50 +202,133 @@ def main():
                 return teardown
             return lambda *_: None
 
-        modes = ["none", "sparkhook", "cel"]
-        results = {(m, c): [] for m in modes for c in CONCURRENCY}
-        per_round = max(1, PODS // ROUNDS)
-        serial = 0
-        for r in range(ROUNDS):
-            for mode in modes:
-                teardown = setup(mode)
-                try:
-                    for c in CONCURRENCY:
-                        warm = [executor(f"w{serial + i}", 3 + i) for i in range(WARMUP)]
-                        serial += WARMUP
-                        create_all(api, warm, c)
-                        pods = [executor(f"p{serial + i}", 1 + i % 100) for i in range(per_round)]
-                        serial += per_round
-                        cpu0, hook0, t0 = cpu_seconds(apiserver_pid), cpu_seconds(hook.proc.pid), time.perf_counter()
-                        latencies = create_all(api, pods, c)
-                        wall = time.perf_counter() - t0
-                        cpu1, hook1 = cpu_seconds(apiserver_pid), cpu_seconds(hook.proc.pid)
-                        if mode != "none":
-                            status, stored = api.request("GET", f"/api/v1/namespaces/{NAMESPACE}/pods/{pods[-1]['metadata']['name']}")
-                            assert stored["spec"]["priorityClassName"] == "spark-executor" and stored["spec"]["priority"] == 1000, (mode, stored["spec"])
-                        results[(mode, c)].append({
-                            "rate": len(pods) / wall, "p50": percentile(latencies, 0.5) * 1e3, "p99": percentile(latencies, 0.99) * 1e3,
-                            "api_cpu": (cpu1 - cpu0) / len(pods) * 1e6, "hook_cpu": (hook1 - hook0) / len(pods) * 1e6})
-                finally:
-                    teardown(None, None, None)
-                api.request("DELETE", f"/api/v1/namespaces/{NAMESPACE}/pods")
-            print(f"round {r + 1}/{ROUNDS} done", file=sys.stderr)
-
-        print(f"\nPod creates through kube-apiserver v1.36 (envtest), {per_round} executor pods per cell and round, "
-              f"{ROUNDS} rounds interleaved, medians; policy {POLICY.name}")
-        print(f"{'setup':<10} {'conc':>4} {'creates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'apiserver us/pod':>17} {'sparkhook us/pod':>17}"
-              f" {'+p50 ms':>8} {'+p99 ms':>8} {'+apiserver us':>14}")
-        for c in CONCURRENCY:
-            base = {k: statistics.median(x[k] for x in results[("none", c)]) for k in ("rate", "p50", "p99", "api_cpu", "hook_cpu")}
-            for mode in modes:
-                m = {k: statistics.median(x[k] for x in results[(mode, c)]) for k in base}
-                print(f"{mode:<10} {c:>4} {m['rate']:>10.0f} {m['p50']:>8.2f} {m['p99']:>8.2f} {m['api_cpu']:>17.0f} "
-                      f"{(m['hook_cpu'] if mode == 'sparkhook' else 0):>17.0f} {m['p50'] - base['p50']:>+8.2f} "
-                      f"{m['p99'] - base['p99']:>+8.2f} {m['api_cpu'] - base['api_cpu']:>+14.0f}")
+        if "create" in PARTS:
+            bench_creates(api, hook, apiserver_pid, setup)
+        if "status" in PARTS:
+            bench_status_updates(api, hook, apiserver_pid, work / "ca.crt")
     finally:
         if hook:
             hook.stop()
         api.stop()
+
+
+def bench_creates(api, hook, apiserver_pid, setup):
+    modes = ["none", "sparkhook", "cel"]
+    results = {(m, c): [] for m in modes for c in CONCURRENCY}
+    per_round = max(1, PODS // ROUNDS)
+    serial = 0
+    for r in range(ROUNDS):
+        for mode in modes:
+            teardown = setup(mode)
+            try:
+                for c in CONCURRENCY:
+                    warm = [executor(f"w{serial + i}", 3 + i) for i in range(WARMUP)]
+                    serial += WARMUP
+                    create_all(api, warm, c)
+                    pods = [executor(f"p{serial + i}", 1 + i % 100) for i in range(per_round)]
+                    serial += per_round
+                    cpu0, hook0, t0 = cpu_seconds(apiserver_pid), cpu_seconds(hook.proc.pid), time.perf_counter()
+                    latencies = create_all(api, pods, c)
+                    wall = time.perf_counter() - t0
+                    cpu1, hook1 = cpu_seconds(apiserver_pid), cpu_seconds(hook.proc.pid)
+                    if mode != "none":
+                        status, stored = api.request("GET", f"/api/v1/namespaces/{NAMESPACE}/pods/{pods[-1]['metadata']['name']}")
+                        assert stored["spec"]["priorityClassName"] == "spark-executor" and stored["spec"]["priority"] == 1000, (mode, stored["spec"])
+                    results[(mode, c)].append({
+                        "rate": len(pods) / wall, "p50": percentile(latencies, 0.5) * 1e3, "p99": percentile(latencies, 0.99) * 1e3,
+                        "api_cpu": (cpu1 - cpu0) / len(pods) * 1e6, "hook_cpu": (hook1 - hook0) / len(pods) * 1e6})
+            finally:
+                teardown(None, None, None)
+            api.request("DELETE", f"/api/v1/namespaces/{NAMESPACE}/pods")
+        print(f"round {r + 1}/{ROUNDS} done", file=sys.stderr)
+
+    print(f"\nPod creates through kube-apiserver v1.36 (envtest), {per_round} executor pods per cell and round, "
+          f"{ROUNDS} rounds interleaved, medians; policy {POLICY.name}")
+    print(f"{'setup':<10} {'conc':>4} {'creates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'apiserver us/pod':>17} {'sparkhook us/pod':>17}"
+          f" {'+p50 ms':>8} {'+p99 ms':>8} {'+apiserver us':>14}")
+    for c in CONCURRENCY:
+        base = {k: statistics.median(x[k] for x in results[("none", c)]) for k in ("rate", "p50", "p99", "api_cpu", "hook_cpu")}
+        for mode in modes:
+            m = {k: statistics.median(x[k] for x in results[(mode, c)]) for k in base}
+            print(f"{mode:<10} {c:>4} {m['rate']:>10.0f} {m['p50']:>8.2f} {m['p99']:>8.2f} {m['api_cpu']:>17.0f} "
+                  f"{(m['hook_cpu'] if mode == 'sparkhook' else 0):>17.0f} {m['p50'] - base['p50']:>+8.2f} "
+                  f"{m['p99'] - base['p99']:>+8.2f} {m['api_cpu'] - base['api_cpu']:>+14.0f}")
+
+
+def webhook_calls(api, name):
+    """How many times the apiserver has called the webhook `name` (its own admission metrics)."""
+    _, text = api.request("GET", "/metrics", content_type="text/plain")
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("apiserver_admission_webhook_admission_duration_seconds_count{") and f'name="{name}"' in line)
+
+
+def bench_status_updates(api, hook, apiserver_pid, ca_file, pods=16, threads=8):
+    """Status updates of running executor pods, with no disruption webhook, with it as shipped and
+    with it unfiltered: what each costs the apiserver, and how many calls reach sparkhook."""
+    names = [f"running-{i}" for i in range(pods)]
+    for i, name in enumerate(names):
+        pod = executor(name, 3 + i)
+        pod["spec"]["nodeName"] = "node-1"  # bound already: no scheduler needed
+        api.create(f"/api/v1/namespaces/{NAMESPACE}/pods", pod)
+    counter, lock = [0], threading.Lock()
+
+    def updates(n):
+        latencies = []
+
+        def worker():
+            while True:
+                with lock:
+                    i = counter[0]
+                    counter[0] += 1
+                    if i >= n + start:
+                        return
+                path = f"/api/v1/namespaces/{NAMESPACE}/pods/{names[i % pods]}/status"
+                body = {"status": {"conditions": [{"type": "Ready", "status": "True" if (i // pods) % 2 else "False"}]}}
+                t = time.perf_counter()
+                status, out = api.request("PATCH", path, body, content_type="application/strategic-merge-patch+json")
+                if status != 200:
+                    raise RuntimeError(f"status update: {status} {str(out)[:300]}")
+                with lock:
+                    latencies.append(time.perf_counter() - t)
+
+        start = counter[0]
+        workers = [threading.Thread(target=worker) for _ in range(threads)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        return latencies
+
+    modes = ["unhooked", "filtered", "unfiltered"]
+    results = {m: [] for m in modes}
+    for r in range(ROUNDS):
+        for mode in modes:
+            hooked = disruption_webhook(api, hook.port, ca_file, match_conditions=(mode == "filtered")) if mode != "unhooked" else None
+            if hooked:
+                hooked.__enter__()
+            try:
+                updates(WARMUP)
+                calls0, cpu0, hook0, t0 = webhook_calls(api, STATUS_HOOK), cpu_seconds(apiserver_pid), cpu_seconds(hook.proc.pid), time.perf_counter()
+                latencies = updates(STATUS_UPDATES)
+                wall = time.perf_counter() - t0
+                cpu1, hook1, calls1 = cpu_seconds(apiserver_pid), cpu_seconds(hook.proc.pid), webhook_calls(api, STATUS_HOOK)
+            finally:
+                if hooked:
+                    hooked.__exit__(None, None, None)
+            results[mode].append({"rate": len(latencies) / wall, "p50": percentile(latencies, 0.5) * 1e3,
+                                  "p99": percentile(latencies, 0.99) * 1e3, "api_cpu": (cpu1 - cpu0) / len(latencies) * 1e6,
+                                  "hook_cpu": (hook1 - hook0) / len(latencies) * 1e6, "calls": (calls1 - calls0) / len(latencies)})
+        print(f"status round {r + 1}/{ROUNDS} done", file=sys.stderr)
+    api.request("DELETE", f"/api/v1/namespaces/{NAMESPACE}/pods")
+    print(f"\nStatus updates of running executor pods through kube-apiserver v1.36 (envtest), {STATUS_UPDATES} per cell "
+          f"and round, {threads} threads, {ROUNDS} rounds interleaved, medians; the disruption webhook as in manifests/base")
+    print(f"{'setup':<11} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'apiserver us/update':>20} {'sparkhook us/update':>20}"
+          f" {'calls/update':>13} {'+apiserver us':>14}")
+    base = statistics.median(x["api_cpu"] for x in results["unhooked"])
+    for mode in modes:
+        m = {k: statistics.median(x[k] for x in results[mode]) for k in results[mode][0]}
+        print(f"{mode:<11} {m['rate']:>10.0f} {m['p50']:>8.2f} {m['p99']:>8.2f} {m['api_cpu']:>20.0f} {m['hook_cpu']:>20.1f}"
+              f" {m['calls']:>13.2f} {m['api_cpu'] - base:>+14.0f}")
 
 
 if __name__ == "__main__":

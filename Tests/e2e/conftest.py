@@ -148,6 +148,28 @@ def tls_connect(port, ctx, host="127.0.0.1", session=None, timeout=10):
     return Client(ctx.wrap_socket(raw, server_hostname=host, session=session))
 
 
+class Session:
+    """Requests on a kept-alive connection that honour `Connection: close` as the apiserver does:
+    after such an answer the next request opens a new connection (sparkhook renews connections by
+    age and by number of answers)."""
+
+    def __init__(self, port, ctx, timeout=10):
+        self.port, self.ctx, self.timeout, self.client = port, ctx, timeout, None
+
+    def request(self, method, path, body=b"", headers=None):
+        if self.client is None:
+            self.client = tls_connect(self.port, self.ctx, timeout=self.timeout)
+        status, response_headers, out = self.client.request(method, path, body, headers)
+        if response_headers.get("connection", "").lower() == "close":
+            self.close()
+        return status, response_headers, out
+
+    def close(self):
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+
 def metrics_text(server, certs):
     """A sparkhook's /metrics (the Process `server`, CA from `certs`) as text, on a connection of its own."""
     c = tls_connect(server.port, client_context(certs / "ca.crt"))

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import BIN, FIXTURES, ROOT, client_context, tls_connect
+from conftest import BIN, FIXTURES, ROOT, Session, client_context, tls_connect
 from test_webhook import decode_patch, post, serve
 
 DEEP = 20_000
@@ -167,7 +167,7 @@ def test_preview_under_attack_does_not_slow_mutate(webhook, certs):
                "kind: Pod\nmetadata:\n  labels:\n" + "".join(f"    k{i}: v\n" for i in range(12_000))]
 
     def attack():
-        c = tls_connect(webhook.port, client_context(certs / "ca.crt"), timeout=30)
+        c = Session(webhook.port, client_context(certs / "ca.crt"), timeout=30)
         i = 0
         while not stop.is_set():
             post(c, "/preview", hostile[i % len(hostile)], "application/yaml" if i % len(hostile) else "application/json")
@@ -178,7 +178,7 @@ def test_preview_under_attack_does_not_slow_mutate(webhook, certs):
     for t in attackers:
         t.start()
     try:
-        c = tls_connect(webhook.port, client_context(certs / "ca.crt"))
+        c = Session(webhook.port, client_context(certs / "ca.crt"))
         body = (FIXTURES / "executor-operator.json").read_bytes()
         times = []
         deadline = time.monotonic() + 4

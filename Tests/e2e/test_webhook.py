@@ -14,7 +14,7 @@ import time
 import jsonpatch
 import pytest
 
-from conftest import BIN, FIXTURES, ROOT, Process, client_context, is_closed, tls_connect
+from conftest import BIN, FIXTURES, ROOT, Process, Session, client_context, is_closed, tls_connect
 
 FIXTURE_FILES = sorted(FIXTURES.glob("*.json"))
 
@@ -276,7 +276,7 @@ def test_policy_reload_under_load_never_fails_a_request(certs, tmp_path):
     seen, failures = [], []
 
     def hammer():
-        c = tls_connect(p.port, client_context(certs / "ca.crt"))
+        c = Session(p.port, client_context(certs / "ca.crt"))
         while not stop.is_set():
             try:
                 status, _, out = post(c, "/mutate", body)

@@ -113,9 +113,16 @@ def test_apiserver_benchmark_runs_a_short_round():
     if not os.environ.get("KUBEBUILDER_ASSETS"):
         pytest.skip("no real kube-apiserver: set KUBEBUILDER_ASSETS to a folder with kube-apiserver and etcd")
     out = subprocess.run(["python3", str(ROOT / "bench" / "apiserver.py")], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                         env=dict(os.environ, PODS="10", ROUNDS="1", WARMUP="2", CONCURRENCY="1 4", SPARKHOOK=str(BIN / "sparkhook")))
+                         env=dict(os.environ, PODS="10", ROUNDS="1", WARMUP="2", CONCURRENCY="1 4", STATUS_UPDATES="30",
+                                  SPARKHOOK=str(BIN / "sparkhook")))
     assert out.returncode == 0, out.stdout + out.stderr[-3000:]
     rows = [line.split() for line in out.stdout.splitlines() if line.split()[:1] in (["none"], ["sparkhook"], ["cel"])]
     assert [(r[0], r[1]) for r in rows] == [(m, c) for c in ("1", "4") for m in ("none", "sparkhook", "cel")]
     for r in rows:
         assert float(r[2]) > 0 and float(r[3]) > 0, r
+    # The status-update part: the shipped matchConditions keep every update from sparkhook, without them each is sent.
+    status = {line.split()[0]: line.split() for line in out.stdout.splitlines()
+              if line.split()[:1] in (["unhooked"], ["filtered"], ["unfiltered"])}
+    assert sorted(status) == ["filtered", "unfiltered", "unhooked"], out.stdout
+    calls = {mode: float(row[6]) for mode, row in status.items()}
+    assert calls["unhooked"] == 0 and calls["filtered"] == 0 and calls["unfiltered"] >= 0.9, out.stdout

@@ -255,13 +255,6 @@ def bench_creates(api, hook, apiserver_pid, setup):
                   f"{m['p99'] - base['p99']:>+8.2f} {m['api_cpu'] - base['api_cpu']:>+14.0f}")
 
 
-def webhook_calls(api, name):
-    """How many times the apiserver has called the webhook `name` (its own admission metrics)."""
-    _, text = api.request("GET", "/metrics", content_type="text/plain")
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith("apiserver_admission_webhook_admission_duration_seconds_count{") and f'name="{name}"' in line)
-
-
 def bench_status_updates(api, hook, apiserver_pid, ca_file, pods=16, threads=8):
     """Status updates of running executor pods, with no disruption webhook, with it as shipped and
     with it unfiltered: what each costs the apiserver, and how many calls reach sparkhook."""
@@ -308,10 +301,10 @@ def bench_status_updates(api, hook, apiserver_pid, ca_file, pods=16, threads=8):
                 hooked.__enter__()
             try:
                 updates(WARMUP)
-                calls0, cpu0, hook0, t0 = webhook_calls(api, STATUS_HOOK), cpu_seconds(apiserver_pid), cpu_seconds(hook.proc.pid), time.perf_counter()
+                calls0, cpu0, hook0, t0 = api.webhook_calls(STATUS_HOOK), cpu_seconds(apiserver_pid), cpu_seconds(hook.proc.pid), time.perf_counter()
                 latencies = updates(STATUS_UPDATES)
                 wall = time.perf_counter() - t0
-                cpu1, hook1, calls1 = cpu_seconds(apiserver_pid), cpu_seconds(hook.proc.pid), webhook_calls(api, STATUS_HOOK)
+                cpu1, hook1, calls1 = cpu_seconds(apiserver_pid), cpu_seconds(hook.proc.pid), api.webhook_calls(STATUS_HOOK)
             finally:
                 if hooked:
                     hooked.__exit__(None, None, None)

@@ -27,20 +27,30 @@ public final class DisruptionCounts: Sendable {
     /// The reason as counted: one of `reasons`, else `other`.
     public static func bounded(_ reason: String) -> String { reasons.contains(reason) ? reason : other }
 
+    /// A Kubernetes UID is 36 bytes; what is remembered of one is at most this, so that hostile
+    /// reviews with megabyte UIDs cannot make the memory grow.
+    static let rememberedUIDBytes = 64
+
     /// Counts the disruption of pod `uid` unless that pod was counted already; false if it was.
     /// A pod without a UID (never from the apiserver) is counted every time.
     @discardableResult
     public func count(role: SparkRole, reason: String, pod uid: String) -> Bool {
-        let key = "role=\"\(role.rawValue)\",reason=\"\(Self.bounded(reason))\""
+        let key = Self.key(role: role, reason: reason)
+        let remembered = String(decoding: uid.utf8.prefix(Self.rememberedUIDBytes), as: UTF8.self)
         return state.withLock { state in
-            guard uid.isEmpty || state.recent.insert(uid) else { return false }
+            guard uid.isEmpty || state.recent.insert(remembered) else { return false }
             state.counts[key, default: 0] += 1
             return true
         }
     }
 
     public func value(role: SparkRole, reason: String) -> Int {
-        state.withLock { $0.counts["role=\"\(role.rawValue)\",reason=\"\(Self.bounded(reason))\"", default: 0] }
+        state.withLock { $0.counts[Self.key(role: role, reason: reason), default: 0] }
+    }
+
+    /// The series' labels, as rendered.
+    private static func key(role: SparkRole, reason: String) -> String {
+        "role=\"\(role.rawValue)\",reason=\"\(bounded(reason))\""
     }
 
     func render() -> String {

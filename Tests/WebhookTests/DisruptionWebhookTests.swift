@@ -56,6 +56,10 @@ final class DisruptionWebhookTests: XCTestCase {
         XCTAssertTrue(counts.count(role: .executor, reason: "x", pod: ""))
         XCTAssertTrue(counts.count(role: .executor, reason: "x", pod: ""))
         XCTAssertEqual(counts.value(role: .executor, reason: "x"), 7)
+        // Only a UID's first 64 bytes are remembered: two megabyte UIDs that share them are one pod.
+        let huge = String(repeating: "u", count: 1_000_000)
+        XCTAssertTrue(counts.count(role: .executor, reason: "x", pod: huge + "1"))
+        XCTAssertFalse(counts.count(role: .executor, reason: "x", pod: huge + "2"))
     }
 
     func testReasonsAreBoundedAndRolesAreThePolicys() {

@@ -170,6 +170,12 @@ class Apiserver:
         except ValueError:
             return response.status, text, warnings
 
+    def webhook_calls(self, name):
+        """How many times this apiserver has called the webhook `name` (its own admission metrics)."""
+        _, text = self.request("GET", "/metrics", content_type="text/plain")
+        return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                   if line.startswith("apiserver_admission_webhook_admission_duration_seconds_count{") and f'name="{name}"' in line)
+
     def create(self, path, body, expect=(201,)):
         status, out = self.request("POST", path, body)
         assert status in expect, f"POST {path}: {status} {out}"

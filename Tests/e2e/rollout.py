@@ -28,6 +28,8 @@ import threading
 import time
 import urllib.request
 
+import yaml
+
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE))
@@ -313,7 +315,6 @@ class Rollout:
 def deployment_flags():
     """The sparkhook container's `--flag=value` arguments in manifests/base/deployment.yaml, as
     {flag: value}: the harness runs replicas the way the manifests do."""
-    import yaml
     for doc in yaml.safe_load_all((ROOT / "manifests" / "base" / "deployment.yaml").read_text()):
         if doc and doc.get("kind") == "Deployment":
             [container] = [c for c in doc["spec"]["template"]["spec"]["containers"] if c["name"] == "sparkhook"]
@@ -334,7 +335,6 @@ def run(apiserver, binary, certs, policy, replicas=2, cycles=1, kill=False, clie
     extra_args = connection_flags() if extra_args is None else extra_args
     namespace = apiserver.namespace(f"rollout-{int(time.time() * 1000) % 10**8}")
     # The classes the policy names, as the manifests create them (priority admission needs them).
-    import yaml
     for doc in yaml.safe_load_all((ROOT / "manifests" / "base" / "priorityclasses.yaml").read_text()):
         apiserver.create("/apis/scheduling.k8s.io/v1/priorityclasses", doc, expect=(201, 409))
     rollout = Rollout(apiserver, binary, certs, policy, replicas, clients, shutdown_delay, extra_args=extra_args, log=log)

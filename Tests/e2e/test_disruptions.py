@@ -23,13 +23,6 @@ def disruptions(hook, certs):
             re.findall(r'^sparkhook_pod_disruptions_total\{role="([^"]+)",reason="([^"]+)"\} (\d+)$', metrics_text(hook, certs), re.M)}
 
 
-def webhook_calls(server, name):
-    """How many times the apiserver called the webhook `name` (its own admission metrics)."""
-    _, text = server.request("GET", "/metrics")
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith("apiserver_admission_webhook_admission_duration_seconds_count{") and f'name="{name}"' in line)
-
-
 def test_preempted_executors_are_counted_once_each_and_drivers_never(scheduled, certs):  # noqa: F811
     seen = {}
 
@@ -125,10 +118,10 @@ def test_status_updates_of_a_running_pod_reach_sparkhook_only_without_match_cond
     try:
         with scenario.disruption_webhook(scheduled, hook.port, certs / "ca.crt", match_conditions=match_conditions):
             path = running_pod(scheduled, f"updates-{str(match_conditions).lower()}", "busy-driver")
-            before = webhook_calls(scheduled, STATUS_HOOK)
+            before = scheduled.webhook_calls(STATUS_HOOK)
             for i in range(20):
                 status_update(scheduled, path, i)
-            assert webhook_calls(scheduled, STATUS_HOOK) - before == expected
+            assert scheduled.webhook_calls(STATUS_HOOK) - before == expected
             assert disruptions(hook, certs) == {}
             scheduled.request("DELETE", path, {"gracePeriodSeconds": 0})
     finally:
@@ -154,9 +147,9 @@ def test_a_stopped_sparkhook_slows_and_fails_nothing(scheduled, certs):  # noqa:
     hook = serve(certs, ROOT / "examples" / "production.yaml")
     with scenario.disruption_webhook(scheduled, hook.port, certs / "ca.crt"):
         assert hook.stop() == 0
-        before = webhook_calls(scheduled, STATUS_HOOK)
+        before = scheduled.webhook_calls(STATUS_HOOK)
         stopped = timed("fail-open-stopped")
-        assert webhook_calls(scheduled, STATUS_HOOK) - before == 1  # asked, refused, ignored
+        assert scheduled.webhook_calls(STATUS_HOOK) - before == 1  # asked, refused, ignored
     print(f"20 status updates: {baseline[0]:.3f} s unhooked, {stopped[0]:.3f} s with sparkhook stopped; "
           f"a DisruptionTarget and a delete: {baseline[1]:.3f} s, {stopped[1]:.3f} s")
     # Ordinary updates are never sent; the one that is may wait out the apiserver's retry of a

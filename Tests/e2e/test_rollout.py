@@ -17,6 +17,8 @@ def test_a_rolling_restart_under_load_loses_no_pod_and_the_replicas_share_the_lo
     assert report["creates_during_restarts"] > 200, f"too little load to prove anything: {report}"
     assert report["failed"] == 0, f"creates failed during the rollout: {report['failures']}"
     assert report["stored_without_applied"] == 0, report
+    assert report["closed_connections"]["max-requests"] > 0, f"the manifests' answer cap renewed no connection: {report}"
+    assert report["closed_connections"]["request after close"] == 0, f"a request arrived after sparkhook's close: {report}"
     shares = report["share_after_settle"]
     assert min(shares.values()) >= 0.3, (f"one replica serves most calls from {report['settle_seconds']} s to "
                                          f"{report['settle_seconds'] + report['window_seconds']} s after the rollout: {shares}")

@@ -19,10 +19,9 @@ public struct HTTPLimits: Sendable {
     /// Past this age a connection's next answer says `Connection: close`, so that the client
     /// opens a new one, which the Service balances again: kube-apiserver never moves a kept-alive
     /// connection by itself, so without it every connection made while one replica restarted
-    /// stays on the others. The age is how long a replica that has just started waits for its
-    /// share (with 3 replicas, 30 s left the last one restarted at 0% for 20 s; 10 s balances
-    /// within the first 20 s). A connection renews only when it carries a request, so the
-    /// handshakes stay below both the request rate and one per connection per age. Each
+    /// stays on the others. The age is about how long a replica that has just started waits for
+    /// its share. A connection renews only when it carries a request, so the handshakes stay
+    /// below both the request rate and one per connection per age. Each
     /// connection draws its own age in [1 - jitter, 1] x this, so that connections made
     /// together do not all close together. `.max`: no limit.
     public var maxConnectionAgeNanos: UInt64 = 10_000_000_000
@@ -30,8 +29,8 @@ public struct HTTPLimits: Sendable {
     /// After this many answers a connection's next says `Connection: close`: under load the
     /// apiserver's few busiest connections (it reuses the most recently used one first) renew
     /// within seconds, long before their age, so that a replica that just started gets its share
-    /// at once. A full handshake costs about as much CPU as 9 answers: one per 1,000 is under 1%.
-    /// `.max`: no limit.
+    /// at once. The default keeps the handshakes' share of the CPU small next to the answers'
+    /// (the README has the figures). `.max`: no limit.
     public var maxRequestsPerConnection = 1000
 
     public init() {}

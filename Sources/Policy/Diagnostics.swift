@@ -1,7 +1,7 @@
-// The one reader of sparkhook's YAML documents (policies, policy test suites, the apply-time
-// check): every problem at its file:line:column, instead of stopping at the first, with the same
-// rules everywhere: a field twice is an error (the first is kept), a tag must fit the field, at most
-// `maxProblems` per file.
+// Where the one reader of sparkhook's YAML documents (SchemaReader: policies, policy test suites,
+// the apply-time check) puts its problems: every one at its file:line:column, instead of stopping
+// at the first, with the same rules everywhere: a field twice is an error (the first is kept), a
+// tag must fit the field, at most `maxProblems` per file. The scalar readers here are SchemaReader's.
 import Admission
 import JSON
 import YAML
@@ -41,7 +41,7 @@ public final class Diagnostics {
     }
 
     /// Reads a mapping's fields by name and reports unknown and duplicate ones.
-    public func mapping(_ node: YAMLNode, _ what: String, known: [String]) -> Fields? {
+    func mapping(_ node: YAMLNode, _ what: String, known: [String]) -> Fields? {
         guard case .mapping(let pairs, _) = node else {
             error(node, "\(what) must be a mapping, not a \(node.kindName)")
             return nil
@@ -68,7 +68,7 @@ public final class Diagnostics {
 
     /// A scalar's text, whatever it looks like (`.5`, `yes`, `0x10` are text in a string field),
     /// but not a null: an empty value is a mistake more often than an empty string.
-    public func string(_ node: YAMLNode, _ what: String) -> String? {
+    func string(_ node: YAMLNode, _ what: String) -> String? {
         guard case .scalar(let text, _, let tag, _) = node, !node.isNull, tag == nil || tag == "tag:yaml.org,2002:str" else {
             var found = node.isNull ? "null" : "a \(node.kindName)"
             if case .scalar(_, _, let tag?, _) = node { found = "tagged \(excerpt(tag))" }
@@ -80,7 +80,7 @@ public final class Diagnostics {
 
     /// A decimal integer: `0x10`, `010`, `1_000` and `1e3` are not, in a policy (YAML readers
     /// disagree on what they mean).
-    public func int(_ node: YAMLNode, _ what: String, min: Int? = nil, max: Int? = nil) -> Int? {
+    func int(_ node: YAMLNode, _ what: String, min: Int? = nil, max: Int? = nil) -> Int? {
         guard case .scalar(let text, .plain, let tag, _) = node, tag == nil || tag == "tag:yaml.org,2002:int",
               let n = YAMLNode.decimalInteger(text) else {
             error(node, "\(what) must be a decimal integer, not \(node.describedForError)")
@@ -91,7 +91,7 @@ public final class Diagnostics {
         return n
     }
 
-    public func bool(_ node: YAMLNode, _ what: String) -> Bool? {
+    func bool(_ node: YAMLNode, _ what: String) -> Bool? {
         guard case .scalar(let text, .plain, _, _) = node, let b = YAMLNode.bools[text] else {
             error(node, "\(what) must be true or false, not a \(node.kindName)")
             return nil
@@ -99,46 +99,21 @@ public final class Diagnostics {
         return b
     }
 
-    public func list(_ node: YAMLNode, _ what: String) -> [YAMLNode]? {
+    func list(_ node: YAMLNode, _ what: String) -> [YAMLNode]? {
         guard case .sequence(let items, _) = node else {
             error(node, "\(what) must be a list, not a \(node.kindName)")
             return nil
         }
         return items
     }
-
-    public func stringList(_ node: YAMLNode, _ what: String) -> [(String, YAMLNode)]? {
-        guard let items = list(node, what) else { return nil }
-        return items.compactMap { item in string(item, "each entry of \(what)").map { ($0, item) } }
-    }
-
-    /// A string-to-string mapping (labels, nodeSelector), in order.
-    public func stringMap(_ node: YAMLNode, _ what: String) -> [(key: String, value: String, node: YAMLNode)]? {
-        guard case .mapping(let pairs, _) = node else {
-            error(node, "\(what) must be a mapping, not a \(node.kindName)")
-            return nil
-        }
-        var result: [(key: String, value: String, node: YAMLNode)] = []
-        var seen = Set<String>()
-        for (key, value) in pairs {
-            guard let k = key.scalarText else { error(key, "\(what) keys must be strings"); continue }
-            guard seen.insert(k).inserted else { error(key, "duplicate key \"\(excerpt(k))\" in \(what)"); continue }
-            guard case .scalar(let v, _, _, _) = value, !value.isNull || value.scalarText == "" else {
-                error(value, "\(what).\(k) must be a string, not a \(value.kindName)")
-                continue
-            }
-            result.append((k, v, key))
-        }
-        return result
-    }
 }
 
-public struct Fields {
-    public let node: YAMLNode
-    public internal(set) var values: [String: YAMLNode] = [:]
+struct Fields {
+    let node: YAMLNode
+    var values: [String: YAMLNode] = [:]
     /// Each field's key node, for a problem about the field rather than its value.
-    public internal(set) var keys: [String: YAMLNode] = [:]
+    var keys: [String: YAMLNode] = [:]
 
-    public subscript(name: String) -> YAMLNode? { values[name] }
+    subscript(name: String) -> YAMLNode? { values[name] }
 }
 

@@ -86,29 +86,11 @@ public struct Settings: Sendable {
     public var affinity: AffinitySettings?
     public var probes: Probes?
 
-    /// `later` on top of self: scalars replace, maps merge by key, lists gain entries.
+    /// `later` on top of self, by each field's own rule (SetField): scalars replace, maps merge
+    /// by key, lists gain entries, affinity's required terms are ANDed.
     func merged(with later: Settings) -> Settings {
         var result = self
-        if let p = later.priorityClassName { result.priorityClassName = p }
-        if let s = later.schedulerName { result.schedulerName = s }
-        if let t = later.terminationGracePeriodSeconds { result.terminationGracePeriodSeconds = t }
-        func merge(_ map: inout [(key: String, value: String)], _ more: [(key: String, value: String)]) {
-            for (key, value) in more {
-                if let i = map.firstIndex(where: { $0.key == key }) { map[i].value = value } else { map.append((key, value)) }
-            }
-        }
-        merge(&result.labels, later.labels)
-        merge(&result.annotations, later.annotations)
-        merge(&result.nodeSelector, later.nodeSelector)
-        result.tolerations += later.tolerations
-        result.topologySpreadConstraints += later.topologySpreadConstraints
-        if let a = later.affinity { result.affinity = result.affinity.map { $0.merged(with: a) } ?? a }
-        if let probes = later.probes {
-            var merged = result.probes ?? Probes()
-            merged.container = probes.container ?? merged.container
-            for kind in Probes.Kind.allCases where probes[kind] != nil { merged[kind] = probes[kind] }
-            result.probes = merged
-        }
+        for field in SetField.all { field.merge(&result, later) }
         return result
     }
 }

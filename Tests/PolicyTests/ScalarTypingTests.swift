@@ -43,7 +43,7 @@ final class ScalarTypingTests: XCTestCase {
     func testANullInAStringFieldIsAnError() throws {
         for s in ["~", "null", "Null", ""] {
             let (_, problems) = try probe("{httpGet: {path: /, port: 4040, host: \(s)}}")
-            XCTAssertEqual(problems, ["p.yaml:9:59: liveness probe.httpGet.host must be a string, not null"], s)
+            XCTAssertEqual(problems, ["p.yaml:9:59: probes.liveness.httpGet.host must be a string, not null"], s)
         }
     }
 
@@ -54,10 +54,10 @@ final class ScalarTypingTests: XCTestCase {
                 XCTAssertEqual(problems, [])
                 XCTAssertEqual(value?["periodSeconds"], 12)
             } else if s == "-3" {
-                XCTAssertEqual(problems, ["p.yaml:9:62: periodSeconds must be at least 1, got -3"])
+                XCTAssertEqual(problems, ["p.yaml:9:62: probes.liveness.periodSeconds must be at least 1, got -3"])
             } else {
                 XCTAssertEqual(problems.count, 1, s)
-                XCTAssertEqual(problems.first, "p.yaml:9:62: periodSeconds must be a decimal integer, not \"\(written(s))\"", s)
+                XCTAssertEqual(problems.first, "p.yaml:9:62: probes.liveness.periodSeconds must be a decimal integer, not \"\(written(s))\"", s)
             }
         }
     }

@@ -2,23 +2,7 @@
 @testable import Policy
 import XCTest
 
-final class ValidationTests: XCTestCase {
-    func problems(_ body: String, file: String = "p.yaml") -> [String] {
-        do {
-            _ = try PolicyLoader.load(sources: [(file, body)])
-            return []
-        } catch let error as PolicyError {
-            return error.problems.map(\.description)
-        } catch {
-            return ["unexpected \(error)"]
-        }
-    }
-
-    /// A policy whose rules are the given YAML lines, indented under spec.rules (rules start at line 6).
-    func rules(_ lines: String) -> String {
-        "apiVersion: sparkhook.io/v1alpha1\nkind: SparkPodPolicy\nmetadata:\n  name: p\nspec:\n  rules:\n" + lines
-    }
-
+final class ValidationTests: XCTestCase, PolicyText {
     func testAValidPolicyLoads() throws {
         let set = try PolicyLoader.load(sources: [("p.yaml", rules("""
             - name: a
@@ -83,7 +67,7 @@ final class ValidationTests: XCTestCase {
         XCTAssertEqual(problems(rules("    - name: a\n      set: {probes: {readiness: {grpc: {port: 15002}, tcpSocket: {port: 1}}}}\n")),
                        ["p.yaml:8:33: readiness probe must have exactly one handler (exec, grpc, httpGet or tcpSocket), found grpc, tcpSocket"])
         XCTAssertEqual(problems(rules("    - name: a\n      set: {probes: {liveness: {grpc: {port: grpc-port}}}}\n")),
-                       ["p.yaml:8:46: grpc.port (a number: gRPC probes take no port names) must be a decimal integer, not \"grpc-port\""])
+                       ["p.yaml:8:46: probes.liveness.grpc.port must be a decimal integer, not \"grpc-port\""])
     }
 
     func testTolerationsKubernetesWouldReject() {
@@ -105,7 +89,7 @@ final class ValidationTests: XCTestCase {
         ])
         XCTAssertEqual(problems(rules("    - name: a\n      set: {topologySpreadConstraints: [{maxSkew: 1}]}\n")), [
             "p.yaml:8:41: topology spread constraint needs topologyKey",
-            "p.yaml:8:41: topology spread constraint needs whenUnsatisfiable (DoNotSchedule or ScheduleAnyway)",
+            "p.yaml:8:41: topology spread constraint needs whenUnsatisfiable",
         ])
     }
 

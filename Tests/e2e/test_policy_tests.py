@@ -103,7 +103,7 @@ def test_a_suite_is_read_by_the_policys_rules(tmp_path):
     assert out.returncode == 2, out.stdout + out.stderr
     assert f"{path}:8:5: duplicate field \"pod\" in case" in out.stderr
     assert "missing.yaml" not in out.stderr  # the first pod is kept, the repeated one never read
-    assert f"{path}:10:11: case name must be a string, not tagged tag:yaml.org,2002:int" in out.stderr, out.stderr
+    assert f"{path}:10:11: cases[1].name must be a string, not tagged tag:yaml.org,2002:int" in out.stderr, out.stderr
 
     many = "".join(f"    typo{i}: x\n" for i in range(60))
     path = suite(tmp_path, f"  - name: many\n    pod: pods/driver.yaml\n    expect: {{applied: []}}\n{many}")

@@ -7,55 +7,13 @@
 
 import JSON
 
-indirect enum FieldType: Sendable {
-    case string
-    /// A whole number in this range (the schema's int32 or int64).
-    case integer(min: Int, max: Int)
-    case boolean
-    /// A port: a number, or a name (the schema's int-or-string).
-    case intOrString
-    case list(FieldType)
-    /// A map of arbitrary keys to values of one type.
-    case map(FieldType)
-    case object(SchemaObject)
-
-    static let int32 = FieldType.integer(min: Int(Int32.min), max: Int(Int32.max))
-    static let int64 = FieldType.integer(min: Int(Int64.min), max: Int(Int64.max))
-
-    var name: String {
-        switch self {
-        case .string: return "a string"
-        case .integer: return "an integer"
-        case .boolean: return "true or false"
-        case .intOrString: return "a number or a name"
-        case .list: return "a list"
-        case .map, .object: return "a mapping"
-        }
-    }
-}
-
-/// An object type: its fields in the schema's order, and the ones it requires.
-struct SchemaObject: Sendable {
-    let name: String
-    let fields: [(name: String, type: FieldType)]
-    let required: [String]
-
-    init(_ name: String, _ fields: [(String, FieldType)], required: [String] = []) {
-        self.name = name
-        self.fields = fields.map { (name: $0.0, type: $0.1) }
-        self.required = required
-    }
-
-    func type(of field: String) -> FieldType? { fields.first { $0.name == field }?.type }
-
-    /// The fields a policy may write here: the loader's list of known fields, never a copy.
-    var fieldNames: [String] { fields.map(\.name) }
-}
-
 public enum PodSchema {
+    /// What the shape does not say: the apiserver's validation of these objects, by object name.
+    static let checks: SchemaChecks = PodChecks.all
+
     static let labelSelectorRequirement = SchemaObject("LabelSelectorRequirement", [
         ("key", .string), ("operator", .string), ("values", .list(.string)),
-    ], required: ["key", "operator"])
+    ], required: ["key", "operator"], label: "match expression")
 
     static let labelSelector = SchemaObject("LabelSelector", [
         ("matchExpressions", .list(.object(labelSelectorRequirement))), ("matchLabels", .map(.string)),
@@ -63,22 +21,22 @@ public enum PodSchema {
 
     static let toleration = SchemaObject("Toleration", [
         ("effect", .string), ("key", .string), ("operator", .string), ("tolerationSeconds", .int64), ("value", .string),
-    ])
+    ], label: "toleration")
 
     static let topologySpreadConstraint = SchemaObject("TopologySpreadConstraint", [
         ("labelSelector", .object(labelSelector)), ("matchLabelKeys", .list(.string)), ("maxSkew", .int32),
         ("minDomains", .int32), ("nodeAffinityPolicy", .string), ("nodeTaintsPolicy", .string),
         ("topologyKey", .string), ("whenUnsatisfiable", .string),
-    ], required: ["maxSkew", "topologyKey", "whenUnsatisfiable"])
+    ], required: ["maxSkew", "topologyKey", "whenUnsatisfiable"], label: "topology spread constraint")
 
-    static let httpHeader = SchemaObject("HTTPHeader", [("name", .string), ("value", .string)], required: ["name", "value"])
+    static let httpHeader = SchemaObject("HTTPHeader", [("name", .string), ("value", .string)], required: ["name", "value"], label: "http header")
 
-    static let execAction = SchemaObject("ExecAction", [("command", .list(.string))])
-    static let grpcAction = SchemaObject("GRPCAction", [("port", .int32), ("service", .string)], required: ["port"])
+    static let execAction = SchemaObject("ExecAction", [("command", .list(.string))], label: "exec")
+    static let grpcAction = SchemaObject("GRPCAction", [("port", .int32), ("service", .string)], required: ["port"], label: "grpc")
     static let httpGetAction = SchemaObject("HTTPGetAction", [
         ("host", .string), ("httpHeaders", .list(.object(httpHeader))), ("path", .string), ("port", .intOrString), ("scheme", .string),
-    ], required: ["port"])
-    static let tcpSocketAction = SchemaObject("TCPSocketAction", [("host", .string), ("port", .intOrString)], required: ["port"])
+    ], required: ["port"], label: "httpGet")
+    static let tcpSocketAction = SchemaObject("TCPSocketAction", [("host", .string), ("port", .intOrString)], required: ["port"], label: "tcpSocket")
 
     static let probe = SchemaObject("Probe", [
         ("exec", .object(execAction)),
@@ -141,6 +99,7 @@ public enum PodSchema {
                 all.append(o)
                 for field in o.fields { collect(field.type) }
             case .list(let t), .map(let t): collect(t)
+            case .selector(let o): collect(.object(o))
             default: break
             }
         }
@@ -161,7 +120,8 @@ extension PodSchema {
             case .intOrString: return "int-or-string"
             case .list(let t): return ["list": describe(t)]
             case .map(let t): return ["map": describe(t)]
-            case .object(let o): return .string(o.name)
+            case .object(let o), .selector(let o): return .string(o.name)
+            case .any: return "any"
             }
         }
         var out = JSONObject()

@@ -1,0 +1,87 @@
+// What a rule's `set` (and a split variant's) may write, one entry per field: its name and type
+// (the schema object `Set` is built from these), what Kubernetes would refuse in it, where it goes
+// in Settings, and how a later value combines with an earlier one. A new field is an entry here,
+// its place in Settings, its step in Mutator.apply, and its line in docs/policy.md.
+
+import JSON
+import YAML
+
+struct SetField: Sendable {
+    let name: String
+    let type: FieldType
+    /// What the apiserver would refuse in a value the schema typed.
+    var check: @Sendable (Typed, Diagnostics) -> Void = { _, _ in }
+    /// Stores a typed, checked value.
+    let read: @Sendable (inout Settings, Typed) -> Void
+    /// `later`'s value on top of `result`'s.
+    let merge: @Sendable (_ result: inout Settings, _ later: Settings) -> Void
+
+    static let all: [SetField] = [
+        SetField(name: "priorityClassName", type: .string, check: { t, d in dnsSubdomain(t, d) },
+                 read: { $0.priorityClassName = $1.string }, merge: { $0.priorityClassName = $1.priorityClassName ?? $0.priorityClassName }),
+        SetField(name: "schedulerName", type: .string, check: { t, d in dnsSubdomain(t, d) },
+                 read: { $0.schedulerName = $1.string }, merge: { $0.schedulerName = $1.schedulerName ?? $0.schedulerName }),
+        SetField(name: "terminationGracePeriodSeconds", type: .int64, check: { t, d in PodChecks.range(t, d, t.path, 0) },
+                 read: { $0.terminationGracePeriodSeconds = $1.int },
+                 merge: { $0.terminationGracePeriodSeconds = $1.terminationGracePeriodSeconds ?? $0.terminationGracePeriodSeconds }),
+        SetField(name: "labels", type: .map(.string), check: labels,
+                 read: { $0.labels = pairs($1) }, merge: { mergeByKey(&$0.labels, $1.labels) }),
+        SetField(name: "annotations", type: .map(.string), check: annotations,
+                 read: { $0.annotations = pairs($1) }, merge: { mergeByKey(&$0.annotations, $1.annotations) }),
+        SetField(name: "nodeSelector", type: .map(.string), check: { t, d in PodChecks.labelMap(t, d, labelValues: true) },
+                 read: { $0.nodeSelector = pairs($1) }, merge: { mergeByKey(&$0.nodeSelector, $1.nodeSelector) }),
+        SetField(name: "tolerations", type: .list(.object(PodSchema.toleration)),
+                 read: { $0.tolerations = $1.items.map(\.json) }, merge: { $0.tolerations += $1.tolerations }),
+        SetField(name: "topologySpreadConstraints", type: .list(.object(PodSchema.topologySpreadConstraint)),
+                 read: { $0.topologySpreadConstraints = $1.items.map(\.json) },
+                 merge: { $0.topologySpreadConstraints += $1.topologySpreadConstraints }),
+        SetField(name: "affinity", type: .object(PodSchema.affinity),
+                 read: { $0.affinity = AffinitySettings($1.json) },
+                 merge: { result, later in
+                     if let a = later.affinity { result.affinity = result.affinity.map { $0.merged(with: a) } ?? a }
+                 }),
+        SetField(name: "probes", type: .object(PolicySchema.probes),
+                 read: { settings, t in
+                     var probes = Probes()
+                     probes.container = t["container"]?.string
+                     for kind in Probes.Kind.allCases { probes[kind] = t[kind.rawValue]?.json }
+                     settings.probes = probes
+                 },
+                 merge: { result, later in
+                     guard let probes = later.probes else { return }
+                     var merged = result.probes ?? Probes()
+                     merged.container = probes.container ?? merged.container
+                     for kind in Probes.Kind.allCases where probes[kind] != nil { merged[kind] = probes[kind] }
+                     result.probes = merged
+                 }),
+    ]
+
+    static func dnsSubdomain(_ t: Typed, _ d: Diagnostics) {
+        guard let name = t.string, !Naming.isDNSSubdomain(name) else { return }
+        d.error(t.node, "\(t.path) \"\(excerpt(name))\" must be a lowercase DNS subdomain (letters, digits, '-' and '.', at most 253 characters)")
+    }
+
+    /// A rule's labels: as Kubernetes allows them, and none of Spark's bookkeeping.
+    static func labels(_ t: Typed, _ d: Diagnostics) {
+        PodChecks.labelMap(t, d, what: "labels", labelValues: true)
+        for entry in t.entries where Naming.isSparkBookkeeping(label: entry.key) {
+            d.error(entry.keyNode, "label \(entry.key) is Spark's bookkeeping (spark-role, spark-app-selector, spark-app-name, spark-exec-id, spark-exec-resourceprofile-id, spark-version, sparkoperator.k8s.io/*): a rule may not set it")
+        }
+    }
+
+    /// A rule's annotations: keys as Kubernetes names them, and not sparkhook's own record.
+    static func annotations(_ t: Typed, _ d: Diagnostics) {
+        PodChecks.labelMap(t, d, what: "annotations", labelValues: false)
+        for entry in t.entries where entry.key == Mutator.appliedAnnotation {
+            d.error(entry.keyNode, "annotation \(entry.key) is sparkhook's record of what it applied: a rule may not set it")
+        }
+    }
+
+    static func pairs(_ t: Typed) -> [(key: String, value: String)] { t.stringMap.map { ($0.key, $0.value) } }
+
+    static func mergeByKey(_ map: inout [(key: String, value: String)], _ more: [(key: String, value: String)]) {
+        for (key, value) in more {
+            if let i = map.firstIndex(where: { $0.key == key }) { map[i].value = value } else { map.append((key, value)) }
+        }
+    }
+}

@@ -17,9 +17,10 @@ public struct AdmissionRequest: Sendable {
     public var namespace: String?
     public var operation: String?
     public var dryRun: Bool
-    public var object: JSON?
-    /// The parsed body, whose `problem` says whether a level read while deciding was malformed.
-    public var document: JSONDocument?
+    /// The object, left raw below its top level: read through `read`, never directly.
+    private let object: JSON?
+    /// The parsed body, which records a level that was malformed when read.
+    private let document: JSONDocument?
 
     public var isPod: Bool { kind.group == "" && kind.kind == "Pod" }
 
@@ -61,10 +62,14 @@ public struct AdmissionRequest: Sendable {
         document = review.document
     }
 
-    /// Throws when a level of the body that the decision read was not JSON (a key twice, a
-    /// missing comma): such input can be read two ways, and we must not pick one.
-    public func checkDecodedLevels() throws {
-        if let problem = document?.problem { throw AdmissionError("body is not JSON: \(problem)") }
+    /// Runs `body` on the request's object (nil when there is none), then throws AdmissionError
+    /// when a level of the body that it read was not JSON (a key twice, a missing comma): such
+    /// input can be read two ways, and we must not pick one. The object is reachable only here,
+    /// so a read cannot land after the check: whatever reads the pod (the mutation, the diff, a
+    /// log line's pod name) belongs inside `body`.
+    public func read<T>(_ body: (JSON?) throws -> T) throws -> T {
+        guard let document else { return try body(object) }
+        return try document.reading({ try body(object) }, malformed: { AdmissionError("body is not JSON: \($0)") })
     }
 
     /// `JSON.members`, its syntax errors said as the body's.

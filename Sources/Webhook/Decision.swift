@@ -10,6 +10,9 @@ public struct ReviewOutcome: Sendable {
     public var response: AdmissionResponse
     /// nil when the object was passed through untouched without looking at it.
     public var mutation: Mutation?
+    /// The pod's metadata.name, for the log line: read with the rest, before the body's check;
+    /// nil unless asked for or the decision warns (the line is logged then).
+    public var name: String?
 }
 
 public enum Decision {
@@ -17,29 +20,35 @@ public enum Decision {
 
     /// Decides on a parsed review. Never refuses: non-Pod objects, non-Spark pods and other
     /// operations than CREATE are allowed unchanged. Throws MutationError when it cannot decide;
-    /// the caller then allows the pod unchanged.
-    public static func decide(_ request: AdmissionRequest, policy: PolicySet) throws -> ReviewOutcome {
+    /// the caller then allows the pod unchanged. Throws AdmissionError when a level of the body it
+    /// read is not JSON (the client's fault, and the reason whatever else failed). `readName`:
+    /// fill `name` for a log line (a read of the pod's metadata that a decision does not need).
+    public static func decide(_ request: AdmissionRequest, policy: PolicySet, readName: Bool = false) throws -> ReviewOutcome {
         var response = AdmissionResponse(uid: request.uid)
-        guard request.isPod, let object = request.object, request.operation == nil || request.operation == "CREATE" else {
-            try request.checkDecodedLevels()
-            return ReviewOutcome(request: request, response: response, mutation: nil)
+        guard request.isPod, request.operation == nil || request.operation == "CREATE" else {
+            return try request.read { object in
+                ReviewOutcome(request: request, response: response, mutation: nil, name: readName ? object?["metadata", "name"]?.stringValue : nil)
+            }
         }
-        let mutation: Mutation
-        do { mutation = try Mutator.mutate(pod: object, namespace: request.namespace, policy: policy) } catch {
-            try request.checkDecodedLevels()  // a level that is not JSON is why, and the client's fault
-            throw error
+        // Everything that reads the pod runs inside the read: the diff and the patch check decode
+        // the levels the rules changed, the log line reads the name.
+        let read: (Mutation, [PatchOperation], String?)? = try request.read { object in
+            guard let object else { return nil }
+            let mutation = try Mutator.mutate(pod: object, namespace: request.namespace, policy: policy)
+            let patch = JSONPatch.diff(from: mutation.original, to: mutation.pod)
+            // A patch that fails to apply gets the pod rejected even under failurePolicy: Ignore, so
+            // every one is checked against the pod before it is sent. (That the patch turns the pod
+            // into exactly the mutated one is the diff's own property, tested on every fixture.)
+            do { try JSONPatch.check(patch, against: mutation.original) } catch {
+                throw MutationError("generated patch would not apply: \(error)")
+            }
+            return (mutation, patch, readName || !mutation.warnings.isEmpty ? object["metadata", "name"]?.stringValue : nil)
         }
-        try request.checkDecodedLevels()
-        response.patch = JSONPatch.diff(from: mutation.original, to: mutation.pod)
-        // A patch that fails to apply gets the pod rejected even under failurePolicy: Ignore, so
-        // every one is checked against the pod before it is sent. (That the patch turns the pod
-        // into exactly the mutated one is the diff's own property, tested on every fixture.)
-        do { try JSONPatch.check(response.patch, against: mutation.original) } catch {
-            throw MutationError("generated patch would not apply: \(error)")
-        }
+        guard let (mutation, patch, name) = read else { return ReviewOutcome(request: request, response: response, mutation: nil) }
+        response.patch = patch
         response.warnings = mutation.warnings.map { warningPrefix + $0 }
         if !mutation.applied.isEmpty { response.auditAnnotations = [("applied", mutation.appliedSummary)] }
-        return ReviewOutcome(request: request, response: response, mutation: mutation)
+        return ReviewOutcome(request: request, response: response, mutation: mutation, name: name)
     }
 
     /// Decides on a review's bytes; a body that is not an AdmissionReview throws.
@@ -110,9 +119,10 @@ public struct PreviewInput: Sendable {
         switch document["kind"]?.stringValue {
         case "AdmissionReview":
             let request = try AdmissionRequest(review: document)
-            object = request.object ?? .null
+            let reviewed = try request.read { $0 }  // read fully already: the check has nothing left to find
+            object = reviewed ?? .null
             namespace = request.namespace
-            if request.isPod, let pod = request.object {
+            if request.isPod, let pod = reviewed {
                 self.pod = pod
             } else {
                 let kind = [request.kind.group, request.kind.version, request.kind.kind].filter { !$0.isEmpty }.joined(separator: "/")

@@ -92,7 +92,7 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
         }
         do {
             let outcome: ReviewOutcome
-            do { outcome = try Decision.decide(review, policy: snapshot.policy) } catch let error as AdmissionError {
+            do { outcome = try Decision.decide(review, policy: snapshot.policy, readName: logger.minimum <= .debug) } catch let error as AdmissionError {
                 metrics.request(.mutate, .badRequest)
                 logger.warning("mutate: not an AdmissionReview", ["uid": review.uid, "error": "\(error)"])
                 return .text(400, "not an AdmissionReview: \(error)")
@@ -109,7 +109,7 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
             // Warnings are always logged.
             let level: Logger.Level = outcome.response.warnings.isEmpty ? .debug : .warning
             if level >= logger.minimum { logger.log(level, "admission", [
-                "uid": review.uid, "namespace": review.namespace ?? "", "name": review.object?["metadata", "name"]?.stringValue ?? "",
+                "uid": review.uid, "namespace": review.namespace ?? "", "name": outcome.name ?? "",
                 "outcome": result.rawValue, "rules": outcome.mutation?.appliedSummary ?? "",
                 "warnings": outcome.response.warnings.joined(separator: "; "), "dryRun": "\(review.dryRun)",
                 "micros": "\(Int(elapsed * 1_000_000))", "generation": "\(snapshot.generation)",

@@ -16,7 +16,7 @@ enum Fixtures {
         return try AdmissionRequest(review: try JSONParser.parse([UInt8](data)))
     }
 
-    static func pod(_ name: String) throws -> JSON { try review(name).object! }
+    static func pod(_ name: String) throws -> JSON { try XCTUnwrap(review(name).read { $0 }) }
 }
 
 func policy(_ rules: String) throws -> PolicySet {
@@ -298,7 +298,7 @@ final class PatchPropertyTests: XCTestCase {
             let set = try PolicyLoader.load(path: root.path + "/examples/" + example)
             for fixture in fixtures {
                 let review = try Fixtures.review(fixture)
-                guard review.isPod, let pod = review.object else { continue }
+                guard review.isPod, let pod = try review.read({ $0 }) else { continue }
                 let m = try Mutator.mutate(pod: pod, namespace: review.namespace, policy: set)
                 let patch = JSONPatch.diff(from: pod, to: m.pod)
                 XCTAssertNoThrow(try JSONPatch.check(patch, against: pod), "\(example) \(fixture)")
@@ -319,7 +319,7 @@ final class PatchPropertyTests: XCTestCase {
     /// against it gives the same patch as against the raw pod, one that touches only what changed.
     func testFieldsDecodedOnceLeaveTheOriginalAndThePatchAsTheyWere() throws {
         let review = try Fixtures.review("driver-operator.json")
-        var pod = review.object!
+        var pod = try XCTUnwrap(review.read { $0 })
         var containers = pod["spec", "containers"]!.arrayValue!
         containers.insert(["name": "log-shipper", "image": "fluent-bit", "ports": [["name": "metrics", "containerPort": 2020]]], at: 0)
         pod.set(["spec", "containers"], .array(containers))

@@ -17,10 +17,11 @@ public struct AdmissionRequest: Sendable {
     public var namespace: String?
     public var operation: String?
     public var dryRun: Bool
-    /// The object, left raw below its top level: read through `read`, never directly.
-    private let object: JSON?
+    /// The object, left raw below its top level: read through `read`, never directly (internal:
+    /// other modules cannot reach it; usable from inline only so that `read` costs no call).
+    @usableFromInline let object: JSON?
     /// The parsed body, which records a level that was malformed when read.
-    private let document: JSONDocument?
+    @usableFromInline let document: JSONDocument?
 
     public var isPod: Bool { kind.group == "" && kind.kind == "Pod" }
 
@@ -67,7 +68,7 @@ public struct AdmissionRequest: Sendable {
     /// input can be read two ways, and we must not pick one. The object is reachable only here,
     /// so a read cannot land after the check: whatever reads the pod (the mutation, the diff, a
     /// log line's pod name) belongs inside `body`.
-    public func read<T>(_ body: (JSON?) throws -> T) throws -> T {
+    @inlinable public func read<T>(_ body: (JSON?) throws -> T) throws -> T {
         guard let document else { return try body(object) }
         return try document.reading({ try body(object) }, malformed: { AdmissionError("body is not JSON: \($0)") })
     }

@@ -63,14 +63,14 @@ public final class JSONDocument: @unchecked Sendable {
     /// The first level that could not be decoded when read (see `RawJSON.materialize`). A
     /// document is read by one request on one thread at a time. Not public: a flag polled after
     /// the reads misses every read added after the poll, so the only way to learn it is `reading`.
-    private(set) var problem: JSONParseError?
+    @usableFromInline private(set) var problem: JSONParseError?
 
     func record(_ error: JSONParseError) { if problem == nil { problem = error } }
 
     /// Runs `body`, which reads this document's values, then throws `malformed(problem)` when a
     /// level it read was not JSON (a key twice, a missing comma: input that reads two ways). That
     /// problem is also why when `body` throws: a malformed level read as null can make it fail.
-    public func reading<T>(_ body: () throws -> T, malformed: (JSONParseError) -> any Error) throws -> T {
+    @inlinable public func reading<T>(_ body: () throws -> T, malformed: (JSONParseError) -> any Error) throws -> T {
         let result: T
         do { result = try body() } catch {
             if let problem { throw malformed(problem) }

@@ -32,20 +32,23 @@ public enum Decision {
         }
         // Everything that reads the pod runs inside the read: the diff and the patch check decode
         // the levels the rules changed, the log line reads the name.
-        let read: (Mutation, [PatchOperation], String?)? = try request.read { object in
-            guard let object else { return nil }
+        var found: Mutation?
+        var name: String?
+        try request.read { object in
+            guard let object else { return }
             let mutation = try Mutator.mutate(pod: object, namespace: request.namespace, policy: policy)
-            let patch = JSONPatch.diff(from: mutation.original, to: mutation.pod)
+            response.patch = JSONPatch.diff(from: mutation.original, to: mutation.pod)
             // A patch that fails to apply gets the pod rejected even under failurePolicy: Ignore, so
             // every one is checked against the pod before it is sent. (That the patch turns the pod
             // into exactly the mutated one is the diff's own property, tested on every fixture.)
-            do { try JSONPatch.check(patch, against: mutation.original) } catch {
+            do { try JSONPatch.check(response.patch, against: mutation.original) } catch {
                 throw MutationError("generated patch would not apply: \(error)")
             }
-            return (mutation, patch, readName || !mutation.warnings.isEmpty ? object["metadata", "name"]?.stringValue : nil)
+            // From the original as the mutation left it: its metadata level is decoded already.
+            if readName || !mutation.warnings.isEmpty { name = mutation.original["metadata", "name"]?.stringValue }
+            found = mutation
         }
-        guard let (mutation, patch, name) = read else { return ReviewOutcome(request: request, response: response, mutation: nil) }
-        response.patch = patch
+        guard let mutation = found else { return ReviewOutcome(request: request, response: response, mutation: nil) }
         response.warnings = mutation.warnings.map { warningPrefix + $0 }
         if !mutation.applied.isEmpty { response.auditAnnotations = [("applied", mutation.appliedSummary)] }
         return ReviewOutcome(request: request, response: response, mutation: mutation, name: name)

@@ -9,6 +9,25 @@ import Policy
 extension WebhookHandler {
     static let disruptionTarget = "DisruptionTarget"
 
+    /// What a review says about a Spark pod's new disruption, as read from it.
+    struct Seen {
+        var role: SparkRole
+        var reason, uid, namespace, name, app, node, message: String
+    }
+
+    /// The disruption this request shows, if any: only where the condition is new (without
+    /// matchConditions every status update of a disrupted pod would arrive here).
+    static func seen(_ request: JSON?) -> Seen? {
+        let found = request?["operation"]?.stringValue == "DELETE"
+            ? request?["oldObject"].flatMap { old in evicted(old).map { (old, $0) } }
+            : request?["object"].flatMap { pod in addedDisruption(pod, old: request?["oldObject"]).map { (pod, $0) } }
+        guard let (pod, added) = found, let labels = pod["metadata", "labels"]?.objectValue, let role = SparkRole(labels: labels) else { return nil }
+        return Seen(role: role, reason: added["reason"]?.stringValue ?? "", uid: pod["metadata", "uid"]?.stringValue ?? "",
+                    namespace: pod["metadata", "namespace"]?.stringValue ?? "", name: pod["metadata", "name"]?.stringValue ?? "",
+                    app: labels["spark-app-name"]?.stringValue ?? labels["sparkoperator.k8s.io/app-name"]?.stringValue ?? "",
+                    node: pod["spec", "nodeName"]?.stringValue ?? "", message: added["message"]?.stringValue ?? "")
+    }
+
     func disruption(_ request: HTTPRequest) -> HTTPResponse {
         let review: JSON
         let uid: String
@@ -23,24 +42,22 @@ extension WebhookHandler {
             logger.warning("disruption: not an AdmissionReview", ["error": excerpt("\(error)", max: 200)])
             return .text(400, "not an AdmissionReview")
         }
-        // Counted only where the condition is new (without matchConditions every status update
-        // of a disrupted pod would arrive here), and once per pod UID: one write can reach a
-        // webhook twice.
-        let request = review["request"]
-        let found = request?["operation"]?.stringValue == "DELETE"
-            ? request?["oldObject"].flatMap { old in Self.evicted(old).map { (old, $0) } }
-            : request?["object"].flatMap { pod in Self.addedDisruption(pod, old: request?["oldObject"]).map { (pod, $0) } }
-        if let (pod, added) = found,
-           let labels = pod["metadata", "labels"]?.objectValue, let role = SparkRole(labels: labels),
-           case let reason = added["reason"]?.stringValue ?? "",
-           metrics.disruptions.count(role: role, reason: reason, pod: pod["metadata", "uid"]?.stringValue ?? "") {
-            let message = added["message"]?.stringValue ?? ""
+        // Everything read from the pod is read inside the document's checked read: a level that is
+        // not JSON (a key twice) could be read two ways, and is refused rather than counted.
+        let seen: Seen?
+        do {
+            let read = { Self.seen(review["request"]) }
+            seen = try review.document.map { try $0.reading(read, malformed: { AdmissionError("body is not JSON: \($0)") }) } ?? read()
+        } catch {
+            logger.warning("disruption: not an AdmissionReview", ["uid": excerpt(uid, max: 64), "error": excerpt("\(error)", max: 200)])
+            return .text(400, "not an AdmissionReview")
+        }
+        // Counted once per pod UID: one write can reach a webhook twice.
+        if let seen, metrics.disruptions.count(role: seen.role, reason: seen.reason, pod: seen.uid) {
             logger.info("disruption", [
-                "namespace": excerpt(pod["metadata", "namespace"]?.stringValue ?? "", max: 64),
-                "pod": excerpt(pod["metadata", "name"]?.stringValue ?? "", max: 128),
-                "app": excerpt(labels["spark-app-name"]?.stringValue ?? labels["sparkoperator.k8s.io/app-name"]?.stringValue ?? "", max: 64),
-                "role": role.rawValue, "node": excerpt(pod["spec", "nodeName"]?.stringValue ?? "", max: 128),
-                "reason": excerpt(reason, max: 64), "preemptor": Self.preemptor(message), "message": excerpt(message, max: 160),
+                "namespace": excerpt(seen.namespace, max: 64), "pod": excerpt(seen.name, max: 128), "app": excerpt(seen.app, max: 64),
+                "role": seen.role.rawValue, "node": excerpt(seen.node, max: 128),
+                "reason": excerpt(seen.reason, max: 64), "preemptor": Self.preemptor(seen.message), "message": excerpt(seen.message, max: 160),
             ])
         }
         return Self.json(200, AdmissionResponse(uid: uid).review(apiVersion: apiVersion))

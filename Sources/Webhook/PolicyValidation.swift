@@ -24,10 +24,15 @@ extension WebhookHandler {
             logger.warning("validate policy: not an AdmissionReview", ["error": excerpt("\(error)", max: 200)])
             return .text(400, "not an AdmissionReview: \(error)")
         }
-        let verdict = PolicyVerdict(configMap: review.object)
+        let verdict: PolicyVerdict, name: String
+        do { (verdict, name) = try review.read { (PolicyVerdict(configMap: $0), $0?["metadata", "name"]?.stringValue ?? "") } } catch {
+            metrics.request(.validatePolicy, .badRequest)
+            logger.warning("validate policy: not an AdmissionReview", ["uid": review.uid, "error": excerpt("\(error)", max: 200)])
+            return .text(400, "not an AdmissionReview: \(error)")
+        }
         metrics.request(.validatePolicy, verdict.allowed ? .allowed : .denied)
         logger.info("policy validated", [
-            "uid": review.uid, "namespace": review.namespace ?? "", "name": review.object?["metadata", "name"]?.stringValue ?? "",
+            "uid": review.uid, "namespace": review.namespace ?? "", "name": excerpt(name, max: 253),
             "allowed": "\(verdict.allowed)", "dryRun": "\(review.dryRun)",
             "message": excerpt(verdict.message, max: 200), "warnings": "\(verdict.warnings.count)",
         ])

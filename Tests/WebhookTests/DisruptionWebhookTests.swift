@@ -90,4 +90,13 @@ final class DisruptionWebhookTests: XCTestCase {
         }
         XCTAssertFalse(handler.metrics.render(server: nil).contains("sparkhook_pod_disruptions_total{"))
     }
+
+    /// A pod whose labels hold a key twice reads two ways (driver or executor): refused, not counted
+    /// under the reading a silent null would have given.
+    func testAKeyTwiceInThePodIsRefusedWithoutCounting() {
+        let body = String(decoding: review(role: "driver"), as: UTF8.self)
+            .replacingOccurrences(of: #""labels":{"#, with: #""labels":{"spark-role":"executor","#)
+        XCTAssertEqual(post(Array(body.utf8)).status, 400)
+        XCTAssertEqual(count(.driver, "PreemptionByScheduler") + count(.executor, "PreemptionByScheduler"), 0)
+    }
 }

@@ -77,6 +77,16 @@ final class PolicyValidationTests: PolicyFolderTestCase {
         ])
     }
 
+    /// A ConfigMap with a key twice reads two ways: refused as not JSON, not judged on one reading
+    /// (read as a silent null before the object was reachable only through the checked read).
+    func testAKeyTwiceInTheConfigMapIsNotJSON() throws {
+        let body = String(decoding: review(["policy.yaml": try production]), as: UTF8.self)
+            .replacingOccurrences(of: #""data":{"#, with: #""data":{"policy.yaml":"spec: [","#)
+        let response = post(try handler(), "/validate/policy", Array(body.utf8))
+        XCTAssertEqual(response.status, 400)
+        XCTAssertTrue(String(decoding: response.body, as: UTF8.self).contains("duplicate key"), String(decoding: response.body, as: UTF8.self))
+    }
+
     func testNoPolicyAndNotAReviewAreRefused() throws {
         let h = try handler()
         XCTAssertEqual(try answer(h, [:])["response", "allowed"], false)

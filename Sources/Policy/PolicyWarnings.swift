@@ -1,12 +1,19 @@
-// What a valid policy may still get wrong, as far as the policy alone can tell: `sparkhook check`
+// What a valid policy may still get wrong, as far as the policy (and the manifests' priority
+// classes, when given) can tell: `sparkhook check`
 // prints these and the apply-time check (/validate/policy) returns them as warnings.
 public enum PolicyWarnings {
     /// Applications up to this many executors are "small": a split variant that none of their
     /// executors reach is worth a word.
     public static let smallApplication = 10
 
-    public static func of(_ set: PolicySet) -> [String] {
+    /// `priorityClasses`: the classes the cluster has (the manifests' and the flag's), when known.
+    public static func of(_ set: PolicySet, priorityClasses: Set<String>? = nil) -> [String] {
         var warnings: [String] = []
+        if let known = priorityClasses {
+            for (name, rules) in PriorityClasses.missing(in: set, known: known) {
+                warnings.append("priority class \"\(name)\" (set by \(rules.map { "rule \"\($0)\"" }.joined(separator: ", "))) is not created by the manifests: the apiserver refuses every pod given it until the class exists")
+            }
+        }
         for rule in set.rules {
             if let reason = neverMatches(rule) { warnings.append("rule \"\(rule.name)\" can never match: \(reason)") }
             if let split = rule.split { warnings += splitWarnings(split, rule: rule.name) }

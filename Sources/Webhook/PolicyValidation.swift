@@ -25,7 +25,7 @@ extension WebhookHandler {
             return .text(400, "not an AdmissionReview: \(error)")
         }
         let verdict: PolicyVerdict, name: String
-        do { (verdict, name) = try review.read { (PolicyVerdict(configMap: $0), $0?["metadata", "name"]?.stringValue ?? "") } } catch {
+        do { (verdict, name) = try review.read { (PolicyVerdict(configMap: $0, priorityClasses: knownPriorityClasses), $0?["metadata", "name"]?.stringValue ?? "") } } catch {
             metrics.request(.validatePolicy, .badRequest)
             logger.warning("validate policy: not an AdmissionReview", ["uid": review.uid, "error": excerpt("\(error)", max: 200)])
             return .text(400, "not an AdmissionReview: \(error)")
@@ -48,7 +48,7 @@ struct PolicyVerdict {
     var message = ""
     var warnings: [String] = []
 
-    init(configMap: JSON?) {
+    init(configMap: JSON?, priorityClasses: Set<String>? = nil) {
         // A mounted volume shows binaryData keys as files too, which the server would read as policies.
         if let binary = configMap?["binaryData"]?.objectValue, let key = binary.keys.first(where: { !$0.hasPrefix(".") }) {
             refuse("binaryData.\(excerpt(key)): sparkhook would read it as a policy file; put policy documents in data"); return
@@ -65,7 +65,7 @@ struct PolicyVerdict {
         }
         do {
             let set = try PolicyLoader.load(sources: sources, emptyIs: "data")
-            warnings = PolicyWarnings.of(set)
+            warnings = PolicyWarnings.of(set, priorityClasses: priorityClasses)
         } catch let error as PolicyError {
             let shown = error.problems.prefix(WebhookHandler.maxPolicyProblems).map(\.description)
             var lines = ["invalid sparkhook policy (\(error.problems.count) problem\(error.problems.count == 1 ? "" : "s")):"] + shown

@@ -67,6 +67,9 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
     /// The largest body /preview reads: a Pod or a review is tens of kilobytes.
     public static let defaultMaxPreviewBytes = 256 * 1024
     public var maxPreviewBytes = WebhookHandler.defaultMaxPreviewBytes
+    /// The priority classes the cluster has (`serve --priority-classes`): the apply-time check warns
+    /// about a rule naming another. nil: not known, no such warning.
+    public var knownPriorityClasses: Set<String>?
 
     static func json(_ status: Int, _ body: [UInt8]) -> HTTPResponse {
         var headers = HTTPHeaders()

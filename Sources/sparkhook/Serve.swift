@@ -66,7 +66,16 @@ struct Serve: ParsableCommand {
 
     var level: Logger.Level? { ["debug": .debug, "info": .info, "warning": .warning, "error": .error][logLevel] }
 
+    @Option(name: .customLong("priority-classes"), help: "The priority classes the cluster has besides Kubernetes' own, comma-separated (the manifests' PriorityClass objects): the apply-time policy check warns about a rule naming another.")
+    var priorityClasses: String?
+
+    /// --priority-classes as a set (nil when not given).
+    var knownPriorityClasses: Set<String>? { priorityClasses.map(PriorityClasses.parse) }
+
     func validate() throws {
+        if let priorityClasses, let bad = PriorityClasses.parse(priorityClasses).first(where: { !PriorityClasses.isName($0) }) {
+            throw ValidationError("--priority-classes: \"\(bad)\" is not a lowercase DNS subdomain")
+        }
         for address in listen + adminListen {
             do { _ = try SocketAddress(parsing: address) } catch { throw ValidationError("\(error)") }
         }
@@ -114,6 +123,7 @@ struct Serve: ParsableCommand {
 
         let metrics = Metrics()
         let handler = WebhookHandler(policies: policies, metrics: metrics, logger: logger, endpoints: adminListen.isEmpty ? .all : .webhook)
+        handler.knownPriorityClasses = knownPriorityClasses
         let server = Server(configuration: configuration, certificates: certificates, handler: handler, logger: logger)
         handler.server = server
         // The admin port has a loop of its own: a flood of previews or scrapes there never

@@ -24,10 +24,18 @@ struct Check: ParsableCommand {
     @Option(help: "A policy file, or a folder of them (a mounted ConfigMap).")
     var policy: String
 
+    @Option(help: "Manifests (a YAML file, such as kustomize's output, or a folder of them) whose PriorityClass objects, with Kubernetes' own, are the classes the cluster has: warn about a rule naming another.")
+    var manifests: String?
+
+    @Option(name: .customLong("priority-classes"), help: "More classes the cluster has, comma-separated (with or instead of --manifests).")
+    var priorityClasses: String?
+
     func run() throws {
         do {
             let set = try PolicyLoader.load(path: policy)
-            for warning in PolicyWarnings.of(set) { printError("\(policy): warning: \(warning)") }
+            var known: Set<String>? = priorityClasses.map(PriorityClasses.parse)
+            if let manifests { known = (known ?? []).union(try PriorityClasses.created(at: manifests)) }
+            for warning in PolicyWarnings.of(set, priorityClasses: known) { printError("\(policy): warning: \(warning)") }
             print("\(policy): valid: \(set.rules.count) rule\(set.rules.count == 1 ? "" : "s") from \(set.files.count) file\(set.files.count == 1 ? "" : "s")")
         } catch let error as PolicyError {
             printError(error.description)

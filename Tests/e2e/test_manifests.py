@@ -103,6 +103,13 @@ def test_priority_classes_put_drivers_above_executors(base):
     assert classes["spark-driver-critical"] > classes["spark-executor"]
 
 
+def test_the_deployment_names_the_priority_classes_the_manifests_create(base):
+    deployment = by_kind(base, "Deployment")
+    [container] = [c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == "sparkhook"]
+    [flag] = [a.split("=", 1)[1] for a in container["args"] if a.startswith("--priority-classes=")]
+    assert set(flag.split(",")) == {d["metadata"]["name"] for d in base if d["kind"] == "PriorityClass"}
+
+
 def test_cert_manager_overlay(certs):
     docs = render(ROOT / "manifests" / "overlays" / "cert-manager")
     for doc in docs:

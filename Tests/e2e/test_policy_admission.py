@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from conftest import BIN, ROOT, counter_sum, metrics_text
+from rollout import deployment_flags
 from test_webhook import serve
 
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (with kustomize) is not installed")
@@ -65,7 +66,10 @@ def hooked(apiserver, certs):
     namespace = policy["metadata"]["namespace"]
     apiserver.namespace(namespace)
     apiserver.namespace("elsewhere")
-    server = serve(certs, ROOT / "examples" / "production.yaml")
+    # The deployment's flags that the check reads: the priority classes the manifests create.
+    flags = [f"{k}={v}" for k, v in deployment_flags().items() if k == "--priority-classes"]
+    assert flags, "the deployment names its priority classes"
+    server = serve(certs, ROOT / "examples" / "production.yaml", *flags)
     service = config["webhooks"][0]["clientConfig"]["service"]
     for hook in config["webhooks"]:
         hook["clientConfig"] = {"url": f"https://127.0.0.1:{server.port}{service['path']}",
@@ -124,6 +128,15 @@ def test_policy_configmap_is_checked_at_apply(hooked, certs, tmp_path):
         **configmap(policy, SUSPICIOUS)["metadata"], "resourceVersion": stored["metadata"]["resourceVersion"]}))
     assert status == 200 and out["data"]["policy.yaml"] == SUSPICIOUS, (status, out)
     assert any('split variant "spot" gets no executor in applications of fewer than' in w for w in warnings), warnings
+
+    # A class the manifests do not create: stored (it may exist in the cluster), with a warning.
+    unknown = VALID.replace("priorityClassName: spark-executor", "priorityClassName: spark-batch-low")
+    status, out, warnings = apiserver.request_with_warnings("PUT", f"{path}/{name}", dict(configmap(policy, unknown), metadata={
+        **configmap(policy, unknown)["metadata"], "resourceVersion": out["metadata"]["resourceVersion"]}))
+    assert status == 200 and out["data"]["policy.yaml"] == unknown, (status, out)
+    assert [w for w in warnings if "priority class" in w] == [
+        'priority class "spark-batch-low" (set by rule "executor-priority") is not created by the manifests: '
+        'the apiserver refuses every pod given it until the class exists'], warnings
 
 
 def test_other_configmaps_are_never_sent(hooked, certs):

@@ -68,9 +68,16 @@ public struct AdmissionRequest: Sendable {
     /// input can be read two ways, and we must not pick one. The object is reachable only here,
     /// so a read cannot land after the check: whatever reads the pod (the mutation, the diff, a
     /// log line's pod name) belongs inside `body`.
-    @inlinable public func read<T>(_ body: (JSON?) throws -> T) throws -> T {
+    @inlinable public func read(_ body: (JSON?) throws -> Void) throws {
         guard let document else { return try body(object) }
-        return try document.reading({ try body(object) }, malformed: { AdmissionError("body is not JSON: \($0)") })
+        try document.reading({ try body(object) }, malformed: { AdmissionError("body is not JSON: \($0)") })
+    }
+
+    /// `read`, for a reader that returns what it read (off the decision's path).
+    public func read<T>(_ body: (JSON?) throws -> T) throws -> T {
+        var result: T?
+        try read { (object: JSON?) -> Void in result = try body(object) }
+        return result!
     }
 
     /// `JSON.members`, its syntax errors said as the body's.

@@ -70,14 +70,14 @@ public final class JSONDocument: @unchecked Sendable {
     /// Runs `body`, which reads this document's values, then throws `malformed(problem)` when a
     /// level it read was not JSON (a key twice, a missing comma: input that reads two ways). That
     /// problem is also why when `body` throws: a malformed level read as null can make it fail.
-    @inlinable public func reading<T>(_ body: () throws -> T, malformed: (JSONParseError) -> any Error) throws -> T {
-        let result: T
-        do { result = try body() } catch {
+    /// Not generic, and the caller's results go where its closure puts them: a generic result
+    /// through here cost the decision value-witness copies of the whole outcome.
+    @inlinable public func reading(_ body: () throws -> Void, malformed: (JSONParseError) -> any Error) throws {
+        do { try body() } catch {
             if let problem { throw malformed(problem) }
             throw error
         }
         if let problem { throw malformed(problem) }
-        return result
     }
 }
 

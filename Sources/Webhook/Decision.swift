@@ -26,15 +26,15 @@ public enum Decision {
     public static func decide(_ request: AdmissionRequest, policy: PolicySet, readName: Bool = false) throws -> ReviewOutcome {
         var response = AdmissionResponse(uid: request.uid)
         guard request.isPod, request.operation == nil || request.operation == "CREATE" else {
-            return try request.read { object in
-                ReviewOutcome(request: request, response: response, mutation: nil, name: readName ? object?["metadata", "name"]?.stringValue : nil)
-            }
+            var name: String?
+            try request.read { (object: JSON?) -> Void in if readName { name = object?["metadata", "name"]?.stringValue } }
+            return ReviewOutcome(request: request, response: response, mutation: nil, name: name)
         }
         // Everything that reads the pod runs inside the read: the diff and the patch check decode
         // the levels the rules changed, the log line reads the name.
         var found: Mutation?
         var name: String?
-        try request.read { object in
+        try request.read { (object: JSON?) -> Void in
             guard let object else { return }
             let mutation = try Mutator.mutate(pod: object, namespace: request.namespace, policy: policy)
             response.patch = JSONPatch.diff(from: mutation.original, to: mutation.pod)

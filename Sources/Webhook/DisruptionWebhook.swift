@@ -44,10 +44,10 @@ extension WebhookHandler {
         }
         // Everything read from the pod is read inside the document's checked read: a level that is
         // not JSON (a key twice) could be read two ways, and is refused rather than counted.
-        let seen: Seen?
+        var seen: Seen?
         do {
-            let read = { Self.seen(review["request"]) }
-            seen = try review.document.map { try $0.reading(read, malformed: { AdmissionError("body is not JSON: \($0)") }) } ?? read()
+            let read = { seen = Self.seen(review["request"]) }
+            if let document = review.document { try document.reading(read, malformed: { AdmissionError("body is not JSON: \($0)") }) } else { read() }
         } catch {
             logger.warning("disruption: not an AdmissionReview", ["uid": excerpt(uid, max: 64), "error": excerpt("\(error)", max: 200)])
             return .text(400, "not an AdmissionReview")

@@ -7,7 +7,8 @@ from conftest import ROOT
 
 
 def test_make_install_puts_the_binary_completions_and_man_page_under_prefix(tmp_path):
-    out = subprocess.run(["make", "install", f"PREFIX={tmp_path}", "INSTALL_BUILD=build", "INSTALL_BIN=.build/debug"],
+    out = subprocess.run(["make", "install", f"PREFIX={tmp_path}", "INSTALL_BUILD=build", "INSTALL_BIN=.build/debug",
+                          "MAN_CONFIGURATION=debug"],
                          cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     binary = tmp_path / "bin" / "sparkhook"

@@ -22,13 +22,13 @@ public enum Decision {
     /// operations than CREATE are allowed unchanged. Throws MutationError when it cannot decide;
     /// the caller then allows the pod unchanged. Throws AdmissionError when a level of the body it
     /// read is not JSON (the client's fault, and the reason whatever else failed). `readName`:
-    /// fill `name` for a log line (a read of the pod's metadata that a decision does not need).
+    /// fill `name` of a Spark pod for a log line (a read of its metadata a decision does not need).
     public static func decide(_ request: AdmissionRequest, policy: PolicySet, readName: Bool = false) throws -> ReviewOutcome {
         var response = AdmissionResponse(uid: request.uid)
+        // What passes through is not read, whatever the log level: reading its name for a debug
+        // line would make the answer depend on the level (a malformed metadata refused only then).
         guard request.isPod, request.operation == nil || request.operation == "CREATE" else {
-            var name: String?
-            try request.read { (object: JSON?) -> Void in if readName { name = object?["metadata", "name"]?.stringValue } }
-            return ReviewOutcome(request: request, response: response, mutation: nil, name: name)
+            return ReviewOutcome(request: request, response: response, mutation: nil)
         }
         // Everything that reads the pod runs inside the read: the diff and the patch check decode
         // the levels the rules changed, the log line reads the name.

@@ -43,7 +43,7 @@ public final class Diagnostics {
     /// Reads a mapping's fields by name and reports unknown and duplicate ones.
     func mapping(_ node: YAMLNode, _ what: String, known: [String]) -> Fields? {
         guard case .mapping(let pairs, _) = node else {
-            error(node, "\(what) must be a mapping, not a \(node.kindName)")
+            error(node, "\(what) must be a mapping, not \(node.kindWithArticle)")
             return nil
         }
         var fields = Fields(node: node)
@@ -70,7 +70,7 @@ public final class Diagnostics {
     /// but not a null: an empty value is a mistake more often than an empty string.
     func string(_ node: YAMLNode, _ what: String) -> String? {
         guard case .scalar(let text, _, let tag, _) = node, !node.isNull, tag == nil || tag == "tag:yaml.org,2002:str" else {
-            var found = node.isNull ? "null" : "a \(node.kindName)"
+            var found = node.isNull ? "null" : "\(node.kindWithArticle)"
             if case .scalar(_, _, let tag?, _) = node { found = "tagged \(excerpt(tag))" }
             error(node, "\(what) must be a string, not \(found)")
             return nil
@@ -93,7 +93,7 @@ public final class Diagnostics {
 
     func bool(_ node: YAMLNode, _ what: String) -> Bool? {
         guard case .scalar(let text, .plain, _, _) = node, let b = YAMLNode.bools[text] else {
-            error(node, "\(what) must be true or false, not a \(node.kindName)")
+            error(node, "\(what) must be true or false, not \(node.kindWithArticle)")
             return nil
         }
         return b
@@ -101,7 +101,7 @@ public final class Diagnostics {
 
     func list(_ node: YAMLNode, _ what: String) -> [YAMLNode]? {
         guard case .sequence(let items, _) = node else {
-            error(node, "\(what) must be a list, not a \(node.kindName)")
+            error(node, "\(what) must be a list, not \(node.kindWithArticle)")
             return nil
         }
         return items

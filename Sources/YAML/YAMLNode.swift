@@ -41,6 +41,12 @@ public indirect enum YAMLNode: Sendable {
         }
     }
 
+    /// "a list", "an integer": the kind as a message says it.
+    public var kindWithArticle: String {
+        let kind = kindName
+        return (kind.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + kind
+    }
+
     public var isNull: Bool {
         if case .scalar(let text, .plain, let tag, _) = self, tag == nil || tag == "tag:yaml.org,2002:null" {
             return ["", "~", "null", "Null", "NULL"].contains(text)
@@ -62,7 +68,7 @@ public indirect enum YAMLNode: Sendable {
     public var describedForError: String {
         switch self {
         case .scalar(let text, _, _, _): return isNull ? "null" : "\"\(excerpt(text, max: 40))\""
-        default: return "a \(kindName)"
+        default: return kindWithArticle
         }
     }
 

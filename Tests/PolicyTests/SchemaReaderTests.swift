@@ -24,6 +24,19 @@ final class SchemaReaderTests: XCTestCase, PolicyText {
         let found = problems(rules("    - name: a\n      set: {affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [zone]}]}}}}\n"))
         XCTAssertEqual(found.count, 1, "\(found)")
         XCTAssertTrue(found.first?.hasSuffix("must be a mapping, not a string") == true, "\(found)")
+        // Lists one of whose elements did not type are not counted; a number too small is one problem.
+        let once: [(String, String)] = [
+            ("affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [5]}}}", "nodeSelectorTerms[0] must be a mapping, not an integer"),
+            ("affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: k, operator: In, values: [{a: b}]}]}]}}}", "values[0] must be a string, not a mapping"),
+            ("affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: k, operator: Gt, values: [[2]]}]}]}}}", "values[0] must be a string, not a list"),
+            ("probes: {liveness: {exec: {command: [{}]}}}", "exec.command[0] must be a string, not a mapping"),
+            ("probes: {liveness: {successThreshold: 0, tcpSocket: {port: 1}}}", "successThreshold must be at least 1, got 0"),
+        ]
+        for (set, problem) in once {
+            let found = problems(rules("    - name: a\n      set: {\(set)}\n"))
+            XCTAssertEqual(found.count, 1, "\(found)")
+            XCTAssertTrue(found.first?.hasSuffix(problem) == true, "\(found)")
+        }
     }
 
     /// Every set field is known to the loader through its one entry, lands in the rule's Settings,

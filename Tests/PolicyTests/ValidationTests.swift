@@ -59,6 +59,9 @@ final class ValidationTests: XCTestCase, PolicyText {
                        ["p.yaml:9:41: base.variant \"x\" is not one of the variants (a)"])
         XCTAssertEqual(problems(rules("    - name: s\n      split: {variants: [{name: a, weight: 1}]}\n")),
                        ["p.yaml:8:7: a split places executors: the rule needs match.roles: [executor]"])
+        XCTAssertEqual(problems(rules("    - name: s\n      match: {roles: [executor, executor]}\n      split: {variants: [{name: a, weight: 1}]}\n")), [])
+        XCTAssertEqual(problems(rules("    - name: s\n      match: {roles: [executor, driver]}\n      split: {variants: [{name: a, weight: 1}]}\n")),
+                       ["p.yaml:9:7: a split places executors: the rule needs match.roles: [executor]"])
     }
 
     func testProbeHandlers() {

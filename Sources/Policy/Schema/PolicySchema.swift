@@ -81,7 +81,7 @@ public enum PolicySchema {
         if let n = t["name"], let name = n.string, !Naming.isDNSSubdomain(name) {
             d.error(n.node, "rule name \"\(excerpt(name))\" must be lowercase letters, digits, '-' and '.', beginning and ending with a letter or digit")
         }
-        if t.has("split"), t["match"]?["roles"].map({ $0.strings.map(\.0) }) != ["executor"] {
+        if t.has("split"), t["match"]?["roles"].map({ Set($0.strings.map(\.0)) }) != ["executor"] {
             d.error(t.keyNode("split")!, "a split places executors: the rule needs match.roles: [executor]")
         }
         if !t.has("set") && !t.has("split") {
@@ -113,7 +113,7 @@ public enum PolicySchema {
             if present.count != 1 {
                 d.error(probe.node, "\(kind.rawValue) probe must have exactly one handler (\(handlers)), found \(present.isEmpty ? "none" : present.joined(separator: ", "))")
             }
-            if let s = probe["successThreshold"], let value = s.int, value != 1, kind != .readiness {
+            if let s = probe["successThreshold"], let value = s.int, value > 1, kind != .readiness {  // below 1: the Probe check says so
                 d.error(s.node, "successThreshold must be 1 for \(kind.rawValue) probes")
             }
         }
@@ -122,10 +122,10 @@ public enum PolicySchema {
     static func split(_ t: Typed, _ d: Diagnostics) {
         guard let v = t["variants"] else { return }
         if v.items.isEmpty && v.complete { d.error(v.node, "a split needs at least one variant") }
-        var names: [String] = []
+        var names: [String] = [], seen = Set<String>()
         for variant in v.items {
             guard let n = variant["name"], let name = n.string else { continue }
-            if names.contains(name) { d.error(n.node, "duplicate variant name \"\(excerpt(name))\"") }
+            if !seen.insert(name).inserted { d.error(n.node, "duplicate variant name \"\(excerpt(name))\"") }
             names.append(name)
         }
         if let b = t["base"]?["variant"], let name = b.string, !names.contains(name), v.complete {

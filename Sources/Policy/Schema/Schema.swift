@@ -24,18 +24,6 @@ public indirect enum FieldType: Sendable {
 
     public static let int32 = FieldType.integer(min: Int(Int32.min), max: Int(Int32.max))
     public static let int64 = FieldType.integer(min: Int(Int64.min), max: Int(Int64.max))
-
-    var name: String {
-        switch self {
-        case .string: return "a string"
-        case .integer: return "an integer"
-        case .boolean: return "true or false"
-        case .intOrString: return "a number or a name"
-        case .list: return "a list"
-        case .map, .object, .selector: return "a mapping"
-        case .any: return "a value"
-        }
-    }
 }
 
 /// An object type: its fields in the schema's order, the ones it requires, and the word a problem

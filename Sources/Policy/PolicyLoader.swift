@@ -13,9 +13,9 @@ public enum PolicyLoader {
 
     /// The policy files under `path`: the file itself, or a folder's regular files in name order,
     /// skipping hidden entries (a ConfigMap volume's `..data` and `..2024_...` folders among them).
-    public static func files(at path: String) throws -> [String] {
+    public static func files(at path: String, what: String = "policy") throws -> [String] {
         do { return try FileInput.files(at: path) } catch {
-            throw PolicyError(problems: [YAMLError(file: path, mark: Mark(line: 0, column: 0), message: "cannot read policy: \(error)")])
+            throw PolicyError(problems: [YAMLError(file: path, mark: Mark(line: 0, column: 0), message: "cannot read \(what): \(error)")])
         }
     }
 

@@ -12,7 +12,7 @@ public enum PriorityClasses {
     /// files such as manifests/base or kustomize output saved to a file).
     public static func created(at path: String) throws -> Set<String> {
         var names = Set<String>()
-        for file in try PolicyLoader.files(at: path) where file.hasSuffix(".yaml") || file.hasSuffix(".yml") || file == path {
+        for file in try PolicyLoader.files(at: path, what: "manifests") where file.hasSuffix(".yaml") || file.hasSuffix(".yml") || file == path {
             let bytes: [UInt8]
             do { bytes = try FileInput.read(file, max: PolicyLoader.maxFileBytes) } catch {
                 throw PolicyError(problems: [YAMLError(file: file, mark: Mark(line: 0, column: 0), message: "cannot read manifests: \(error)")])

@@ -1,6 +1,7 @@
 // POST /validate/disruptions: a validating webhook that sees a Spark pod gain a DisruptionTarget
 // condition (preempted, evicted, terminated by the kubelet or the taint manager), counts it by
-// role and reason and logs one line. It never denies: whatever it reads, the answer is allowed.
+// role and reason and logs one line. It never denies: every review it can read is allowed, counted
+// or not; a body that is not an AdmissionReview (or not JSON at any level it reads) is a 400.
 import Admission
 import HTTPServer
 import JSON

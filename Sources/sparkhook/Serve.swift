@@ -73,9 +73,7 @@ struct Serve: ParsableCommand {
     var knownPriorityClasses: Set<String>? { priorityClasses.map(PriorityClasses.parse) }
 
     func validate() throws {
-        if let priorityClasses, let bad = PriorityClasses.parse(priorityClasses).first(where: { !PriorityClasses.isName($0) }) {
-            throw ValidationError("--priority-classes: \"\(bad)\" is not a lowercase DNS subdomain")
-        }
+        try validatePriorityClasses(priorityClasses)
         for address in listen + adminListen {
             do { _ = try SocketAddress(parsing: address) } catch { throw ValidationError("\(error)") }
         }

@@ -30,6 +30,8 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("priority-classes"), help: "More classes the cluster has, comma-separated (with or instead of --manifests).")
     var priorityClasses: String?
 
+    func validate() throws { try validatePriorityClasses(priorityClasses) }
+
     func run() throws {
         do {
             let set = try PolicyLoader.load(path: policy)
@@ -137,4 +139,11 @@ struct Schema: ParsableCommand {
 
 func printError(_ text: String) {
     FileInput.writeToStandardError(text.hasSuffix("\n") ? text : text + "\n")
+}
+
+/// `--priority-classes` of check and serve: every name one a PriorityClass can have.
+func validatePriorityClasses(_ list: String?) throws {
+    if let list, let bad = PriorityClasses.parse(list).first(where: { !PriorityClasses.isName($0) }) {
+        throw ValidationError("--priority-classes: \"\(bad)\" is not a lowercase DNS subdomain")
+    }
 }

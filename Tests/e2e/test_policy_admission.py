@@ -158,3 +158,21 @@ def test_check_prints_the_same_warnings(tmp_path):
                          capture_output=True, text=True, timeout=30)
     assert run.returncode == 0, run
     assert f'{tmp_path}/policy.yaml: warning: rule "mostly-on-demand": split variant "spot" gets no executor in applications of fewer than 99 executors' in run.stderr, run.stderr
+
+
+def test_check_knows_the_priority_classes_the_manifests_create(tmp_path):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(VALID.replace("priorityClassName: spark-executor", "priorityClassName: spark-batch-low", 1))
+
+    def check(*flags):
+        return subprocess.run([str(BIN / "sparkhook"), "check", "--policy", str(policy), *flags], capture_output=True, text=True, timeout=30)
+
+    warned = check("--manifests", str(ROOT / "manifests" / "base"))
+    assert warned.returncode == 0, warned
+    assert 'warning: priority class "spark-batch-low"' in warned.stderr and "spark-driver-critical" not in warned.stderr, warned.stderr
+    assert check("--manifests", str(ROOT / "manifests" / "base"), "--priority-classes", "spark-batch-low").stderr == ""
+    assert "warning" not in check().stderr  # nothing said about classes when nothing is known
+    missing = check("--manifests", str(tmp_path / "nowhere"))
+    assert missing.returncode == 1 and "cannot read manifests: No such file or directory" in missing.stderr, missing
+    bad = check("--priority-classes", "spark,Not_A_Name")
+    assert bad.returncode == 64 and '"Not_A_Name" is not a lowercase DNS subdomain' in bad.stderr, bad

@@ -10,6 +10,11 @@ public struct PolicyError: Error, CustomStringConvertible, Sendable {
     public let problems: [YAMLError]
     public init(problems: [YAMLError]) { self.problems = problems }
     public var description: String { problems.map(\.description).joined(separator: "\n") }
+
+    /// A problem with a whole file (it cannot be listed or read): at 0:0, where no line is meant.
+    public init(file: String, _ message: String) {
+        self.init(problems: [YAMLError(file: file, mark: Mark(line: 0, column: 0), message: message)])
+    }
 }
 
 public final class Diagnostics {
@@ -70,7 +75,7 @@ public final class Diagnostics {
     /// but not a null: an empty value is a mistake more often than an empty string.
     func string(_ node: YAMLNode, _ what: String) -> String? {
         guard case .scalar(let text, _, let tag, _) = node, !node.isNull, tag == nil || tag == "tag:yaml.org,2002:str" else {
-            var found = node.isNull ? "null" : "\(node.kindWithArticle)"
+            var found = node.isNull ? "null" : node.kindWithArticle
             if case .scalar(_, _, let tag?, _) = node { found = "tagged \(excerpt(tag))" }
             error(node, "\(what) must be a string, not \(found)")
             return nil

@@ -14,21 +14,19 @@ public enum PolicyLoader {
     /// The policy files under `path`: the file itself, or a folder's regular files in name order,
     /// skipping hidden entries (a ConfigMap volume's `..data` and `..2024_...` folders among them).
     public static func files(at path: String, what: String = "policy") throws -> [String] {
-        do { return try FileInput.files(at: path) } catch {
-            throw PolicyError(problems: [YAMLError(file: path, mark: Mark(line: 0, column: 0), message: "cannot read \(what): \(error)")])
-        }
+        do { return try FileInput.files(at: path) } catch { throw PolicyError(file: path, "cannot read \(what): \(error)") }
+    }
+
+    /// A file's bytes, at most maxFileBytes (policies, suites, manifests): a PolicyError naming it
+    /// when it cannot be read.
+    public static func read(_ file: String) throws -> [UInt8] {
+        do { return try FileInput.read(file, max: maxFileBytes) } catch { throw PolicyError(file: file, "cannot read file: \(error)") }
     }
 
     public static func load(path: String) throws -> PolicySet {
         let paths = try files(at: path)
         var sources: [(file: String, text: String)] = []
-        for file in paths {
-            let bytes: [UInt8]
-            do { bytes = try FileInput.read(file, max: maxFileBytes) } catch {
-                throw PolicyError(problems: [YAMLError(file: file, mark: Mark(line: 0, column: 0), message: "cannot read file: \(error)")])
-            }
-            sources.append((file, String(decoding: bytes, as: UTF8.self)))
-        }
+        for file in paths { sources.append((file, String(decoding: try read(file), as: UTF8.self))) }
         return try load(sources: sources, emptyIs: path)
     }
 

@@ -1,7 +1,6 @@
 // The priority classes a cluster has, as far as a policy check can know: the ones Kubernetes
 // creates itself and the PriorityClass objects of the manifests given. The apiserver refuses a
 // pod whose class does not exist, so a rule naming another class is worth a warning.
-import Posix
 import YAML
 
 public enum PriorityClasses {
@@ -13,10 +12,7 @@ public enum PriorityClasses {
     public static func created(at path: String) throws -> Set<String> {
         var names = Set<String>()
         for file in try PolicyLoader.files(at: path, what: "manifests") where file.hasSuffix(".yaml") || file.hasSuffix(".yml") || file == path {
-            let bytes: [UInt8]
-            do { bytes = try FileInput.read(file, max: PolicyLoader.maxFileBytes) } catch {
-                throw PolicyError(problems: [YAMLError(file: file, mark: Mark(line: 0, column: 0), message: "cannot read manifests: \(error)")])
-            }
+            let bytes = try PolicyLoader.read(file)
             let documents: [YAMLNode]
             do { documents = try YAMLParser(text: String(decoding: bytes, as: UTF8.self), file: file).documents() } catch let error as YAMLError {
                 throw PolicyError(problems: [error])

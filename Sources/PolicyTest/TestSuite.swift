@@ -4,7 +4,6 @@
 import Admission
 import JSON
 import Policy
-import Posix
 import Webhook
 import YAML
 
@@ -33,10 +32,7 @@ public struct TestSuite {
     /// Reads a suite; throws a PolicyError (file:line:column lines) when it or its policy is wrong.
     public init(file: String) throws {
         self.file = file
-        let bytes: [UInt8]
-        do { bytes = try FileInput.read(file, max: PolicyLoader.maxFileBytes) } catch {
-            throw PolicyError(problems: [YAMLError(file: file, mark: Mark(line: 0, column: 0), message: "cannot read: \(error)")])
-        }
+        let bytes = try PolicyLoader.read(file)
         let nodes: [YAMLNode]
         do { nodes = try YAMLParser(text: String(decoding: bytes, as: UTF8.self), file: file).documents() } catch let error as YAMLError {
             throw PolicyError(problems: [error])

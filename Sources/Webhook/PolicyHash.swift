@@ -3,8 +3,6 @@
 // schedule). FNV-1a 64 over each file's name under the policy path and its bytes, in load order:
 // the same files give the same hash on every replica, whatever the mount's timestamped folder.
 import Policy
-import Posix
-import YAML
 
 enum PolicyHash {
     /// Loads as PolicyLoader.load(path:) does, from the same bytes that are hashed.
@@ -12,10 +10,7 @@ enum PolicyHash {
         var sources: [(file: String, text: String)] = []
         var hash = FNV1a()
         for file in try PolicyLoader.files(at: path) {
-            let bytes: [UInt8]
-            do { bytes = try FileInput.read(file, max: PolicyLoader.maxFileBytes) } catch {
-                throw PolicyError(problems: [YAMLError(file: file, mark: Mark(line: 0, column: 0), message: "cannot read file: \(error)")])
-            }
+            let bytes = try PolicyLoader.read(file)
             let name = file.hasPrefix(path + "/") ? String(file.dropFirst(path.count + 1)) : String(file.split(separator: "/").last ?? "")
             hash.add(Array(name.utf8))
             hash.add(bytes)

@@ -44,7 +44,7 @@ public indirect enum YAMLNode: Sendable {
     /// "a list", "an integer": the kind as a message says it.
     public var kindWithArticle: String {
         let kind = kindName
-        return (kind.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + kind
+        return ("aeiou".contains(kind.first ?? " ") ? "an " : "a ") + kind
     }
 
     public var isNull: Bool {

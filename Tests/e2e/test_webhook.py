@@ -162,6 +162,12 @@ def test_logs_are_json_lines_with_uid_and_no_pod_contents(certs):
     post(conn, "/mutate", review)
     warned = webhook.wait_for_log(lambda e: e.get("uid") == "uid-with-warning")
     assert warned["level"] == "warning" and "kept priorityClassName" in warned["warnings"]
+    # What passes through is answered as at any level: the debug line does not read it (a read of
+    # this ConfigMap's metadata, with its key twice, would be a 400 only at debug).
+    configmap = ('{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"cm","kind":'
+                 '{"group":"","version":"v1","kind":"ConfigMap"},"operation":"CREATE","object":{"metadata":{"name":"c","name":"d"}}}}')
+    status, _, body = post(conn, "/mutate", configmap)
+    assert status == 200 and json.loads(body)["response"] == {"uid": "cm", "allowed": True}, body
     assert webhook.stop() == 0
     blob = json.dumps(webhook.logs())
     assert "SPARK_DRIVER_URL" not in blob and "spark.properties" not in blob

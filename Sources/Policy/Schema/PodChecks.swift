@@ -13,7 +13,7 @@ enum PodChecks {
         "LabelSelectorRequirement": { t, d in setOperator(t, d, nodeOperators: false) },
         "NodeSelectorRequirement": { t, d in setOperator(t, d, nodeOperators: true) },
         "NodeSelector": { t, d in
-            if let terms = t["nodeSelectorTerms"], terms.items.isEmpty, terms.complete { d.error(terms.node, "\(terms.path) must not be empty") }
+            if let terms = t["nodeSelectorTerms"], terms.whole?.isEmpty == true { d.error(terms.node, "\(terms.path) must not be empty") }
         },
         "NodeSelectorTerm": nodeSelectorTerm,
         "PreferredSchedulingTerm": { t, d in range(t["weight"], d, "preferred term weight", 1, 100) },
@@ -30,7 +30,7 @@ enum PodChecks {
         "TCPSocketAction": { t, d in port(t["port"], d, "tcpSocket") },
         "ExecAction": { t, d in
             if let c = t["command"] {
-                if c.items.isEmpty && c.complete { d.error(c.node, "exec.command must not be empty") }
+                if c.whole?.isEmpty == true { d.error(c.node, "exec.command must not be empty") }
             } else if !t.has("command") {
                 d.error(t.node, "exec needs a command")
             }
@@ -74,9 +74,7 @@ enum PodChecks {
     /// The values a set-based requirement's operator takes, for label selectors and node
     /// selectors alike; node selectors also know Gt and Lt.
     static func setOperator(_ t: Typed, _ d: Diagnostics, nodeOperators: Bool) {
-        // A values list with an element the schema refused is not judged again by its count.
-        guard let o = t["operator"], let op = o.string, t["values"]?.complete ?? !t.has("values") else { return }
-        let values = t["values"]?.items ?? []
+        guard let o = t["operator"], let op = o.string, let values = t.has("values") ? t["values"]?.whole : [] else { return }
         switch op {
         case "In", "NotIn":
             if values.isEmpty { d.error(o.node, "operator \(op) needs a non-empty values list") }

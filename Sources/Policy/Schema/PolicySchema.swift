@@ -94,7 +94,7 @@ public enum PolicySchema {
             for (text, at) in roles.strings where SparkRole(rawValue: text) == nil {
                 d.error(at.node, "unknown role \"\(excerpt(text))\"; expected driver, executor or connect-server")
             }
-            if roles.items.isEmpty && roles.complete { d.error(roles.node, "\(roles.path) is empty: the rule would match nothing") }
+            if roles.whole?.isEmpty == true { d.error(roles.node, "\(roles.path) is empty: the rule would match nothing") }
         }
         for field in ["namespaces", "appNames", "serviceAccounts"] {
             for (text, at) in t[field]?.strings ?? [] {
@@ -121,18 +121,20 @@ public enum PolicySchema {
 
     static func split(_ t: Typed, _ d: Diagnostics) {
         guard let v = t["variants"] else { return }
-        if v.items.isEmpty && v.complete { d.error(v.node, "a split needs at least one variant") }
         var names: [String] = [], seen = Set<String>()
         for variant in v.items {
             guard let n = variant["name"], let name = n.string else { continue }
             if !seen.insert(name).inserted { d.error(n.node, "duplicate variant name \"\(excerpt(name))\"") }
             names.append(name)
         }
-        if let b = t["base"]?["variant"], let name = b.string, !names.contains(name), v.complete {
+        // The rest is about the variants together: judged only on a list that typed whole.
+        guard let variants = v.whole else { return }
+        if variants.isEmpty { d.error(v.node, "a split needs at least one variant") }
+        if let b = t["base"]?["variant"], let name = b.string, !seen.contains(name) {
             d.error(b.node, "base.variant \"\(excerpt(name))\" is not one of the variants (\(names.joined(separator: ", ")))")
         }
-        let weights = v.items.compactMap { $0["weight"]?.int }
-        if v.complete, !weights.isEmpty, weights.allSatisfy({ $0 > 0 && $0 <= 10_000 }),
+        let weights = variants.compactMap { $0["weight"]?.int }
+        if !weights.isEmpty, weights.allSatisfy({ $0 > 0 && $0 <= 10_000 }),
            SplitSchedule.cycleLength(weights: weights) > SplitSchedule.maxCycle {
             d.error(v.node, "weights too fine-grained: their sum divided by their greatest common divisor must be at most \(SplitSchedule.maxCycle)")
         }

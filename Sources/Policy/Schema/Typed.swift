@@ -54,6 +54,10 @@ public struct Typed: Sendable {
     public var int: Int? { if case .int(let n) = value { return n } else { return nil } }
     public var bool: Bool? { if case .bool(let b) = value { return b } else { return nil } }
     public var items: [Typed] { if case .list(let l) = value { return l } else { return [] } }
+    /// The items of a list that typed whole, for a check about the list itself (its count, its
+    /// emptiness); nil when an item did not type, so that such a list is not judged again by what
+    /// remains of it. Checks of each item read `items`.
+    public var whole: [Typed]? { complete ? items : nil }
     /// A list of strings, or a map of strings, as (text, where).
     public var strings: [(String, Typed)] { items.compactMap { t in t.string.map { ($0, t) } } }
     public var stringMap: [(key: String, value: String, at: Typed)] {

@@ -119,9 +119,18 @@ struct SuiteReader {
         var c = TestCase(name: name, mark: t.node.mark, input: input ?? (try! PreviewInput(Array("{\"kind\":\"Pod\"}".utf8), format: .json, source: "")),
                          namespace: t["namespace"]?.string, executors: t["executors"]?["count"]?.int)
         guard let x = t["expect"] else { return c }
-        c.variants = (x["variants"]?.entries ?? []).map { rule in
-            (rule.key, (rule.value?.entries ?? []).compactMap { v in v.value?.int.map { (v.key, $0) } })
+        // Explicit loops, not nested map/compactMap closures: Swift 6.3.1's optimizer crashes on the
+        // closure form (SIL ownership verifier, signal 6) in release builds only; debug built fine,
+        // which is how a broken release build once went unnoticed. `make release` in CI guards it.
+        var variants: [(String, [(String, Int)])] = []
+        for rule in x["variants"]?.entries ?? [] {
+            var counts: [(String, Int)] = []
+            for v in rule.value?.entries ?? [] {
+                if let n = v.value?.int { counts.append((v.key, n)) }
+            }
+            variants.append((rule.key, counts))
         }
+        c.variants = variants
         c.applied = x["applied"]?.strings.map(\.0)
         c.fields = (x["fields"]?.entries ?? []).compactMap { e in
             guard let p = SuiteSchema.pointer(e.key), let value = e.value else { return nil }

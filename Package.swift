@@ -12,7 +12,9 @@ let package = Package(
         .library(name: "SparkhookLibraries", targets: ["Posix", "HTTPServer", "JSON", "Admission", "YAML", "Policy", "Webhook"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Exact: the image and CI build the same code whatever is newest that day (Package.resolved
+        // is not committed: the package mirror CI builds from has other commit ids than GitHub's).
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
     ],
     targets: [
         .systemLibrary(name: "CTLS", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),

@@ -101,6 +101,8 @@ public final class Metrics: Sendable {
         func labels(_ pairs: [(String, String)]) -> String {
             "{" + pairs.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",") + "}"
         }
+        header("sparkhook_build_info", "gauge", "Always 1: the version label names the sparkhook build this replica runs.")
+        out += "sparkhook_build_info\(labels([("version", Build.version)])) 1\n"
         header("sparkhook_requests_total", "counter", "HTTP requests by endpoint and outcome.")
         for endpoint in Endpoint.allCases {
             for outcome in Outcome.allCases {

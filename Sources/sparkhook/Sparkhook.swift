@@ -14,6 +14,7 @@ struct Sparkhook: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sparkhook",
         abstract: "A mutating admission webhook for Apache Spark pods.",
+        version: Build.version,
         subcommands: [Serve.self, Preview.self, Check.self, Test.self, Schema.self])
 }
 

@@ -2,7 +2,8 @@
 # Development certificates: a CA and a serving certificate for the in-cluster Service name and
 # loopback, made with the openssl command line. Usage: certs/generate.sh [OUTDIR]
 # Env: SERVICE (sparkhook), NAMESPACE (sparkhook-system), DAYS (365), FORCE=1 to overwrite,
-# KEY_TYPE=ecdsa (P-256, the default, as the cert-manager overlay) or KEY_TYPE=rsa (RSA-2048).
+# KEY_TYPE=ecdsa (P-256, the default, as the cert-manager overlay) or KEY_TYPE=rsa (RSA-2048),
+# RENEW=1: a new serving certificate from the CA already in OUTDIR (the webhooks' caBundle stays).
 # A full TLS handshake signs with the server's key: with P-256 it costs the server ~40% less CPU.
 set -euo pipefail
 out=${1:-$(dirname "$0")}
@@ -15,15 +16,19 @@ case ${KEY_TYPE:-ecdsa} in
   *) echo "generate.sh: KEY_TYPE is ecdsa or rsa, not '$KEY_TYPE'" >&2; exit 2 ;;
 esac
 mkdir -p "$out"
-if [[ -f "$out/tls.crt" && -f "$out/tls.key" && -z "${FORCE:-}" ]]; then
+if [[ -f "$out/tls.crt" && -f "$out/tls.key" && -z "${FORCE:-}${RENEW:-}" ]]; then
   echo "certificates already in $out (FORCE=1 to replace)"
   exit 0
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-openssl req -x509 "${newkey[@]}" -nodes -days "$days" -subj "/CN=sparkhook-dev-ca" \
-  -keyout "$out/ca.key" -out "$out/ca.crt" -addext "basicConstraints=critical,CA:TRUE" \
-  -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+if [[ -n ${RENEW:-} ]]; then
+  [[ -f "$out/ca.crt" && -f "$out/ca.key" ]] || { echo "generate.sh: RENEW=1 needs $out/ca.crt and $out/ca.key" >&2; exit 1; }
+else
+  openssl req -x509 "${newkey[@]}" -nodes -days "$days" -subj "/CN=sparkhook-dev-ca" \
+    -keyout "$out/ca.key" -out "$out/ca.crt" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+fi
 cat > "$tmp/ext.cnf" <<CNF
 basicConstraints=critical,CA:FALSE
 keyUsage=critical,${usage}

@@ -21,6 +21,18 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
 
 
+def render_manifests(certs, work, path="manifests"):
+    """`kubectl kustomize` of a copy of the repository's manifests whose tls/ holds `certs`' CA,
+    serving certificate and key, as a user installs them (manifests/tls/README.md): the text."""
+    import shutil
+    copy = pathlib.Path(work) / "manifests"
+    if not copy.exists():
+        shutil.copytree(ROOT / "manifests", copy)
+    for name in ("ca.crt", "tls.crt", "tls.key"):
+        shutil.copy(pathlib.Path(certs) / name, copy / "tls" / name)
+    return run(["kubectl", "kustomize", str(copy.parent / path)]).stdout
+
+
 def make_certs(out, days=30, key_type="ecdsa"):
     run([str(ROOT / "certs" / "generate.sh"), str(out)],
         env={**os.environ, "FORCE": "1", "DAYS": str(days), "KEY_TYPE": key_type})

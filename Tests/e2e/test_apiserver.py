@@ -346,7 +346,7 @@ spec:
 
 
 def test_the_manifests_pass_the_apiserver_and_apply(cluster, certs, tmp_path):
-    """`kubectl kustomize manifests` with the CA injected, and the cert-manager overlay without its
+    """`kubectl kustomize manifests` with manifests/tls filled, and the cert-manager overlay without its
     cert-manager kinds: accepted by --dry-run=server, then applied for real (the Deployment stays
     unscheduled: there is no kubelet), and the webhook configuration stored with its caBundle."""
     import base64
@@ -355,9 +355,8 @@ def test_the_manifests_pass_the_apiserver_and_apply(cluster, certs, tmp_path):
     if shutil.which("kubectl") is None:
         pytest.skip("kubectl (with kustomize) is not installed")
     kubectl = ["kubectl", "--kubeconfig", str(cluster.kubeconfig())]
-    rendered = subprocess.run(["kubectl", "kustomize", str(ROOT / "manifests")], check=True, capture_output=True, text=True).stdout
-    base = subprocess.run([str(ROOT / "certs" / "inject-ca.sh"), str(certs / "ca.crt")], input=rendered, check=True,
-                          capture_output=True, text=True).stdout
+    from conftest import render_manifests
+    base = render_manifests(certs, tmp_path)
     overlay = subprocess.run(["kubectl", "kustomize", str(ROOT / "manifests" / "overlays" / "cert-manager")], check=True,
                              capture_output=True, text=True).stdout
     overlay_docs = [d for d in yaml.safe_load_all(overlay) if d and not d["apiVersion"].startswith("cert-manager.io/")]

@@ -8,17 +8,14 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from conftest import BIN, ROOT
+from conftest import BIN, ROOT, render_manifests
 
 KUBERNETES_VERSIONS = ["1.30.0", "1.37.0"]
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (with kustomize) is not installed")
 
 
-def render(path, ca=None):
+def render(path):
     out = subprocess.run(["kubectl", "kustomize", str(path)], check=True, capture_output=True, text=True).stdout
-    if ca:
-        out = subprocess.run([str(ROOT / "certs" / "inject-ca.sh"), str(ca)], input=out, check=True,
-                             capture_output=True, text=True).stdout
     return [d for d in yaml.safe_load_all(out) if d]
 
 
@@ -29,13 +26,13 @@ def by_kind(docs, kind):
 
 
 @pytest.fixture(scope="module")
-def base(certs):
-    return render(ROOT / "manifests", ca=certs / "ca.crt")
+def base(certs, tmp_path_factory):
+    return [d for d in yaml.safe_load_all(render_manifests(certs, tmp_path_factory.mktemp("manifests"))) if d]
 
 
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
 def test_base_validates_against_the_kubernetes_schema(base, version):
-    assert {d["kind"] for d in base} == {"Namespace", "ServiceAccount", "ConfigMap", "Service", "PriorityClass", "Deployment",
+    assert {d["kind"] for d in base} == {"Namespace", "ServiceAccount", "ConfigMap", "Secret", "Service", "PriorityClass", "Deployment",
                                          "PodDisruptionBudget", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"}
     for doc in base:
         kubernetes_validate.validate(doc, version, strict=True)
@@ -128,3 +125,40 @@ def test_inject_ca_refuses_a_missing_ca(tmp_path):
     out = subprocess.run([str(ROOT / "certs" / "inject-ca.sh"), str(tmp_path / "none.crt")], input="caBundle: \"\"\n",
                          capture_output=True, text=True)
     assert out.returncode == 1 and "no CA certificate" in out.stderr
+
+
+def test_without_the_certificates_the_manifests_refuse_to_render_naming_the_file(tmp_path):
+    """The plain `kubectl apply -k manifests` of a fresh checkout fails, naming manifests/tls/,
+    instead of registering webhooks with an empty caBundle that every call fails open on."""
+    import shutil
+    shutil.copytree(ROOT / "manifests", tmp_path / "manifests", ignore=shutil.ignore_patterns("*.crt", "*.key"))
+    out = subprocess.run(["kubectl", "kustomize", str(tmp_path / "manifests")], capture_output=True, text=True)
+    assert out.returncode != 0
+    assert "tls/tls.crt" in out.stderr or "tls/ca.crt" in out.stderr, out.stderr
+
+
+def test_the_ca_and_the_serving_pair_go_where_the_apiserver_and_the_pods_read_them(base, certs):
+    secret = by_kind(base, "Secret")
+    assert (secret["metadata"]["name"], secret["metadata"]["namespace"]) == ("sparkhook-tls", "sparkhook-system")
+    assert secret["type"] == "kubernetes.io/tls"
+    for name in ("tls.crt", "tls.key", "ca.crt"):
+        assert base64.b64decode(secret["data"][name]) == (certs / name).read_bytes()
+    deployment = by_kind(base, "Deployment")
+    volumes = deployment["spec"]["template"]["spec"]["volumes"]
+    assert {"name": "tls", "secret": {"secretName": "sparkhook-tls"}} in volumes
+    bundles = [w["clientConfig"]["caBundle"] for d in base if d["kind"].endswith("WebhookConfiguration") for w in d["webhooks"]]
+    assert len(bundles) == 4
+    for bundle in bundles:
+        assert base64.b64decode(bundle) == (certs / "ca.crt").read_bytes()
+
+
+def test_the_image_tag_is_the_version_the_source_declares(base):
+    import re
+    version = re.search(r'version = "([^"]+)"', (ROOT / "Sources/Webhook/Build.swift").read_text()).group(1)
+    [container] = by_kind(base, "Deployment")["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == f"sparkhook:{version}"
+    out = subprocess.run([str(BIN / "sparkhook"), "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == version
+    # The cert-manager overlay runs the same image.
+    overlay = by_kind(render(ROOT / "manifests" / "overlays" / "cert-manager"), "Deployment")
+    assert overlay["spec"]["template"]["spec"]["containers"][0]["image"] == container["image"]

@@ -320,9 +320,11 @@ def test_policy_reload_under_load_never_fails_a_request(certs, tmp_path):
     assert seen[0] == "class-one" and seen[-1] == "class-three" and "class-two" in seen and "NOT_VALID" not in seen
     c = tls_connect(p.port, client_context(certs / "ca.crt"))
     metrics = c.request("GET", "/metrics")[2].decode()
-    assert 'sparkhook_policy_reloads_total{result="success"} 2' in metrics
-    assert 'sparkhook_policy_reloads_total{result="failure"} 1' in metrics
-    assert "sparkhook_policy_generation 3" in metrics
+    reloads = [line for line in metrics.splitlines() if line.startswith(("sparkhook_policy_reloads_total", "sparkhook_policy_generation"))]
+    logged = [(e["msg"], e.get("generation")) for e in p.logs() if e.get("msg", "").startswith("policy")]
+    assert 'sparkhook_policy_reloads_total{result="success"} 2' in metrics, (reloads, logged)
+    assert 'sparkhook_policy_reloads_total{result="failure"} 1' in metrics, (reloads, logged)
+    assert "sparkhook_policy_generation 3" in metrics, (reloads, logged)
     assert p.stop() == 0
 
 

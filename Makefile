@@ -10,8 +10,12 @@ LISTEN ?= 127.0.0.1:8443
 POLICY ?= examples/production.yaml
 BIN := .build/debug
 RELEASE_BIN := .build/release
+# The version is declared once, in the source (`sparkhook --version`); the image's tag follows it.
+VERSION := $(shell sed -n 's/.*static let version = "\(.*\)"/\1/p' Sources/Webhook/Build.swift 2>/dev/null)
+IMAGE ?= sparkhook:$(VERSION)
+IMAGE_ARCHIVE ?= .build/image/sparkhook.tar
 
-.PHONY: build venv release certs run test test-swift test-policies test-e2e rollout bench bench-instructions bench-apiserver fuzz soak install manifests clean
+.PHONY: build venv release image test-image test-cluster certs run test test-swift test-policies test-e2e rollout bench bench-instructions bench-apiserver fuzz soak install manifests clean
 
 build:
 	$(SWIFT) build
@@ -30,6 +34,22 @@ RELEASE_FLAGS := -c release --static-swift-stdlib
 
 release:
 	$(SWIFT) build $(RELEASE_FLAGS)
+
+# The image the manifests run (Dockerfile), as an OCI archive holding $(IMAGE), built with buildah
+# from bases made of Debian's packages: no Docker engine, no registry (image/build.sh says how).
+image:
+	VERSION=$(VERSION) IMAGE=$(IMAGE) OUT=$(IMAGE_ARCHIVE) image/build.sh
+
+# The image's own test: run by containerd and runc as the Deployment runs it (no kubelet), compared
+# with the debug build. Skipped, saying so, without the archive or without containerd and runc.
+test-image: build $(VENV)/.installed
+	SPARKHOOK_BIN_DIR=$(BIN) SPARKHOOK_IMAGE_ARCHIVE=$(IMAGE_ARCHIVE) $(PYTHON) -m pytest -q -rs Tests/image
+
+# The cluster tier: sparkhook deployed by the README's commands on the cluster KUBECONFIG names,
+# the image loaded by IMAGE_LOAD (an archive path is appended: `kind load image-archive` on kind).
+# Skipped, saying so, without them. .ci/run gives it the one-node cluster of ../shared/envtest/node.
+test-cluster: build $(VENV)/.installed
+	SPARKHOOK_BIN_DIR=$(BIN) SPARKHOOK_IMAGE_ARCHIVE=$(IMAGE_ARCHIVE) $(PYTHON) -m pytest -q -rs -s --durations=0 Tests/cluster
 
 # Development CA and serving certificate (kept if they exist; FORCE=1 certs/generate.sh to renew).
 certs: certs/tls.crt

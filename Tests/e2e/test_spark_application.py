@@ -82,7 +82,7 @@ def test_a_pod_templates_sidecar_never_gets_the_probes():
     result = json.loads(preview(APPS / "pod-template.yaml", "-o", "json").stdout)
     probes = next(a for a in result["driver"]["applied"] if a["rule"] == "driver-probes")
     # The template's sidecar is first; Spark's renamed container follows it.
-    assert probes["fields"] == ["/spec/containers/1/livenessProbe", "/spec/containers/1/readinessProbe", "/spec/containers/1/startupProbe"]
+    assert probes["fields"] == ["/spec/containers/1/livenessProbe"]
     assert result["executors"]["count"] == 4
 
 

@@ -33,6 +33,15 @@ public final class Diagnostics {
         add(YAMLError(file: file, mark: node.mark, message: message))
     }
 
+    /// What is valid but will not do what its writer meant (a probe Spark never passes): said,
+    /// at its place, without refusing the file. Capped like the problems.
+    public private(set) var warnings: [YAMLError] = []
+
+    public func warn(_ node: YAMLNode, _ message: String) {
+        guard warnings.count < Self.maxProblems else { return }
+        warnings.append(YAMLError(file: file, mark: node.mark, message: message))
+    }
+
     /// A problem found by another reader (a value's conversion to JSON), under the same cap.
     public func add(_ problem: YAMLError) {
         guard problems.count < Self.maxProblems else { dropped += 1; return }

@@ -112,7 +112,7 @@ final class ValidationTests: XCTestCase, PolicyText {
             "p.yaml:1:13: apiVersion must be sparkhook.io/v1alpha1, got \"v1\"",
             "p.yaml:2:7: kind must be SparkPodPolicy, got \"ConfigMap\"",
         ])
-        XCTAssertEqual(problems("key: [unclosed\n"), ["p.yaml:2:1: while parsing a flow sequence: did not find expected ',' or ']'"])
+        XCTAssertEqual(problems("key: [unclosed\n"), ["p.yaml:1:6: this '[' is not closed: expected ',' or ']' but found the end of the file at 2:1"])
         XCTAssertEqual(problems("# nothing\n"), ["policy:1:1: no SparkPodPolicy documents found"])
     }
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl
 VALID = (ROOT / "examples" / "production.yaml").read_text()
 # One policy per kind of mistake, and where the loader points.
 INVALID = {
-    "yaml syntax": ("spec:\n  rules: [\n", "policy.yaml:3:1: "),
+    "yaml syntax": ("spec:\n  rules: [\n", "policy.yaml:2:10: the file ends where a value was expected"),
     "unknown field": (VALID.replace("priorityClassName: spark-driver-critical", "prioritClassName: spark-driver-critical", 1),
                       'unknown field "prioritClassName"'),
     "bad value": (VALID.replace("roles: [driver]", "roles: [drivers]", 1), '"drivers"'),

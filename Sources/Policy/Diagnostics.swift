@@ -11,7 +11,8 @@ public struct PolicyError: Error, CustomStringConvertible, Sendable {
     public init(problems: [YAMLError]) { self.problems = problems }
     public var description: String { problems.map(\.description).joined(separator: "\n") }
 
-    /// A problem with a whole file (it cannot be listed or read): at 0:0, where no line is meant.
+    /// A problem with a whole file (it cannot be listed or read): at line 0, which prints as
+    /// `file: message`, with no position.
     public init(file: String, _ message: String) {
         self.init(problems: [YAMLError(file: file, mark: Mark(line: 0, column: 0), message: message)])
     }

@@ -60,7 +60,7 @@ struct Preview: ParsableCommand {
     @Option(name: .customLong("spark-application"), help: "A SparkApplication (sparkoperator.k8s.io/v1beta2): preview its driver and executors 1..N.")
     var sparkApplication: String?
 
-    @Option(help: "Executors to build (default: spec.executor.instances, else dynamicAllocation.maxExecutors).")
+    @Option(help: "Executors to build (default: spec.executor.instances, else spark.executor.instances in sparkConf, else dynamicAllocation.maxExecutors, else 2, Spark's default).")
     var executors: Int?
 
     @Option(name: .shortAndLong, help: "table (for a person) or json, with --spark-application.")
@@ -88,7 +88,7 @@ struct Preview: ParsableCommand {
             if sparkApplication != nil {
                 let document = try PreviewInput.document(bytes, format: .guess(path: path, bytes: bytes), source: path)
                 let app = try SparkApplication(document)
-                let result = try ApplicationPreview.run(app, policy: set, executors: executors ?? app.executorCount ?? 1)
+                let result = try ApplicationPreview.run(app, policy: set, executors: executors ?? app.executorCount)
                 print(output == "json" ? result.pretty() : ApplicationPreview.table(result, policy: set), terminator: "")
                 return
             }

@@ -92,7 +92,15 @@ struct Preview: ParsableCommand {
                 print(output == "json" ? result.pretty() : ApplicationPreview.table(result, policy: set), terminator: "")
                 return
             }
-            let input = try PreviewInput(bytes, format: .guess(path: path, bytes: bytes), source: path == "-" ? "<stdin>" : path)
+            let source = path == "-" ? "<stdin>" : path
+            let input: PreviewInput
+            do { input = try PreviewInput(bytes, format: .guess(path: path, bytes: bytes), source: source) } catch {
+                // What a user holds is more often a SparkApplication than a pod: say which flag reads it.
+                if (try? PreviewInput.document(bytes, format: .guess(path: path, bytes: bytes), source: source))?["kind"]?.stringValue == "SparkApplication" {
+                    throw AdmissionError("\(source) is a SparkApplication, not a Pod or an AdmissionReview: preview the pods it makes with --spark-application \(path)")
+                }
+                throw error
+            }
             print(try Decision.preview(input, policy: set).pretty(), terminator: "")
         } catch {
             printError("\(error)")

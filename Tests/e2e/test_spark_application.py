@@ -118,6 +118,15 @@ def test_the_table_says_which_executor_ids_land_on_which_variant():
     assert len(spot.split(", ")) == 39
 
 
+def test_a_spark_application_previewed_as_a_pod_names_the_flag():
+    app = APPS / "spark-pi.yaml"
+    out = subprocess.run([str(BIN / "sparkhook"), "preview", "--policy", str(POLICY), str(app)], capture_output=True, text=True)
+    assert out.returncode == 1 and out.stdout == "", out
+    assert out.stderr == f"{app} is a SparkApplication, not a Pod or an AdmissionReview: preview the pods it makes with --spark-application {app}\n", out.stderr
+    piped = subprocess.run([str(BIN / "sparkhook"), "preview", "--policy", str(POLICY), "-"], input=app.read_text(), capture_output=True, text=True)
+    assert piped.returncode == 1 and "<stdin> is a SparkApplication" in piped.stderr and "--spark-application -" in piped.stderr, piped
+
+
 def test_what_is_not_a_spark_application_is_refused():
     out = preview(ROOT / "examples" / "tests" / "pods" / "driver.yaml")
     assert out.returncode == 1 and "expected a SparkApplication" in out.stderr

@@ -254,6 +254,19 @@ def test_log_fields_are_escaped_once(webhook, conn):
     assert "\\n" not in entry["message"], entry
 
 
+def test_every_endpoint_is_in_serve_help_and_the_readme():
+    """The routes the server adds (read from its source) are the ones `serve --help` and the README's table name."""
+    import re
+    routes = re.findall(r'router\.add\("(GET|POST)", "(/[a-z/]+)"\)', (ROOT / "Sources/Webhook/WebhookHandler.swift").read_text())
+    assert ("POST", "/validate/policy") in routes and ("POST", "/validate/disruptions") in routes and len(routes) >= 7, routes
+    help_text = subprocess.run([str(BIN / "sparkhook"), "serve", "--help"], capture_output=True, text=True).stdout
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("## Endpoints and command line"):readme.index("## Limits on what anyone sends")]
+    for method, path in routes:
+        assert path in help_text, (path, help_text)
+        assert f"| `{method} {path}` |" in table, (method, path)
+
+
 def test_starting_with_an_invalid_policy_fails_fast(certs, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("apiVersion: sparkhook.io/v1alpha1\nkind: SparkPodPolicy\nmetadata: {name: b}\nspec:\n  rules:\n    - {name: x, set: {priorityClassName: Bad}}\n")

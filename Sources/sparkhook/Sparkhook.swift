@@ -34,12 +34,12 @@ struct Check: ParsableCommand {
 
     func run() throws {
         do {
-            let set = try PolicyLoader.load(path: policy)
+            let (set, hash) = try PolicyHash.load(path: policy)
             var known: Set<String>? = priorityClasses.map(PriorityClasses.parse)
             if let manifests { known = (known ?? []).union(try PriorityClasses.created(at: manifests)) }
             for warning in set.warnings { printError("\(warning.file):\(warning.mark): warning: \(warning.message)") }
             for warning in PolicyWarnings.whole(set, priorityClasses: known) { printError("\(policy): warning: \(warning)") }
-            print("\(policy): valid: \(set.rules.count) rule\(set.rules.count == 1 ? "" : "s") from \(set.files.count) file\(set.files.count == 1 ? "" : "s")")
+            print("\(policy): valid: \(set.rules.count) rule\(set.rules.count == 1 ? "" : "s") from \(set.files.count) file\(set.files.count == 1 ? "" : "s"), hash \(hash) (sparkhook_policy_info{hash} when served)")
         } catch let error as PolicyError {
             printError(error.description)
             throw ExitCode(1)

@@ -23,3 +23,17 @@ public func excerpt(_ text: String, max: Int = 64) -> String {
     }
     return out
 }
+
+/// Someone's input for a log field, bounded like `excerpt` but not escaped: the logger escapes
+/// every field as JSON, and a field escaped here too would read `\\n` where the text had a newline.
+public func bounded(_ text: String, max: Int) -> String {
+    guard text.utf8.count > max else { return text }
+    var out = ""
+    var used = 0
+    for c in text.unicodeScalars {
+        used += UTF8.width(c)
+        if used > max { break }
+        out.unicodeScalars.append(c)
+    }
+    return out + "... (\(text.utf8.count) bytes)"
+}

@@ -11,7 +11,8 @@ public struct PolicyError: Error, CustomStringConvertible, Sendable {
     public init(problems: [YAMLError]) { self.problems = problems }
     public var description: String { problems.map(\.description).joined(separator: "\n") }
 
-    /// A problem with a whole file (it cannot be listed or read): at 0:0, where no line is meant.
+    /// A problem with a whole file (it cannot be listed or read): at line 0, which prints as
+    /// `file: message`, with no position.
     public init(file: String, _ message: String) {
         self.init(problems: [YAMLError(file: file, mark: Mark(line: 0, column: 0), message: message)])
     }
@@ -31,6 +32,15 @@ public final class Diagnostics {
 
     public func error(_ node: YAMLNode, _ message: String) {
         add(YAMLError(file: file, mark: node.mark, message: message))
+    }
+
+    /// What is valid but will not do what its writer meant (a probe Spark never passes): said,
+    /// at its place, without refusing the file. Capped like the problems.
+    public private(set) var warnings: [YAMLError] = []
+
+    public func warn(_ node: YAMLNode, _ message: String) {
+        guard warnings.count < Self.maxProblems else { return }
+        warnings.append(YAMLError(file: file, mark: node.mark, message: message))
     }
 
     /// A problem found by another reader (a value's conversion to JSON), under the same cap.

@@ -1,6 +1,7 @@
 // The typed policy: rules with what they match, what they set, and how they split executors.
 import Admission
 import JSON
+import YAML
 
 public enum SparkRole: String, Sendable, CaseIterable {
     case driver
@@ -26,10 +27,13 @@ public struct PolicySet: Sendable {
     let matcher: RuleMatcher
     /// The priority classes the rules set: the bounded label set of the per-class counts.
     public let priorityClasses: Set<String>
+    /// What the schema checks found valid but likely wrong, each at its file:line:column.
+    public let warnings: [YAMLError]
 
-    public init(rules: [Rule], files: [String]) {
+    public init(rules: [Rule], files: [String], warnings: [YAMLError] = []) {
         self.rules = rules
         self.files = files
+        self.warnings = warnings
         priorityClasses = Set(rules.flatMap { [$0.set.priorityClassName] + $0.variantSettings.map(\.priorityClassName) }.compactMap { $0 })
         matcher = RuleMatcher(rules.map(\.match), excludes: rules.map(\.exclude))
     }

@@ -32,7 +32,7 @@ public enum PolicyLoader {
 
     /// Parses and validates policy texts given as (file name, YAML text), in order.
     public static func load(sources: [(file: String, text: String)], emptyIs path: String = "policy") throws -> PolicySet {
-        var problems: [YAMLError] = []
+        var problems: [YAMLError] = [], warnings: [YAMLError] = []
         var rules: [Rule] = []
         var seen: [String: (file: String, mark: Mark)] = [:]
         var documents = 0
@@ -57,12 +57,13 @@ public enum PolicyLoader {
                 }
             }
             problems += diagnostics.report
+            warnings += diagnostics.warnings
         }
         if documents == 0 && problems.isEmpty {
             problems.append(YAMLError(file: path, mark: Mark(line: 1, column: 1), message: "no \(kind) documents found"))
         }
         guard problems.isEmpty else { throw PolicyError(problems: problems) }
-        return PolicySet(rules: rules, files: sources.map(\.file))
+        return PolicySet(rules: rules, files: sources.map(\.file), warnings: warnings)
     }
 }
 

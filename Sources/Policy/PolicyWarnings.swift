@@ -1,13 +1,21 @@
 // What a valid policy may still get wrong, as far as the policy (and the manifests' priority
-// classes, when given) can tell: `sparkhook check`
-// prints these and the apply-time check (/validate/policy) returns them as warnings.
+// classes, when given) can tell: `sparkhook check` prints these and the apply-time check
+// (/validate/policy) returns them as warnings. The ones at a place come from the schema checks
+// (Diagnostics.warn), the others from here.
 public enum PolicyWarnings {
     /// Applications up to this many executors are "small": a split variant that none of their
     /// executors reach is worth a word.
     public static let smallApplication = 10
 
-    /// `priorityClasses`: the classes the cluster has (the manifests' and the flag's), when known.
+    /// Every warning: those at a place in a file (the schema checks', such as a probe Spark
+    /// never passes) as `file:line:column: message`, then those about the policy as a whole.
     public static func of(_ set: PolicySet, priorityClasses: Set<String>? = nil) -> [String] {
+        set.warnings.map(\.description) + whole(set, priorityClasses: priorityClasses)
+    }
+
+    /// The warnings about the policy as a whole, at no one place.
+    /// `priorityClasses`: the classes the cluster has (the manifests' and the flag's), when known.
+    public static func whole(_ set: PolicySet, priorityClasses: Set<String>? = nil) -> [String] {
         var warnings: [String] = []
         if let known = priorityClasses {
             for (name, rules) in PriorityClasses.missing(in: set, known: known) {

@@ -1,6 +1,7 @@
 // What a SparkApplication's pods get from a policy: per role the rules applied, the fields set and
 // the warnings, and what each pod ends with by value (see PodOutcome); for executors 1..N, how many
-// land in each split variant, where the base ends, and the values of each group that ends alike.
+// land in each split variant (and which ids), where the base ends, and the values of each group
+// that ends alike.
 import JSON
 import Policy
 import Webhook
@@ -14,7 +15,7 @@ public enum ApplicationPreview {
         var variants: [(rule: String, sequence: [String])] = []
         var first: JSON = .null
         var warnings: [String] = []
-        var groups: [(applied: String, first: Int, count: Int, outcome: JSON)] = []
+        var groups: [(applied: String, ids: [Int], outcome: JSON)] = []
         for id in 1...max(count, 1) {
             let built = app.executor(id)
             let result = try decide(built)
@@ -22,8 +23,8 @@ public enum ApplicationPreview {
             let applied = (result["applied"]?.arrayValue ?? []).map { a in
                 (a["rule"]?.stringValue ?? "") + (a["variant"]?.stringValue.map { "/" + $0 } ?? "")
             }.joined(separator: ",")
-            if let i = groups.firstIndex(where: { $0.applied == applied }) { groups[i].count += 1 } else {
-                groups.append((applied, id, 1, PodOutcome.of(built: built, preview: result)))
+            if let i = groups.firstIndex(where: { $0.applied == applied }) { groups[i].ids.append(id) } else {
+                groups.append((applied, [id], PodOutcome.of(built: built, preview: result)))
             }
             for w in result["warnings"]?.arrayValue ?? [] where !warnings.contains(w.stringValue ?? "") { warnings.append(w.stringValue ?? "") }
             for applied in result["applied"]?.arrayValue ?? [] {
@@ -33,8 +34,13 @@ public enum ApplicationPreview {
         }
         let split: [JSON] = variants.map { rule, sequence in
             var counts = JSONObject()
-            for v in sequence { counts[v] = .int((counts[v]?.intValue ?? 0) + 1) }
-            return ["rule": .string(rule), "counts": .object(counts), "sequence": .array(sequence.map { .string($0) })]
+            var ids: [(variant: String, ids: [Int])] = []
+            for (i, v) in sequence.enumerated() {
+                counts[v] = .int((counts[v]?.intValue ?? 0) + 1)
+                if let at = ids.firstIndex(where: { $0.variant == v }) { ids[at].ids.append(i + 1) } else { ids.append((v, [i + 1])) }
+            }
+            return ["rule": .string(rule), "counts": .object(counts), "sequence": .array(sequence.map { .string($0) }),
+                    "ids": .object(JSONObject(ids.map { .init(key: $0.variant, value: .string(IDRanges.text($0.ids))) }))]
         }
         let driverOutcome = PodOutcome.of(built: app.driver, preview: driver)
         return [
@@ -44,7 +50,8 @@ public enum ApplicationPreview {
             "executors": ["count": .int(count), "applied": first["applied"] ?? [], "split": .array(split),
                           "warnings": .array(warnings.map { .string($0) }),
                           "pods": .array(groups.map { g in
-                              ["applied": .string(g.applied), "first": .int(g.first), "count": .int(g.count),
+                              ["applied": .string(g.applied), "first": .int(g.ids[0]), "count": .int(g.ids.count),
+                               "ids": .string(IDRanges.text(g.ids)),
                                "set": g.outcome["set"] ?? [], "kept": g.outcome["kept"] ?? []]
                           })],
         ]
@@ -70,12 +77,17 @@ public enum ApplicationPreview {
         section("executors 1-\(executors?["count"]?.intValue ?? 0) (the first shown)", executors)
         for s in executors?["split"]?.arrayValue ?? [] {
             out += "  \(s["rule"]?.stringValue ?? ""): " + describe(split: s, policy: policy) + "\n"
+            for entry in s["ids"]?.objectValue?.entries ?? [] {
+                let ids = entry.value.stringValue ?? ""
+                out += "    \(entry.key): executor\(ids.contains(where: { $0 == "," || $0 == "-" }) ? "s" : "") \(IDRanges.short(ids))\n"
+            }
         }
         let groups = executors?["pods"]?.arrayValue ?? []
         for g in groups {
             let count = g["count"]?.intValue ?? 0
             let applied = g["applied"]?.stringValue ?? ""
-            let who = groups.count == 1 ? "every executor" : "\(count) executor\(count == 1 ? "" : "s") (the first: \(g["first"]?.intValue ?? 0))"
+            let ids = IDRanges.short(g["ids"]?.stringValue ?? "")
+            let who = groups.count == 1 ? "every executor" : count == 1 ? "1 executor (\(ids))" : "\(count) executors (\(ids); the first: \(g["first"]?.intValue ?? 0))"
             out += "  \(who) with \(applied.isEmpty ? "no rule" : applied) ends with:\n" + PodOutcome.lines(g, indent: "    ")
         }
         return out

@@ -11,8 +11,11 @@ public struct SparkApplication {
     public let name: String
     public let namespace: String?
     let spec: JSON
-    /// `spec.executor.instances`, else `spec.dynamicAllocation.maxExecutors`.
-    public let executorCount: Int?
+    /// The executors Spark would start: `spec.executor.instances`, else `spark.executor.instances`
+    /// in `sparkConf`, else `spec.dynamicAllocation.maxExecutors`, else Spark's default.
+    public let executorCount: Int
+    /// `spark.executor.instances`' default in Spark: an application that names no count gets 2.
+    public static let sparkDefaultExecutors = 2
 
     public init(_ document: JSON) throws {
         guard document["kind"]?.stringValue == "SparkApplication" else {
@@ -22,7 +25,9 @@ public struct SparkApplication {
         self.name = name
         namespace = document["metadata", "namespace"]?.stringValue
         spec = document["spec"] ?? [:]
-        executorCount = spec["executor", "instances"]?.intValue ?? spec["dynamicAllocation", "maxExecutors"]?.intValue
+        executorCount = spec["executor", "instances"]?.intValue
+            ?? spec["sparkConf", "spark.executor.instances"]?.stringValue.flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+            ?? spec["dynamicAllocation", "maxExecutors"]?.intValue ?? Self.sparkDefaultExecutors
     }
 
     /// A stable stand-in for the ids Spark draws at random: the same application previews the same.

@@ -40,7 +40,7 @@ extension WebhookHandler {
             else { throw AdmissionError("no request.uid or no admission.k8s.io apiVersion") }
             (uid, apiVersion) = (id, version)
         } catch {
-            logger.warning("disruption: not an AdmissionReview", ["error": excerpt("\(error)", max: 200)])
+            logger.warning("disruption: not an AdmissionReview", ["error": bounded("\(error)", max: 200)])
             return .text(400, "not an AdmissionReview")
         }
         // Everything read from the pod is read inside the document's checked read: a level that is
@@ -50,15 +50,15 @@ extension WebhookHandler {
             let read = { seen = Self.seen(review["request"]) }
             if let document = review.document { try document.reading(read, malformed: { AdmissionError("body is not JSON: \($0)") }) } else { read() }
         } catch {
-            logger.warning("disruption: not an AdmissionReview", ["uid": excerpt(uid, max: 64), "error": excerpt("\(error)", max: 200)])
+            logger.warning("disruption: not an AdmissionReview", ["uid": bounded(uid, max: 64), "error": bounded("\(error)", max: 200)])
             return .text(400, "not an AdmissionReview")
         }
         // Counted once per pod UID: one write can reach a webhook twice.
         if let seen, metrics.disruptions.count(role: seen.role, reason: seen.reason, pod: seen.uid) {
             logger.info("disruption", [
-                "namespace": excerpt(seen.namespace, max: 64), "pod": excerpt(seen.name, max: 128), "app": excerpt(seen.app, max: 64),
-                "role": seen.role.rawValue, "node": excerpt(seen.node, max: 128),
-                "reason": excerpt(seen.reason, max: 64), "preemptor": Self.preemptor(seen.message), "message": excerpt(seen.message, max: 160),
+                "namespace": bounded(seen.namespace, max: 64), "pod": bounded(seen.name, max: 128), "app": bounded(seen.app, max: 64),
+                "role": seen.role.rawValue, "node": bounded(seen.node, max: 128),
+                "reason": bounded(seen.reason, max: 64), "preemptor": Self.preemptor(seen.message), "message": bounded(seen.message, max: 160),
             ])
         }
         return Self.json(200, AdmissionResponse(uid: uid).review(apiVersion: apiVersion))
@@ -93,6 +93,6 @@ extension WebhookHandler {
         else { return "" }
         var rest = words[(at + 2)...]
         if rest.first == "pod", rest.count > 1 { rest = rest.dropFirst() }
-        return excerpt(String(rest.first!.prefix { $0 != "," }), max: 128)
+        return bounded(String(rest.first!.prefix { $0 != "," }), max: 128)
     }
 }

@@ -2,11 +2,12 @@
 // new policy sees when every replica serves it (the kubelet updates each pod's volume on its own
 // schedule). FNV-1a 64 over each file's name under the policy path and its bytes, in load order:
 // the same files give the same hash on every replica, whatever the mount's timestamped folder.
+// `sparkhook check` prints it, so that the hash a replica shows can be told before deploying.
 import Policy
 
-enum PolicyHash {
+public enum PolicyHash {
     /// Loads as PolicyLoader.load(path:) does, from the same bytes that are hashed.
-    static func load(path: String) throws -> (PolicySet, String) {
+    public static func load(path: String) throws -> (PolicySet, String) {
         var sources: [(file: String, text: String)] = []
         var hash = FNV1a()
         for file in try PolicyLoader.files(at: path) {

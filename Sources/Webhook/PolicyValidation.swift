@@ -21,20 +21,20 @@ extension WebhookHandler {
         let review: AdmissionRequest
         do { review = try AdmissionRequest(body: request.body) } catch {
             metrics.request(.validatePolicy, .badRequest)
-            logger.warning("validate policy: not an AdmissionReview", ["error": excerpt("\(error)", max: 200)])
+            logger.warning("validate policy: not an AdmissionReview", ["error": bounded("\(error)", max: 200)])
             return .text(400, "not an AdmissionReview: \(error)")
         }
         let verdict: PolicyVerdict, name: String
         do { (verdict, name) = try review.read { (PolicyVerdict(configMap: $0, priorityClasses: knownPriorityClasses), $0?["metadata", "name"]?.stringValue ?? "") } } catch {
             metrics.request(.validatePolicy, .badRequest)
-            logger.warning("validate policy: not an AdmissionReview", ["uid": review.uid, "error": excerpt("\(error)", max: 200)])
+            logger.warning("validate policy: not an AdmissionReview", ["uid": review.uid, "error": bounded("\(error)", max: 200)])
             return .text(400, "not an AdmissionReview: \(error)")
         }
         metrics.request(.validatePolicy, verdict.allowed ? .allowed : .denied)
         logger.info("policy validated", [
-            "uid": review.uid, "namespace": review.namespace ?? "", "name": excerpt(name, max: 253),
+            "uid": review.uid, "namespace": review.namespace ?? "", "name": bounded(name, max: 253),
             "allowed": "\(verdict.allowed)", "dryRun": "\(review.dryRun)",
-            "message": excerpt(verdict.message, max: 200), "warnings": "\(verdict.warnings.count)",
+            "message": bounded(verdict.message, max: 200), "warnings": "\(verdict.warnings.count)",
         ])
         return Self.json(200, verdict.review(uid: review.uid, apiVersion: review.apiVersion))
     }

@@ -160,9 +160,8 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
             return Self.json(200, result.serialized())
         } catch {
             metrics.request(.preview, .badRequest)
-            let reason = excerpt("\(error)", max: 400)
-            logger.info("preview: bad input", ["error": reason])
-            return .text(400, reason)
+            logger.info("preview: bad input", ["error": bounded("\(error)", max: 400)])
+            return .text(400, excerpt("\(error)", max: 400))
         }
     }
 }

@@ -1,4 +1,5 @@
-// Errors that print like a compiler's: `file:line:column: message`.
+// Errors that print like a compiler's: `file:line:column: message`, or `file: message` for a
+// problem with the whole file.
 import JSON
 
 public struct YAMLError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -15,5 +16,6 @@ public struct YAMLError: Error, CustomStringConvertible, Sendable, Equatable {
         self.message = message.utf8.count > Self.maxMessageBytes ? excerpt(message, max: Self.maxMessageBytes) : message
     }
 
-    public var description: String { "\(file):\(mark.line):\(mark.column): \(message)" }
+    /// Line 0 is a problem with the whole file (it cannot be read): no position is made up for it.
+    public var description: String { mark.line == 0 ? "\(file): \(message)" : "\(file):\(mark.line):\(mark.column): \(message)" }
 }

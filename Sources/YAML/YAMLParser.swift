@@ -25,6 +25,8 @@ public struct YAMLLimits: Sendable {
 public final class YAMLParser {
     private var parser = yaml_parser_t()
     private let input: UnsafeMutableBufferPointer<UInt8>
+    /// The input's length: `input` holds at least one byte, even for an empty text.
+    private let length: Int
     private let file: String
     private let limits: YAMLLimits
 
@@ -33,6 +35,7 @@ public final class YAMLParser {
         self.limits = limits
         let bytes = Array(text.utf8)
         input = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, bytes.count))
+        length = bytes.count
         _ = input.initialize(from: bytes)
         yaml_parser_initialize(&parser)
         yaml_parser_set_input_string(&parser, input.baseAddress, bytes.count)
@@ -168,10 +171,11 @@ public final class YAMLParser {
     private func next() throws -> yaml_event_t {
         var event = yaml_event_t()
         guard yaml_parser_parse(&parser, &event) == 1 else {
-            let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
-            let context = parser.context.map { String(cString: $0) + ": " } ?? ""
-            let mark = Mark(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
-            throw YAMLError(file: file, mark: mark, message: context + problem)
+            throw SyntaxError.make(
+                file: file, text: UnsafeBufferPointer(rebasing: input[..<length]), problem: parser.problem.map { String(cString: $0) } ?? "invalid YAML",
+                problemMark: Mark(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1),
+                context: parser.context.map { String(cString: $0) },
+                contextMark: Mark(line: Int(parser.context_mark.line) + 1, column: Int(parser.context_mark.column) + 1))
         }
         return event
     }

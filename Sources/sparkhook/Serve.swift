@@ -8,12 +8,12 @@ import Posix
 import Webhook
 
 struct Serve: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the webhook server (HTTPS: /mutate, /preview, /healthz, /readyz, /metrics).")
+    static let configuration = CommandConfiguration(abstract: "Run the webhook server (HTTPS: /mutate, /validate/policy, /validate/disruptions, /preview, /healthz, /readyz, /metrics).")
 
     @Option(help: "Address to listen on, IPv4 or [IPv6] with port; repeat for several.")
     var listen: [String] = ["127.0.0.1:8443"]
 
-    @Option(name: .customLong("admin-listen"), help: "Serve /preview and /metrics here (TLS, same certificate) instead of on --listen; repeat for several.")
+    @Option(name: .customLong("admin-listen"), help: "Serve /preview and /metrics here (TLS, same certificate) instead of on --listen, which keeps /mutate, /validate/policy, /validate/disruptions, /healthz and /readyz; repeat for several.")
     var adminListen: [String] = []
 
     @Option(name: .customLong("tls-cert"), help: "Serving certificate (PEM, chain allowed). Reloaded when it changes.")

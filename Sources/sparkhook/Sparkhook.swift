@@ -35,11 +35,12 @@ struct Check: ParsableCommand {
 
     func run() throws {
         do {
-            let set = try PolicyLoader.load(path: policy)
+            let (set, hash) = try PolicyHash.load(path: policy)
             var known: Set<String>? = priorityClasses.map(PriorityClasses.parse)
             if let manifests { known = (known ?? []).union(try PriorityClasses.created(at: manifests)) }
-            for warning in PolicyWarnings.of(set, priorityClasses: known) { printError("\(policy): warning: \(warning)") }
-            print("\(policy): valid: \(set.rules.count) rule\(set.rules.count == 1 ? "" : "s") from \(set.files.count) file\(set.files.count == 1 ? "" : "s")")
+            for warning in set.warnings { printError("\(warning.file):\(warning.mark): warning: \(warning.message)") }
+            for warning in PolicyWarnings.whole(set, priorityClasses: known) { printError("\(policy): warning: \(warning)") }
+            print("\(policy): valid: \(set.rules.count) rule\(set.rules.count == 1 ? "" : "s") from \(set.files.count) file\(set.files.count == 1 ? "" : "s"), hash \(hash) (sparkhook_policy_info{hash} when served)")
         } catch let error as PolicyError {
             printError(error.description)
             throw ExitCode(1)
@@ -60,7 +61,7 @@ struct Preview: ParsableCommand {
     @Option(name: .customLong("spark-application"), help: "A SparkApplication (sparkoperator.k8s.io/v1beta2): preview its driver and executors 1..N.")
     var sparkApplication: String?
 
-    @Option(help: "Executors to build (default: spec.executor.instances, else dynamicAllocation.maxExecutors).")
+    @Option(help: "Executors to build (default: spec.executor.instances, else spark.executor.instances in sparkConf, else dynamicAllocation.maxExecutors, else 2, Spark's default).")
     var executors: Int?
 
     @Option(name: .shortAndLong, help: "table (for a person) or json, with --spark-application.")
@@ -88,11 +89,19 @@ struct Preview: ParsableCommand {
             if sparkApplication != nil {
                 let document = try PreviewInput.document(bytes, format: .guess(path: path, bytes: bytes), source: path)
                 let app = try SparkApplication(document)
-                let result = try ApplicationPreview.run(app, policy: set, executors: executors ?? app.executorCount ?? 1)
+                let result = try ApplicationPreview.run(app, policy: set, executors: executors ?? app.executorCount)
                 print(output == "json" ? result.pretty() : ApplicationPreview.table(result, policy: set), terminator: "")
                 return
             }
-            let input = try PreviewInput(bytes, format: .guess(path: path, bytes: bytes), source: path == "-" ? "<stdin>" : path)
+            let source = path == "-" ? "<stdin>" : path
+            let input: PreviewInput
+            do { input = try PreviewInput(bytes, format: .guess(path: path, bytes: bytes), source: source) } catch {
+                // What a user holds is more often a SparkApplication than a pod: say which flag reads it.
+                if (try? PreviewInput.document(bytes, format: .guess(path: path, bytes: bytes), source: source))?["kind"]?.stringValue == "SparkApplication" {
+                    throw AdmissionError("\(source) is a SparkApplication, not a Pod or an AdmissionReview: preview the pods it makes with --spark-application \(path)")
+                }
+                throw error
+            }
             print(try Decision.preview(input, policy: set).pretty(), terminator: "")
         } catch {
             printError("\(error)")

@@ -206,4 +206,11 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(Base64.encode(Array("fo".utf8)), "Zm8=")
         XCTAssertEqual(Base64.encode(Array("foobar".utf8)), "Zm9vYmFy")
     }
+
+    /// A log field is bounded but not escaped: the logger escapes it, once.
+    func testBoundedCutsWithoutEscaping() {
+        XCTAssertEqual(bounded("a\nb\t\"c\"", max: 64), "a\nb\t\"c\"")
+        XCTAssertEqual(bounded("ééé", max: 5), "éé... (6 bytes)")
+        XCTAssertEqual(bounded(String(repeating: "x", count: 10_000), max: 3), "xxx... (10000 bytes)")
+    }
 }

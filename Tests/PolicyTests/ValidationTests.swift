@@ -1,4 +1,5 @@
 // Each validation error, with its exact file:line:column text.
+import Foundation
 @testable import Policy
 import XCTest
 
@@ -112,8 +113,16 @@ final class ValidationTests: XCTestCase, PolicyText {
             "p.yaml:1:13: apiVersion must be sparkhook.io/v1alpha1, got \"v1\"",
             "p.yaml:2:7: kind must be SparkPodPolicy, got \"ConfigMap\"",
         ])
-        XCTAssertEqual(problems("key: [unclosed\n"), ["p.yaml:2:1: while parsing a flow sequence: did not find expected ',' or ']'"])
+        XCTAssertEqual(problems("key: [unclosed\n"), ["p.yaml:1:6: this '[' is not closed: expected ',' or ']' but found the end of the file at 2:1"])
         XCTAssertEqual(problems("# nothing\n"), ["policy:1:1: no SparkPodPolicy documents found"])
+    }
+
+    /// A file that cannot be read has no line to point at: `path: ...`, not a made-up `path:0:0`.
+    func testAMissingFileIsNamedWithoutAPosition() {
+        let path = NSTemporaryDirectory() + "no-such-policy-\(UUID().uuidString).yaml"
+        XCTAssertThrowsError(try PolicyLoader.load(path: path)) { error in
+            XCTAssertEqual("\(error)", "\(path): cannot read policy: No such file or directory")
+        }
     }
 
     func testSeveralDocumentsInOneFile() throws {

@@ -77,6 +77,21 @@ final class PolicyValidationTests: PolicyFolderTestCase {
         ])
     }
 
+    /// The schema checks' warnings reach the apply-time check by themselves, at KEY:LINE:COLUMN:
+    /// a Spark Connect probe on gRPC (which it does not serve) is stored, with the warning.
+    func testAProbeSparkNeverPassesIsAllowedWithItsWarningAtKeyLineColumn() throws {
+        let tcp = "readiness: {tcpSocket: {port: 15002}, periodSeconds: 10}"
+        let lines = try production.split(separator: "\n", omittingEmptySubsequences: false)
+        let line = try XCTUnwrap(lines.firstIndex { $0.hasSuffix(tcp) }) + 1
+        let column = lines[line - 1].prefix { $0 == " " }.count + 1
+        let grpc = try production.replacingOccurrences(of: tcp, with: "readiness: {grpc: {port: 15002}, periodSeconds: 10}")
+        let a = try answer(try handler(), ["team.yaml": grpc])
+        XCTAssertEqual(a["response", "allowed"], true)
+        let warnings = a["response", "warnings"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        XCTAssertEqual(warnings.count, 1, "\(warnings)")
+        XCTAssertTrue(warnings.first?.hasPrefix("team.yaml:\(line):\(column): rule \"connect-probes\": readiness probe: Spark Connect (through 4.3) serves no grpc.health.v1 service") == true, "\(warnings)")
+    }
+
     /// A ConfigMap with a key twice reads two ways: refused as not JSON, not judged on one reading
     /// (read as a silent null before the object was reachable only through the checked read).
     func testAKeyTwiceInTheConfigMapIsNotJSON() throws {

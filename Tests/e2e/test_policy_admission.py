@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl
 VALID = (ROOT / "examples" / "production.yaml").read_text()
 # One policy per kind of mistake, and where the loader points.
 INVALID = {
-    "yaml syntax": ("spec:\n  rules: [\n", "policy.yaml:3:1: "),
+    "yaml syntax": ("spec:\n  rules: [\n", "policy.yaml:2:10: the file ends where a value was expected"),
     "unknown field": (VALID.replace("priorityClassName: spark-driver-critical", "prioritClassName: spark-driver-critical", 1),
                       'unknown field "prioritClassName"'),
     "bad value": (VALID.replace("roles: [driver]", "roles: [drivers]", 1), '"drivers"'),
@@ -137,6 +137,34 @@ def test_policy_configmap_is_checked_at_apply(hooked, certs, tmp_path):
     assert [w for w in warnings if "priority class" in w] == [
         'priority class "spark-batch-low" (set by rule "executor-priority") is not created by the manifests: '
         'the apiserver refuses every pod given it until the class exists'], warnings
+
+
+def test_a_probe_spark_never_passes_is_stored_with_the_warning_check_prints(hooked, tmp_path):
+    """The schema checks' warnings reach the apply-time check with their KEY:LINE:COLUMN, as check prints them."""
+    apiserver, server, policy = hooked
+    ns, name = policy["metadata"]["namespace"], policy["metadata"]["name"]
+    path = f"/api/v1/namespaces/{ns}/configmaps"
+    grpc = VALID.replace("readiness: {tcpSocket: {port: 15002}", "readiness: {grpc: {port: 15002}", 1)
+    grpc = grpc.replace("liveness: {tcpSocket: {port: 7078}", "liveness: {httpGet: {path: /, port: 4040}", 1)
+    assert grpc.count("grpc:") == 1 and grpc.count("4040") == 1
+    status, now = apiserver.request("GET", f"{path}/{name}")
+    if status == 404:
+        status, now = apiserver.request("POST", path, configmap(policy, VALID))
+    status, out, warnings = apiserver.request_with_warnings("PUT", f"{path}/{name}", dict(configmap(policy, grpc), metadata={
+        **configmap(policy, grpc)["metadata"], "resourceVersion": now["metadata"]["resourceVersion"]}))
+    assert status == 200 and out["data"]["policy.yaml"] == grpc, (status, out)
+
+    (tmp_path / "policy.yaml").write_text(grpc)
+    run = subprocess.run([str(BIN / "sparkhook"), "check", "--policy", str(tmp_path)], capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0, run
+    printed = [line.replace(f"{tmp_path}/", "").replace(": warning: ", ": ", 1) for line in run.stderr.splitlines()]
+    assert len(printed) == 2 and sorted(printed) == sorted(warnings), (printed, warnings)
+    line = next(i for i, text in enumerate(grpc.splitlines(), 1) if "grpc:" in text)
+    assert any(w.startswith(f'policy.yaml:{line}:11: rule "connect-probes": readiness probe: Spark Connect') and
+               w.endswith("use tcpSocket: {port: 15002}") for w in warnings), warnings
+    assert any(' rule "driver-probes": liveness probe on the driver\'s UI port (4040): ' in w for w in warnings), warnings
+    apiserver.request("PUT", f"{path}/{name}", dict(configmap(policy, VALID), metadata={
+        **configmap(policy, VALID)["metadata"], "resourceVersion": out["metadata"]["resourceVersion"]}))
 
 
 def test_other_configmaps_are_never_sent(hooked, certs):

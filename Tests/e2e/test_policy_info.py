@@ -3,6 +3,7 @@ refused one; and how long our side of a ConfigMap update takes: from the kubelet
 the volume's ..data link to the new policy serving (inotify, with the periodic re-check off)."""
 import os
 import re
+import subprocess
 import time
 
 from conftest import BIN, ROOT, Process, metrics_text
@@ -36,6 +37,9 @@ def test_policy_info_names_the_policy_in_force(certs, tmp_path):
     try:
         first = info(server, certs)
         assert re.fullmatch(r"[0-9a-f]{16}", first)
+        # check names the hash a server of the same path shows, before anything is deployed.
+        checked = subprocess.run([str(BIN / "sparkhook"), "check", "--policy", str(folder)], capture_output=True, text=True, timeout=30)
+        assert checked.returncode == 0 and f", hash {first} (sparkhook_policy_info{{hash}} when served)" in checked.stdout, checked
 
         changed = EXAMPLE.replace("periodSeconds: 10}", "periodSeconds: 11}", 1)
         assert changed != EXAMPLE

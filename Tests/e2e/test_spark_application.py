@@ -49,8 +49,8 @@ def test_each_role_shows_the_values_set_the_applications_own_kept_and_where_they
     table = preview(APPS / "pod-template.yaml").stdout.splitlines()
     assert "    /spec/priorityClassName: spark-driver-critical (driver-priority)" in table
     assert "    /spec/nodeSelector/karpenter.sh~1capacity-type: on-demand (driver-on-demand)" in table
-    assert "  3 executors (the first: 1) with executor-priority,executor-mix/on-demand,executor-zone-spread ends with:" in table
-    assert "  1 executor (the first: 4) with executor-priority,executor-mix/spot,executor-zone-spread ends with:" in table
+    assert "  3 executors (1-3; the first: 1) with executor-priority,executor-mix/on-demand,executor-zone-spread ends with:" in table
+    assert "  1 executor (4) with executor-priority,executor-mix/spot,executor-zone-spread ends with:" in table
     # The executors' nodeSelector from the SparkApplication, kept beside the variant's key.
     assert table.count("    /spec/nodeSelector/team: etl (the application's, kept)") == 3  # the driver and both groups
 
@@ -82,7 +82,7 @@ def test_a_pod_templates_sidecar_never_gets_the_probes():
     result = json.loads(preview(APPS / "pod-template.yaml", "-o", "json").stdout)
     probes = next(a for a in result["driver"]["applied"] if a["rule"] == "driver-probes")
     # The template's sidecar is first; Spark's renamed container follows it.
-    assert probes["fields"] == ["/spec/containers/1/livenessProbe", "/spec/containers/1/readinessProbe", "/spec/containers/1/startupProbe"]
+    assert probes["fields"] == ["/spec/containers/1/livenessProbe"]
     assert result["executors"]["count"] == 4
 
 
@@ -90,6 +90,41 @@ def test_dynamic_allocation_previews_up_to_max_executors_and_keeps_the_apps_own_
     result = json.loads(preview(APPS / "dynamic-allocation.yaml", "-o", "json").stdout)
     assert result["executors"]["count"] == 100
     assert result["driver"]["warnings"] == ['rule driver-priority: kept priorityClassName "team-critical" set by the pod\'s creator (override: false)']
+
+
+def test_an_application_without_a_count_gets_sparks_default_of_two_executors(tmp_path):
+    app = tmp_path / "app.yaml"
+    app.write_text("apiVersion: sparkoperator.k8s.io/v1beta2\nkind: SparkApplication\nmetadata: {name: x}\nspec: {type: Scala, mode: cluster}\n")
+    out = preview(app, "-o", "json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["executors"]["count"] == 2  # spark.executor.instances defaults to 2
+    assert "executors 1-2 (the first shown)" in preview(app).stdout.splitlines()
+    app.write_text(app.read_text().replace("mode: cluster}", "mode: cluster, sparkConf: {spark.executor.instances: '5'}}"))
+    assert json.loads(preview(app, "-o", "json").stdout)["executors"]["count"] == 5
+
+
+def test_the_table_says_which_executor_ids_land_on_which_variant():
+    table = preview(APPS / "spark-pi.yaml").stdout.splitlines()
+    at = table.index("  executor-mix: 1-2 on-demand (base), then 5 on-demand / 3 spot")
+    assert table[at + 1:at + 3] == ["    on-demand: executors 1-3, 5, 7-8, 10", "    spot: executors 4, 6, 9"], table
+    assert "  7 executors (1-3, 5, 7-8, 10; the first: 1) with executor-priority,executor-mix/on-demand,executor-zone-spread ends with:" in table
+    result = json.loads(preview(APPS / "spark-pi.yaml", "-o", "json").stdout)
+    assert result["executors"]["split"][0]["ids"] == {"on-demand": "1-3, 5, 7-8, 10", "spot": "4, 6, 9"}
+    assert [g["ids"] for g in result["executors"]["pods"]] == ["1-3, 5, 7-8, 10", "4, 6, 9"]
+    # 100 executors alternate: the table shows the first ranges and counts the rest; JSON has them all.
+    many = preview(APPS / "dynamic-allocation.yaml").stdout
+    assert "    spot: executors 4, 6, 9, 11, 14, 16, 19, 21, ... (31 more ranges)" in many, many
+    spot = json.loads(preview(APPS / "dynamic-allocation.yaml", "-o", "json").stdout)["executors"]["split"][0]["ids"]["spot"]
+    assert len(spot.split(", ")) == 39
+
+
+def test_a_spark_application_previewed_as_a_pod_names_the_flag():
+    app = APPS / "spark-pi.yaml"
+    out = subprocess.run([str(BIN / "sparkhook"), "preview", "--policy", str(POLICY), str(app)], capture_output=True, text=True)
+    assert out.returncode == 1 and out.stdout == "", out
+    assert out.stderr == f"{app} is a SparkApplication, not a Pod or an AdmissionReview: preview the pods it makes with --spark-application {app}\n", out.stderr
+    piped = subprocess.run([str(BIN / "sparkhook"), "preview", "--policy", str(POLICY), "-"], input=app.read_text(), capture_output=True, text=True)
+    assert piped.returncode == 1 and "<stdin> is a SparkApplication" in piped.stderr and "--spark-application -" in piped.stderr, piped
 
 
 def test_what_is_not_a_spark_application_is_refused():

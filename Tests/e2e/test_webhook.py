@@ -240,6 +240,33 @@ def test_tls_handshake_failures_are_counted(webhook, certs):
     raise AssertionError("handshake failure not counted")
 
 
+def test_log_fields_are_escaped_once(webhook, conn):
+    """A refusal's message has newlines; its log line, parsed as JSON, gives them back as newlines
+    (not as a backslash and an n, which a field escaped before the logger escaped it again read)."""
+    policy = "spec:\n  rules: [\n"
+    review = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
+        "uid": "log-1", "kind": {"group": "", "version": "v1", "kind": "ConfigMap"}, "operation": "UPDATE",
+        "namespace": "sparkhook-system", "object": {"metadata": {"name": "sparkhook-policy"}, "data": {"policy.yaml": policy}}}}
+    status, _, body = post(conn, "/validate/policy", review)
+    assert status == 200 and json.loads(body)["response"]["allowed"] is False, body
+    entry = webhook.wait_for_log(lambda e: e.get("msg") == "policy validated" and e.get("uid") == "log-1")
+    assert entry["message"].startswith("invalid sparkhook policy (1 problem):\npolicy.yaml:2:10: "), entry
+    assert "\\n" not in entry["message"], entry
+
+
+def test_every_endpoint_is_in_serve_help_and_the_readme():
+    """The routes the server adds (read from its source) are the ones `serve --help` and the README's table name."""
+    import re
+    routes = re.findall(r'router\.add\("(GET|POST)", "(/[a-z/]+)"\)', (ROOT / "Sources/Webhook/WebhookHandler.swift").read_text())
+    assert ("POST", "/validate/policy") in routes and ("POST", "/validate/disruptions") in routes and len(routes) >= 7, routes
+    help_text = subprocess.run([str(BIN / "sparkhook"), "serve", "--help"], capture_output=True, text=True).stdout
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("## Endpoints and command line"):readme.index("## Limits on what anyone sends")]
+    for method, path in routes:
+        assert path in help_text, (path, help_text)
+        assert f"| `{method} {path}` |" in table, (method, path)
+
+
 def test_starting_with_an_invalid_policy_fails_fast(certs, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("apiVersion: sparkhook.io/v1alpha1\nkind: SparkPodPolicy\nmetadata: {name: b}\nspec:\n  rules:\n    - {name: x, set: {priorityClassName: Bad}}\n")

@@ -87,6 +87,7 @@ public enum PolicySchema {
         if !t.has("set") && !t.has("split") {
             d.error(t.node, "rule \"\(excerpt(t["name"]?.string ?? ""))\" has neither set nor split: it would do nothing")
         }
+        ProbeAdvice.check(t, d)
     }
 
     static func match(_ t: Typed, _ d: Diagnostics) {

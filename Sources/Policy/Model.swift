@@ -26,10 +26,14 @@ public struct PolicySet: Sendable {
     let matcher: RuleMatcher
     /// The priority classes the rules set: the bounded label set of the per-class counts.
     public let priorityClasses: Set<String>
+    /// Where each rule's name is written, in the order of `rules` (empty for a set built in code):
+    /// what `check` puts before a warning about the rule.
+    public let positions: [Position]
 
-    public init(rules: [Rule], files: [String]) {
+    public init(rules: [Rule], files: [String], positions: [Position] = []) {
         self.rules = rules
         self.files = files
+        self.positions = positions
         priorityClasses = Set(rules.flatMap { [$0.set.priorityClassName] + $0.variantSettings.map(\.priorityClassName) }.compactMap { $0 })
         matcher = RuleMatcher(rules.map(\.match), excludes: rules.map(\.exclude))
     }

@@ -8,15 +8,22 @@ public enum PolicyWarnings {
 
     /// `priorityClasses`: the classes the cluster has (the manifests' and the flag's), when known.
     public static func of(_ set: PolicySet, priorityClasses: Set<String>? = nil) -> [String] {
-        var warnings: [String] = []
+        located(set, priorityClasses: priorityClasses).map(\.message)
+    }
+
+    /// The warnings, each at the name of the rule it is about (when the set knows where that is).
+    public static func located(_ set: PolicySet, priorityClasses: Set<String>? = nil) -> [PolicyWarning] {
+        var warnings: [PolicyWarning] = []
+        func at(_ index: Int?) -> Position? { index.flatMap { $0 < set.positions.count ? set.positions[$0] : nil } }
         if let known = priorityClasses {
             for (name, rules) in PriorityClasses.missing(in: set, known: known) {
-                warnings.append("priority class \"\(name)\" (set by \(rules.map { "rule \"\($0)\"" }.joined(separator: ", "))) is not created by the manifests: the apiserver refuses every pod given it until the class exists")
+                let first = rules.first.flatMap { rule in set.rules.firstIndex { $0.name == rule } }
+                warnings.append(PolicyWarning(at(first), "priority class \"\(name)\" (set by \(rules.map { "rule \"\($0)\"" }.joined(separator: ", "))) is not created by the manifests: the apiserver refuses every pod given it until the class exists"))
             }
         }
-        for rule in set.rules {
-            if let reason = neverMatches(rule) { warnings.append("rule \"\(rule.name)\" can never match: \(reason)") }
-            if let split = rule.split { warnings += splitWarnings(split, rule: rule.name) }
+        for (i, rule) in set.rules.enumerated() {
+            if let reason = neverMatches(rule) { warnings.append(PolicyWarning(at(i), "rule \"\(rule.name)\" can never match: \(reason)")) }
+            if let split = rule.split { warnings += splitWarnings(split, rule: rule.name).map { PolicyWarning(at(i), $0) } }
         }
         return warnings
     }
@@ -60,4 +67,12 @@ extension Match {
     var matchesEverything: Bool {
         roles == nil && namespaces == nil && podLabels == nil && annotations == nil && appNames == nil && serviceAccounts == nil
     }
+}
+
+/// A warning about a valid policy, and where: `file:line:column: warning: message` in `check`.
+public struct PolicyWarning: Sendable, Equatable, CustomStringConvertible {
+    public var position: Position?
+    public var message: String
+    public init(_ position: Position?, _ message: String) { self.position = position; self.message = message }
+    public var description: String { "\(position.map { "\($0): " } ?? "")warning: \(message)" }
 }

@@ -19,10 +19,20 @@ struct Sparkhook: ParsableCommand {
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Validate a policy: exit 0 when valid, else 1 with file:line:column: message lines.")
+        abstract: "Validate a policy: exit 0 when valid, else 1 with file:line:column: message lines.",
+        discussion: """
+            PATH is a policy file, a folder of them, or Kubernetes manifests: a file of many documents \
+            or kustomize output (- reads standard input). Policy documents among them are one policy; \
+            each policy ConfigMap (named sparkhook-policy, or with a line `kind: SparkPodPolicy` in its \
+            data) is checked as the apply-time check does, at file:line:column of the manifest. Other \
+            objects are skipped.
+            """)
 
-    @Option(help: "A policy file, or a folder of them (a mounted ConfigMap).")
-    var policy: String
+    @Option(help: "A policy file, a folder of them, or manifests holding the policy ConfigMap; - reads standard input.")
+    var policy: String?
+
+    @Argument(help: "The same as --policy, for `sparkhook check PATH`.")
+    var path: String?
 
     @Option(help: "Manifests (a YAML file, such as kustomize's output, or a folder of them) whose PriorityClass objects, with Kubernetes' own, are the classes the cluster has: warn about a rule naming another.")
     var manifests: String?
@@ -30,19 +40,33 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("priority-classes"), help: "More classes the cluster has, comma-separated (with or instead of --manifests).")
     var priorityClasses: String?
 
-    func validate() throws { try validatePriorityClasses(priorityClasses) }
+    @Flag(help: "Fail (exit 1) on a warning too, for CI.")
+    var strict = false
+
+    func validate() throws {
+        guard (policy == nil) != (path == nil) else { throw ValidationError("name the policy once: --policy PATH or PATH") }
+        try validatePriorityClasses(priorityClasses)
+    }
 
     func run() throws {
+        let checked: [PolicyCheck.Checked]
         do {
-            let set = try PolicyLoader.load(path: policy)
             var known: Set<String>? = priorityClasses.map(PriorityClasses.parse)
             if let manifests { known = (known ?? []).union(try PriorityClasses.created(at: manifests)) }
-            for warning in PolicyWarnings.of(set, priorityClasses: known) { printError("\(policy): warning: \(warning)") }
-            print("\(policy): valid: \(set.rules.count) rule\(set.rules.count == 1 ? "" : "s") from \(set.files.count) file\(set.files.count == 1 ? "" : "s")")
+            checked = try PolicyCheck.run(path: policy ?? path!, priorityClasses: known)
         } catch let error as PolicyError {
             printError(error.description)
             throw ExitCode(1)
         }
+        var failed = false
+        for result in checked {
+            for problem in result.problems { printError(problem.description) }
+            for warning in result.warnings { printError(warning.position == nil ? "\(result.name): \(warning)" : warning.description) }
+            guard let set = result.set else { failed = true; continue }
+            if strict && !result.warnings.isEmpty { failed = true }
+            print("\(result.name): valid: \(set.rules.count) rule\(set.rules.count == 1 ? "" : "s") from \(result.from)\(strict && !result.warnings.isEmpty ? " (warnings fail under --strict)" : "")")
+        }
+        if failed { throw ExitCode(1) }
     }
 }
 

@@ -20,9 +20,17 @@ public struct Mutation: Sendable {
     /// The original pod, with the levels the mutation decoded shared: diff against this one.
     public var original: JSON
     public var pod: JSON
+    /// The rules (and variants) that changed the pod, with the fields each set. On a later pass
+    /// over a mutated pod (reinvocation) a rule that an earlier pass named in the applied
+    /// annotation stays named while its values are still in place, with no fields of its own.
     public var applied: [AppliedRule]
     /// The applied rules' labels, comma-separated: the value of the applied annotation.
     public var appliedSummary: String
+    /// The rules that matched and changed nothing (every value in place already, or kept under
+    /// `override: false`, or nowhere to put it: probes without Spark's container).
+    public var unchanged: [AppliedRule] = []
+    /// Their labels, comma-separated: the value of the matched-unchanged annotation.
+    public var unchangedSummary: String = ""
     public var warnings: [String]
     public var isSparkPod: Bool
 
@@ -34,6 +42,8 @@ public struct Mutation: Sendable {
 
 public enum Mutator {
     public static let appliedAnnotation = "sparkhook.io/applied"
+    /// Rules that matched the pod and changed nothing: not in the applied annotation, named here.
+    public static let unchangedAnnotation = "sparkhook.io/matched-unchanged"
 
     public static func mutate(pod original: JSON, namespace: String?, policy: PolicySet) throws -> Mutation {
         guard let spark = try SparkPod(original, namespace: namespace, keys: policy.matcher.keys) else {
@@ -47,9 +57,10 @@ public enum Mutator {
         for index in matching {
             state.apply(policy.rules[index])
         }
-        let summary = state.finish()
+        let (summary, unchanged, unchangedSummary) = state.finish()
         return Mutation(original: .object(state.originalPod), pod: .object(state.pod), applied: state.applied,
-                        appliedSummary: summary, warnings: state.warnings, isSparkPod: true)
+                        appliedSummary: summary, unchanged: unchanged, unchangedSummary: unchangedSummary,
+                        warnings: state.warnings, isSparkPod: true)
     }
 
     struct State {
@@ -313,9 +324,10 @@ public enum Mutator {
             container["ports"]?.arrayValue?.contains { $0["name"]?.stringValue == name } ?? false
         }
 
-        /// After all rules: re-resolve priority when the class changed, and record what applied in
-        /// the pod's applied annotation; returns that record ("" when no rule applied).
-        mutating func finish() -> String {
+        /// After all rules: re-resolve priority when the class changed, and record in the pod's
+        /// annotations which rules changed it (`applied`, left holding those) and which matched
+        /// and changed nothing; returns both records ("" for none) and the unchanged rules.
+        mutating func finish() -> (applied: String, unchanged: [AppliedRule], unchangedSummary: String) {
             let before = originalSpec["priorityClassName"]
             if spec["priorityClassName"] != before {
                 // The apiserver resolved priority and preemptionPolicy from the old class; left in
@@ -323,18 +335,52 @@ public enum Mutator {
                 spec["priority"] = nil
                 spec["preemptionPolicy"] = nil
             }
-            guard !applied.isEmpty else { return "" }
-            // Appended in place rather than labels joined: interpolation and `joined` cost more than
-            // the rest of this function on every admission.
+            // Usually every matching rule changed something: no second list, no annotation read.
+            var unchanged: [AppliedRule] = []
+            if applied.contains(where: { $0.fields.isEmpty }) { unchanged = separateUnchanged() }
+            let value = Self.labels(applied)
+            let unchangedValue = Self.labels(unchanged)
+            var annotations = metadata["annotations"]?.objectValue ?? JSONObject()
+            let had = annotations.count
+            if !value.isEmpty || annotations[Mutator.appliedAnnotation] != nil {
+                annotations[Mutator.appliedAnnotation] = value.isEmpty ? nil : .string(value)
+            }
+            if !unchangedValue.isEmpty || annotations[Mutator.unchangedAnnotation] != nil {
+                annotations[Mutator.unchangedAnnotation] = unchangedValue.isEmpty ? nil : .string(unchangedValue)
+            }
+            if !value.isEmpty || !unchangedValue.isEmpty || annotations.count != had {
+                metadata["annotations"] = annotations.isEmpty ? nil : .object(annotations)
+            }
+            return (value, unchanged, unchangedValue)
+        }
+
+        /// Takes the rules that changed nothing out of `applied`, except those an earlier pass named
+        /// in the applied annotation: their values are in place because that pass set them, and a
+        /// second pass must leave the annotation as the first wrote it (reinvocation).
+        mutating func separateUnchanged() -> [AppliedRule] {
+            let earlier = spark.metadata["annotations"]?[Mutator.appliedAnnotation]?.stringValue?.split(separator: ",") ?? []
+            var unchanged: [AppliedRule] = []
+            applied.removeAll { rule in
+                guard rule.fields.isEmpty else { return false }
+                var label = ""
+                rule.appendLabel(to: &label)
+                if earlier.contains(where: { $0 == label }) { return false }
+                unchanged.append(rule)
+                return true
+            }
+            return unchanged
+        }
+
+        /// `rule` or `rule/variant`, comma-separated. Appended in place rather than labels joined:
+        /// interpolation and `joined` cost more than the rest of `finish` on every admission.
+        static func labels(_ rules: [AppliedRule]) -> String {
+            guard !rules.isEmpty else { return "" }
             var value = ""
-            value.reserveCapacity(applied.reduce(0) { $0 + $1.rule.utf8.count + ($1.variant?.utf8.count ?? 0) + 2 })
-            for (i, rule) in applied.enumerated() {
+            value.reserveCapacity(rules.reduce(0) { $0 + $1.rule.utf8.count + ($1.variant?.utf8.count ?? 0) + 2 })
+            for (i, rule) in rules.enumerated() {
                 if i > 0 { value += "," }
                 rule.appendLabel(to: &value)
             }
-            var annotations = metadata["annotations"]?.objectValue ?? JSONObject()
-            annotations[Mutator.appliedAnnotation] = .string(value)
-            metadata["annotations"] = .object(annotations)
             return value
         }
     }

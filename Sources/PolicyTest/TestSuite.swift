@@ -15,6 +15,7 @@ struct TestCase {
     var namespace: String?
     var executors: Int?
     var applied: [String]?
+    var matchedUnchanged: [String]?
     var fields: [(pointer: JSONPointer, value: JSON, text: String)] = []
     var absent: [(pointer: JSONPointer, text: String)] = []
     var warnings: [String]?
@@ -70,6 +71,10 @@ public struct TestSuite {
         if let expected = c.applied, expected != applied {
             problems.append("applied \(Self.list(applied)), expected \(Self.list(expected))")
         }
+        let unchanged = (result["matchedUnchanged"]?.arrayValue ?? []).map(Self.label)
+        if let expected = c.matchedUnchanged, expected != unchanged {
+            problems.append("matchedUnchanged \(Self.list(unchanged)), expected \(Self.list(expected))")
+        }
         let pod = result["pod"] ?? .null
         for (pointer, value, text) in c.fields {
             let actual = pod.value(at: pointer)
@@ -100,7 +105,8 @@ public struct TestSuite {
             var input = c.input
             input.pod = .object(pod)
             guard let result = decide(c, input) else { return ["the decision failed for spark-exec-id \(id)"] }
-            for applied in result["applied"]?.arrayValue ?? [] {
+            // Where the split placed it, whether or not the variant's values changed the pod.
+            for applied in (result["applied"]?.arrayValue ?? []) + (result["matchedUnchanged"]?.arrayValue ?? []) {
                 guard let rule = applied["rule"]?.stringValue, let variant = applied["variant"]?.stringValue else { continue }
                 counts[rule, default: [:]][variant, default: 0] += 1
             }

@@ -112,3 +112,36 @@ def test_a_suite_is_read_by_the_policys_rules(tmp_path):
     lines = [line for line in out.stderr.splitlines() if line.startswith(str(path))]
     assert len(lines) == 51, out.stderr
     assert lines[-1].endswith("and 10 more problems"), lines[-1]
+
+
+def test_applied_names_what_changed_and_matched_unchanged_the_rest(tmp_path):
+    """A driver its creator pinned to on-demand: driver-on-demand matched and changed nothing. And
+    executors pinned so: the split still places each one (variants counts every executor)."""
+    import yaml
+    (tmp_path / "pods").mkdir()
+    for role in ("driver", "executor"):
+        pod = yaml.safe_load((ROOT / "examples" / "tests" / "pods" / f"{role}.yaml").read_text())
+        del pod["metadata"]["managedFields"]  # then every value present is the creator's
+        pod["spec"]["nodeSelector"] = {"karpenter.sh/capacity-type": "on-demand"}
+        (tmp_path / "pods" / f"pinned-{role}.yaml").write_text(yaml.safe_dump(pod))
+    path = suite(tmp_path, """  - name: pinned driver
+    pod: pods/pinned-driver.yaml
+    expect:
+      applied: [driver-priority, driver-probes]
+      matchedUnchanged: [driver-on-demand]
+      fields: {/metadata/annotations/sparkhook.io~1matched-unchanged: driver-on-demand}
+  - name: pinned executors
+    executors: {pod: pods/pinned-executor.yaml, count: 100}
+    expect:
+      variants: {executor-mix: {on-demand: 61, spot: 39}}
+  - name: wrong expectation
+    pod: pods/pinned-driver.yaml
+    expect:
+      matchedUnchanged: []
+""")
+    out = sparkhook_test(path)
+    assert out.returncode == 1, out.stdout + out.stderr
+    driver, executors, wrong, summary = out.stdout.splitlines()
+    assert driver == f"ok   {path}: pinned driver" and executors == f"ok   {path}: pinned executors", out.stdout
+    assert wrong == f'FAIL {path}: wrong expectation: matchedUnchanged ["driver-on-demand"], expected []', wrong
+

@@ -39,6 +39,17 @@ public struct TestSuite {
             throw PolicyError(problems: [error])
         }
         let reader = SuiteReader(file: file)
+        // Named on the command line, any file runs: one that is not a suite says so, not what a
+        // suite's reader would make of, say, a policy.
+        guard nodes.contains(where: Self.isSuiteDocument) else {
+            let kinds = nodes.compactMap { node -> String? in
+                guard case .mapping(let pairs, _) = node else { return nil }
+                return pairs.first { $0.key.scalarText == "kind" }?.value.scalarText.map { excerpt($0) }
+            }
+            let found = nodes.isEmpty ? "it holds no document" : kinds.isEmpty ? "its documents have no kind" : "found kind \(kinds.joined(separator: ", "))"
+            throw PolicyError(problems: [YAMLError(file: file, mark: nodes.first?.mark ?? Mark(line: 1, column: 1),
+                                                   message: "not a policy test suite: no document of kind \(Self.kind) (\(found))")])
+        }
         guard nodes.count == 1 else {
             throw PolicyError(problems: [YAMLError(file: file, mark: nodes.dropFirst().first?.mark ?? Mark(line: 1, column: 1),
                                                    message: "a test file holds one \(Self.kind) document, found \(nodes.count)")])

@@ -126,9 +126,9 @@ struct Preview: ParsableCommand {
 
 struct Test: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run policy test suites (*test.yaml): one line per case, then N passed, M failed; exit 1 on a failure, 2 on a file that cannot be read.")
+        abstract: "Run policy test suites (kind: SparkPodPolicyTest): one line per case, then N passed, M failed; exit 1 on a failure, 2 on a file that cannot be read.")
 
-    @Argument(help: "Test files, or folders searched for *test.yaml files.")
+    @Argument(help: "Test files (each runs, and says so if it is not a suite), or folders searched for SparkPodPolicyTest files, whatever their names.")
     var paths: [String]
 
     @Option(help: "Also write the results as JUnit XML to this file.")

@@ -145,3 +145,33 @@ def test_applied_names_what_changed_and_matched_unchanged_the_rest(tmp_path):
     assert driver == f"ok   {path}: pinned driver" and executors == f"ok   {path}: pinned executors", out.stdout
     assert wrong == f'FAIL {path}: wrong expectation: matchedUnchanged ["driver-on-demand"], expected []', wrong
 
+
+def test_a_folder_runs_every_suite_whatever_its_name(tmp_path):
+    """Suites are found by their kind, not their file name; what else is in the folder is skipped."""
+    one = suite(tmp_path, "  - name: a\n    pod: pods/driver.yaml\n    expect: {fields: {/spec/priorityClassName: spark-driver-critical}}\n")
+    text = one.read_text()
+    one.rename(tmp_path / "policy-tests.yaml")
+    (tmp_path / "prod_test.yml").write_text(text.replace("name: a", "name: b"))
+    (tmp_path / "nested").mkdir()
+    (tmp_path / "nested" / "cases.yaml").write_text(text.replace("name: a", "name: c").replace("pods/driver.yaml", "../pods/driver.yaml"))
+    (tmp_path / "policy.yaml").write_text((ROOT / "examples" / "production.yaml").read_text())
+    (tmp_path / "notes.md").write_text("# Notes\nSparkPodPolicyTest suites live here.\n")
+    out = sparkhook_test(tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert sorted(line.split(": ")[-1] for line in out.stdout.splitlines()[:-1]) == ["a", "b", "c"], out.stdout
+    assert out.stdout.splitlines()[-1] == "3 passed, 0 failed"
+    # A suite with a YAML mistake, whatever its name, is reported, not skipped.
+    (tmp_path / "broken.yaml").write_text("apiVersion: sparkhook.io/v1alpha1\nkind: SparkPodPolicyTest\ncases: [\n")
+    broken = sparkhook_test(tmp_path)
+    assert broken.returncode == 2 and f"{tmp_path}/broken.yaml:" in broken.stderr, broken
+
+
+def test_a_named_file_runs_and_says_when_it_is_not_a_suite(tmp_path):
+    out = sparkhook_test(ROOT / "examples" / "production.yaml")
+    assert out.returncode == 2, out
+    assert out.stderr.strip() == (f"{ROOT / 'examples' / 'production.yaml'}:3:1: not a policy test suite: "
+                                  "no document of kind SparkPodPolicyTest (found kind SparkPodPolicy)"), out.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    none = sparkhook_test(empty)
+    assert none.returncode == 2 and f"{empty}: no SparkPodPolicyTest suites in this folder" in none.stderr, none

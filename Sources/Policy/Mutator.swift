@@ -29,8 +29,9 @@ public struct Mutation: Sendable {
     /// The rules that matched and changed nothing (every value in place already, or kept under
     /// `override: false`, or nowhere to put it: probes without Spark's container).
     public var unchanged: [AppliedRule] = []
-    /// Their labels, comma-separated: the value of the matched-unchanged annotation.
-    public var unchangedSummary: String = ""
+    /// Their labels, comma-separated: the value of the matched-unchanged annotation. Computed,
+    /// not stored: read only when there are some, and a Mutation copied per decision stays small.
+    public var unchangedSummary: String { Mutator.State.labels(unchanged) }
     public var warnings: [String]
     public var isSparkPod: Bool
 
@@ -57,10 +58,9 @@ public enum Mutator {
         for index in matching {
             state.apply(policy.rules[index])
         }
-        let (summary, unchanged, unchangedSummary) = state.finish()
+        let (summary, unchanged) = state.finish()
         return Mutation(original: .object(state.originalPod), pod: .object(state.pod), applied: state.applied,
-                        appliedSummary: summary, unchanged: unchanged, unchangedSummary: unchangedSummary,
-                        warnings: state.warnings, isSparkPod: true)
+                        appliedSummary: summary, unchanged: unchanged, warnings: state.warnings, isSparkPod: true)
     }
 
     struct State {
@@ -72,6 +72,9 @@ public enum Mutator {
         var originalSpec: JSONObject
         var applied: [AppliedRule] = []
         var warnings: [String] = []
+        /// Whether a matching rule changed nothing: only then are the two records told apart
+        /// (a flag set in `apply`, not a second walk over `applied` that copies each element).
+        var anyUnchanged = false
         /// Fields a rule of this pass has set: a later rule may replace them whatever `override` says.
         /// A handful per pod: a list searched in order costs less than hashing every insert.
         var setByUs: [String] = []
@@ -142,6 +145,7 @@ public enum Mutator {
             addSpreadConstraints(settings.topologySpreadConstraints, rule, &changed)
             if let affinity = settings.affinity { mergeAffinity(affinity, rule, &changed) }
             if let probes = settings.probes { setProbes(probes, rule, &changed) }
+            if changed.isEmpty { anyUnchanged = true }
             applied.append(AppliedRule(rule: rule.name, variant: variantName, fields: changed))
         }
 
@@ -326,8 +330,8 @@ public enum Mutator {
 
         /// After all rules: re-resolve priority when the class changed, and record in the pod's
         /// annotations which rules changed it (`applied`, left holding those) and which matched
-        /// and changed nothing; returns both records ("" for none) and the unchanged rules.
-        mutating func finish() -> (applied: String, unchanged: [AppliedRule], unchangedSummary: String) {
+        /// and changed nothing; returns the applied record ("" for none) and the unchanged rules.
+        mutating func finish() -> (applied: String, unchanged: [AppliedRule]) {
             let before = originalSpec["priorityClassName"]
             if spec["priorityClassName"] != before {
                 // The apiserver resolved priority and preemptionPolicy from the old class; left in
@@ -337,21 +341,23 @@ public enum Mutator {
             }
             // Usually every matching rule changed something: no second list, no annotation read.
             var unchanged: [AppliedRule] = []
-            if applied.contains(where: { $0.fields.isEmpty }) { unchanged = separateUnchanged() }
+            if anyUnchanged { unchanged = separateUnchanged() }
             let value = Self.labels(applied)
-            let unchangedValue = Self.labels(unchanged)
+            let unchangedValue = unchanged.isEmpty ? "" : Self.labels(unchanged)
             var annotations = metadata["annotations"]?.objectValue ?? JSONObject()
-            let had = annotations.count
-            if !value.isEmpty || annotations[Mutator.appliedAnnotation] != nil {
-                annotations[Mutator.appliedAnnotation] = value.isEmpty ? nil : .string(value)
+            // A flag, not the old object kept: holding it would copy the annotations on the first write.
+            let hadAnnotations = !annotations.isEmpty
+            var wrote = false
+            if !value.isEmpty { annotations[Mutator.appliedAnnotation] = .string(value); wrote = true }
+            if !unchangedValue.isEmpty { annotations[Mutator.unchangedAnnotation] = .string(unchangedValue); wrote = true }
+            // A record this pass does not repeat (an earlier pass's, a copied pod's) is removed; a
+            // pod that came without annotations has none to look for.
+            if hadAnnotations {
+                if value.isEmpty, annotations[Mutator.appliedAnnotation] != nil { annotations[Mutator.appliedAnnotation] = nil; wrote = true }
+                if unchangedValue.isEmpty, annotations[Mutator.unchangedAnnotation] != nil { annotations[Mutator.unchangedAnnotation] = nil; wrote = true }
             }
-            if !unchangedValue.isEmpty || annotations[Mutator.unchangedAnnotation] != nil {
-                annotations[Mutator.unchangedAnnotation] = unchangedValue.isEmpty ? nil : .string(unchangedValue)
-            }
-            if !value.isEmpty || !unchangedValue.isEmpty || annotations.count != had {
-                metadata["annotations"] = annotations.isEmpty ? nil : .object(annotations)
-            }
-            return (value, unchanged, unchangedValue)
+            if wrote { metadata["annotations"] = annotations.isEmpty ? nil : .object(annotations) }
+            return (value, unchanged)
         }
 
         /// Takes the rules that changed nothing out of `applied`, except those an earlier pass named
@@ -373,6 +379,7 @@ public enum Mutator {
 
         /// `rule` or `rule/variant`, comma-separated. Appended in place rather than labels joined:
         /// interpolation and `joined` cost more than the rest of `finish` on every admission.
+        @inline(__always)
         static func labels(_ rules: [AppliedRule]) -> String {
             guard !rules.isEmpty else { return "" }
             var value = ""

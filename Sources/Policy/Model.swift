@@ -29,10 +29,14 @@ public struct PolicySet: Sendable {
     public let priorityClasses: Set<String>
     /// What the schema checks found valid but likely wrong, each at its file:line:column.
     public let warnings: [YAMLError]
+    /// Where each rule's name is written, in the order of `rules` (empty for a set built in code):
+    /// what `check` puts before a warning about the rule.
+    public let positions: [Position]
 
-    public init(rules: [Rule], files: [String], warnings: [YAMLError] = []) {
+    public init(rules: [Rule], files: [String], positions: [Position] = [], warnings: [YAMLError] = []) {
         self.rules = rules
         self.files = files
+        self.positions = positions
         self.warnings = warnings
         priorityClasses = Set(rules.flatMap { [$0.set.priorityClassName] + $0.variantSettings.map(\.priorityClassName) }.compactMap { $0 })
         matcher = RuleMatcher(rules.map(\.match), excludes: rules.map(\.exclude))

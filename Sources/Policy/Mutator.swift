@@ -20,9 +20,18 @@ public struct Mutation: Sendable {
     /// The original pod, with the levels the mutation decoded shared: diff against this one.
     public var original: JSON
     public var pod: JSON
+    /// The rules (and variants) that changed the pod, with the fields each set. On a later pass
+    /// over a mutated pod (reinvocation) a rule that an earlier pass named in the applied
+    /// annotation stays named while its values are still in place, with no fields of its own.
     public var applied: [AppliedRule]
     /// The applied rules' labels, comma-separated: the value of the applied annotation.
     public var appliedSummary: String
+    /// The rules that matched and changed nothing (every value in place already, or kept under
+    /// `override: false`, or nowhere to put it: probes without Spark's container).
+    public var unchanged: [AppliedRule] = []
+    /// Their labels, comma-separated: the value of the matched-unchanged annotation. Computed,
+    /// not stored: read only when there are some, and a Mutation copied per decision stays small.
+    public var unchangedSummary: String { Mutator.State.labels(unchanged) }
     public var warnings: [String]
     public var isSparkPod: Bool
 
@@ -34,6 +43,8 @@ public struct Mutation: Sendable {
 
 public enum Mutator {
     public static let appliedAnnotation = "sparkhook.io/applied"
+    /// Rules that matched the pod and changed nothing: not in the applied annotation, named here.
+    public static let unchangedAnnotation = "sparkhook.io/matched-unchanged"
 
     public static func mutate(pod original: JSON, namespace: String?, policy: PolicySet) throws -> Mutation {
         guard let spark = try SparkPod(original, namespace: namespace, keys: policy.matcher.keys) else {
@@ -47,9 +58,9 @@ public enum Mutator {
         for index in matching {
             state.apply(policy.rules[index])
         }
-        let summary = state.finish()
+        let (summary, unchanged) = state.finish()
         return Mutation(original: .object(state.originalPod), pod: .object(state.pod), applied: state.applied,
-                        appliedSummary: summary, warnings: state.warnings, isSparkPod: true)
+                        appliedSummary: summary, unchanged: unchanged, warnings: state.warnings, isSparkPod: true)
     }
 
     struct State {
@@ -61,6 +72,9 @@ public enum Mutator {
         var originalSpec: JSONObject
         var applied: [AppliedRule] = []
         var warnings: [String] = []
+        /// Whether a matching rule changed nothing: only then are the two records told apart
+        /// (a flag set in `apply`, not a second walk over `applied` that copies each element).
+        var anyUnchanged = false
         /// Fields a rule of this pass has set: a later rule may replace them whatever `override` says.
         /// A handful per pod: a list searched in order costs less than hashing every insert.
         var setByUs: [String] = []
@@ -131,6 +145,7 @@ public enum Mutator {
             addSpreadConstraints(settings.topologySpreadConstraints, rule, &changed)
             if let affinity = settings.affinity { mergeAffinity(affinity, rule, &changed) }
             if let probes = settings.probes { setProbes(probes, rule, &changed) }
+            if changed.isEmpty { anyUnchanged = true }
             applied.append(AppliedRule(rule: rule.name, variant: variantName, fields: changed))
         }
 
@@ -313,9 +328,10 @@ public enum Mutator {
             container["ports"]?.arrayValue?.contains { $0["name"]?.stringValue == name } ?? false
         }
 
-        /// After all rules: re-resolve priority when the class changed, and record what applied in
-        /// the pod's applied annotation; returns that record ("" when no rule applied).
-        mutating func finish() -> String {
+        /// After all rules: re-resolve priority when the class changed, and record in the pod's
+        /// annotations which rules changed it (`applied`, left holding those) and which matched
+        /// and changed nothing; returns the applied record ("" for none) and the unchanged rules.
+        mutating func finish() -> (applied: String, unchanged: [AppliedRule]) {
             let before = originalSpec["priorityClassName"]
             if spec["priorityClassName"] != before {
                 // The apiserver resolved priority and preemptionPolicy from the old class; left in
@@ -323,18 +339,55 @@ public enum Mutator {
                 spec["priority"] = nil
                 spec["preemptionPolicy"] = nil
             }
-            guard !applied.isEmpty else { return "" }
-            // Appended in place rather than labels joined: interpolation and `joined` cost more than
-            // the rest of this function on every admission.
+            // Usually every matching rule changed something: no second list, no annotation read.
+            var unchanged: [AppliedRule] = []
+            if anyUnchanged { unchanged = separateUnchanged() }
+            let value = Self.labels(applied)
+            let unchangedValue = unchanged.isEmpty ? "" : Self.labels(unchanged)
+            var annotations = metadata["annotations"]?.objectValue ?? JSONObject()
+            // A flag, not the old object kept: holding it would copy the annotations on the first write.
+            let hadAnnotations = !annotations.isEmpty
+            var wrote = false
+            if !value.isEmpty { annotations[Mutator.appliedAnnotation] = .string(value); wrote = true }
+            if !unchangedValue.isEmpty { annotations[Mutator.unchangedAnnotation] = .string(unchangedValue); wrote = true }
+            // A record this pass does not repeat (an earlier pass's, a copied pod's) is removed; a
+            // pod that came without annotations has none to look for.
+            if hadAnnotations {
+                if value.isEmpty, annotations[Mutator.appliedAnnotation] != nil { annotations[Mutator.appliedAnnotation] = nil; wrote = true }
+                if unchangedValue.isEmpty, annotations[Mutator.unchangedAnnotation] != nil { annotations[Mutator.unchangedAnnotation] = nil; wrote = true }
+            }
+            if wrote { metadata["annotations"] = annotations.isEmpty ? nil : .object(annotations) }
+            return (value, unchanged)
+        }
+
+        /// Takes the rules that changed nothing out of `applied`, except those an earlier pass named
+        /// in the applied annotation: their values are in place because that pass set them, and a
+        /// second pass must leave the annotation as the first wrote it (reinvocation).
+        mutating func separateUnchanged() -> [AppliedRule] {
+            let earlier = spark.metadata["annotations"]?[Mutator.appliedAnnotation]?.stringValue?.split(separator: ",") ?? []
+            var unchanged: [AppliedRule] = []
+            applied.removeAll { rule in
+                guard rule.fields.isEmpty else { return false }
+                var label = ""
+                rule.appendLabel(to: &label)
+                if earlier.contains(where: { $0 == label }) { return false }
+                unchanged.append(rule)
+                return true
+            }
+            return unchanged
+        }
+
+        /// `rule` or `rule/variant`, comma-separated. Appended in place rather than labels joined:
+        /// interpolation and `joined` cost more than the rest of `finish` on every admission.
+        @inline(__always)
+        static func labels(_ rules: [AppliedRule]) -> String {
+            guard !rules.isEmpty else { return "" }
             var value = ""
-            value.reserveCapacity(applied.reduce(0) { $0 + $1.rule.utf8.count + ($1.variant?.utf8.count ?? 0) + 2 })
-            for (i, rule) in applied.enumerated() {
+            value.reserveCapacity(rules.reduce(0) { $0 + $1.rule.utf8.count + ($1.variant?.utf8.count ?? 0) + 2 })
+            for (i, rule) in rules.enumerated() {
                 if i > 0 { value += "," }
                 rule.appendLabel(to: &value)
             }
-            var annotations = metadata["annotations"]?.objectValue ?? JSONObject()
-            annotations[Mutator.appliedAnnotation] = .string(value)
-            metadata["annotations"] = .object(annotations)
             return value
         }
     }

@@ -10,21 +10,29 @@ public enum PolicyWarnings {
     /// Every warning: those at a place in a file (the schema checks', such as a probe Spark
     /// never passes) as `file:line:column: message`, then those about the policy as a whole.
     public static func of(_ set: PolicySet, priorityClasses: Set<String>? = nil) -> [String] {
-        set.warnings.map(\.description) + whole(set, priorityClasses: priorityClasses)
+        set.warnings.map(\.description) + whole(set, priorityClasses: priorityClasses).map(\.message)
     }
 
-    /// The warnings about the policy as a whole, at no one place.
+    /// Every warning with its place: the schema checks' at theirs, those about a rule at its name
+    /// (when the set knows where that is). `check` prints these.
+    public static func located(_ set: PolicySet, priorityClasses: Set<String>? = nil) -> [PolicyWarning] {
+        set.warnings.map { PolicyWarning(Position(file: $0.file, mark: $0.mark), $0.message) } + whole(set, priorityClasses: priorityClasses)
+    }
+
+    /// The warnings about the policy as a whole, each at the name of the rule it is about.
     /// `priorityClasses`: the classes the cluster has (the manifests' and the flag's), when known.
-    public static func whole(_ set: PolicySet, priorityClasses: Set<String>? = nil) -> [String] {
-        var warnings: [String] = []
+    static func whole(_ set: PolicySet, priorityClasses: Set<String>? = nil) -> [PolicyWarning] {
+        var warnings: [PolicyWarning] = []
+        func at(_ index: Int?) -> Position? { index.flatMap { $0 < set.positions.count ? set.positions[$0] : nil } }
         if let known = priorityClasses {
             for (name, rules) in PriorityClasses.missing(in: set, known: known) {
-                warnings.append("priority class \"\(name)\" (set by \(rules.map { "rule \"\($0)\"" }.joined(separator: ", "))) is not created by the manifests: the apiserver refuses every pod given it until the class exists")
+                let first = rules.first.flatMap { rule in set.rules.firstIndex { $0.name == rule } }
+                warnings.append(PolicyWarning(at(first), "priority class \"\(name)\" (set by \(rules.map { "rule \"\($0)\"" }.joined(separator: ", "))) is not created by the manifests: the apiserver refuses every pod given it until the class exists"))
             }
         }
-        for rule in set.rules {
-            if let reason = neverMatches(rule) { warnings.append("rule \"\(rule.name)\" can never match: \(reason)") }
-            if let split = rule.split { warnings += splitWarnings(split, rule: rule.name) }
+        for (i, rule) in set.rules.enumerated() {
+            if let reason = neverMatches(rule) { warnings.append(PolicyWarning(at(i), "rule \"\(rule.name)\" can never match: \(reason)")) }
+            if let split = rule.split { warnings += splitWarnings(split, rule: rule.name).map { PolicyWarning(at(i), $0) } }
         }
         return warnings
     }
@@ -68,4 +76,12 @@ extension Match {
     var matchesEverything: Bool {
         roles == nil && namespaces == nil && podLabels == nil && annotations == nil && appNames == nil && serviceAccounts == nil
     }
+}
+
+/// A warning about a valid policy, and where: `file:line:column: warning: message` in `check`.
+public struct PolicyWarning: Sendable, Equatable, CustomStringConvertible {
+    public var position: Position?
+    public var message: String
+    public init(_ position: Position?, _ message: String) { self.position = position; self.message = message }
+    public var description: String { "\(position.map { "\($0): " } ?? "")warning: \(message)" }
 }

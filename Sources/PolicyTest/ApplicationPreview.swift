@@ -27,7 +27,8 @@ public enum ApplicationPreview {
                 groups.append((applied, [id], PodOutcome.of(built: built, preview: result)))
             }
             for w in result["warnings"]?.arrayValue ?? [] where !warnings.contains(w.stringValue ?? "") { warnings.append(w.stringValue ?? "") }
-            for applied in result["applied"]?.arrayValue ?? [] {
+            // The split's placement, whether or not the variant's values changed the pod.
+            for applied in (result["applied"]?.arrayValue ?? []) + (result["matchedUnchanged"]?.arrayValue ?? []) {
                 guard let rule = applied["rule"]?.stringValue, let variant = applied["variant"]?.stringValue else { continue }
                 if let i = variants.firstIndex(where: { $0.rule == rule }) { variants[i].sequence.append(variant) } else { variants.append((rule, [variant])) }
             }

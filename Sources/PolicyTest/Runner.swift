@@ -5,22 +5,6 @@ import Posix
 import YAML
 
 public enum PolicyTestRunner {
-    /// The `*test.yaml` files a path names (itself, or under it, in name order).
-    public static func suites(under path: String) -> [String]? {
-        guard let kind = FileInput.kind(path) else { return nil }
-        if kind != .directory { return [path] }
-        var found: [String] = []
-        for name in FileInput.entries(path) ?? [] where !name.hasPrefix(".") {
-            let full = path.hasSuffix("/") ? path + name : path + "/" + name
-            switch FileInput.kind(full) {
-            case .directory?: found += suites(under: full) ?? []
-            case .file? where name.hasSuffix("test.yaml"): found.append(full)
-            default: break
-            }
-        }
-        return found
-    }
-
     public struct Outcome {
         public var lines: [String] = []
         public var results: [CaseResult] = []
@@ -39,7 +23,7 @@ public enum PolicyTestRunner {
                 outcome.broken.append((path, "\(path): no such file or folder"))
                 continue
             }
-            if files.isEmpty { outcome.broken.append((path, "\(path): no *test.yaml files")) }
+            if files.isEmpty { outcome.broken.append((path, "\(path): no \(TestSuite.kind) suites in this folder")) }
             for file in files {
                 do {
                     let suite = try TestSuite(file: file)

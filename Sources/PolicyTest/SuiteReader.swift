@@ -12,7 +12,7 @@ enum SuiteSchema {
     static let executors = SchemaObject("Executors", [("pod", .string), ("count", .int64)], required: ["pod", "count"], label: "executors")
 
     static let expect = SchemaObject("Expect", [
-        ("applied", .list(.string)), ("fields", .map(.any)), ("absent", .list(.string)),
+        ("applied", .list(.string)), ("matchedUnchanged", .list(.string)), ("fields", .map(.any)), ("absent", .list(.string)),
         ("warnings", .list(.string)), ("warningsContain", .list(.string)), ("variants", .map(.map(.int64))),
     ], label: "expect")
 
@@ -44,7 +44,7 @@ enum SuiteSchema {
                 return
             }
             if t.has("executors") {
-                for key in ["applied", "fields", "absent", "warnings", "warningsContain"] where x.has(key) {
+                for key in ["applied", "matchedUnchanged", "fields", "absent", "warnings", "warningsContain"] where x.has(key) {
                     d.error(x.keyNode(key)!, "an executors case expects variants only")
                 }
                 if !x.has("variants") { d.error(x.node, "an executors case needs expect.variants: {rule: {variant: count}}") }
@@ -132,6 +132,7 @@ struct SuiteReader {
         }
         c.variants = variants
         c.applied = x["applied"]?.strings.map(\.0)
+        c.matchedUnchanged = x["matchedUnchanged"]?.strings.map(\.0)
         c.fields = (x["fields"]?.entries ?? []).compactMap { e in
             guard let p = SuiteSchema.pointer(e.key), let value = e.value else { return nil }
             return (p, value.json, e.key)

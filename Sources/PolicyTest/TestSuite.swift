@@ -15,6 +15,7 @@ struct TestCase {
     var namespace: String?
     var executors: Int?
     var applied: [String]?
+    var matchedUnchanged: [String]?
     var fields: [(pointer: JSONPointer, value: JSON, text: String)] = []
     var absent: [(pointer: JSONPointer, text: String)] = []
     var warnings: [String]?
@@ -38,6 +39,17 @@ public struct TestSuite {
             throw PolicyError(problems: [error])
         }
         let reader = SuiteReader(file: file)
+        // Named on the command line, any file runs: one that is not a suite says so, not what a
+        // suite's reader would make of, say, a policy.
+        guard nodes.contains(where: Self.isSuiteDocument) else {
+            let kinds = nodes.compactMap { node -> String? in
+                guard case .mapping(let pairs, _) = node else { return nil }
+                return pairs.first { $0.key.scalarText == "kind" }?.value.scalarText.map { excerpt($0) }
+            }
+            let found = nodes.isEmpty ? "it holds no document" : kinds.isEmpty ? "its documents have no kind" : "found kind \(kinds.joined(separator: ", "))"
+            throw PolicyError(problems: [YAMLError(file: file, mark: nodes.first?.mark ?? Mark(line: 1, column: 1),
+                                                   message: "not a policy test suite: no document of kind \(Self.kind) (\(found))")])
+        }
         guard nodes.count == 1 else {
             throw PolicyError(problems: [YAMLError(file: file, mark: nodes.dropFirst().first?.mark ?? Mark(line: 1, column: 1),
                                                    message: "a test file holds one \(Self.kind) document, found \(nodes.count)")])
@@ -70,6 +82,10 @@ public struct TestSuite {
         if let expected = c.applied, expected != applied {
             problems.append("applied \(Self.list(applied)), expected \(Self.list(expected))")
         }
+        let unchanged = (result["matchedUnchanged"]?.arrayValue ?? []).map(Self.label)
+        if let expected = c.matchedUnchanged, expected != unchanged {
+            problems.append("matchedUnchanged \(Self.list(unchanged)), expected \(Self.list(expected))")
+        }
         let pod = result["pod"] ?? .null
         for (pointer, value, text) in c.fields {
             let actual = pod.value(at: pointer)
@@ -100,7 +116,8 @@ public struct TestSuite {
             var input = c.input
             input.pod = .object(pod)
             guard let result = decide(c, input) else { return ["the decision failed for spark-exec-id \(id)"] }
-            for applied in result["applied"]?.arrayValue ?? [] {
+            // Where the split placed it, whether or not the variant's values changed the pod.
+            for applied in (result["applied"]?.arrayValue ?? []) + (result["matchedUnchanged"]?.arrayValue ?? []) {
                 guard let rule = applied["rule"]?.stringValue, let variant = applied["variant"]?.stringValue else { continue }
                 counts[rule, default: [:]][variant, default: 0] += 1
             }

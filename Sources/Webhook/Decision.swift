@@ -51,6 +51,7 @@ public enum Decision {
         guard let mutation = found else { return ReviewOutcome(request: request, response: response, mutation: nil) }
         response.warnings = mutation.warnings.map { warningPrefix + $0 }
         if !mutation.applied.isEmpty { response.auditAnnotations = [("applied", mutation.appliedSummary)] }
+        if !mutation.unchanged.isEmpty { response.auditAnnotations.append(("matched-unchanged", mutation.unchangedSummary)) }
         return ReviewOutcome(request: request, response: response, mutation: mutation, name: name)
     }
 
@@ -59,10 +60,11 @@ public enum Decision {
         try decide(try AdmissionRequest(body: body), policy: policy)
     }
 
-    /// The preview of CONTRACT.md: {"patch", "applied", "pod", "warnings"}.
+    /// The preview of CONTRACT.md: {"patch", "applied", "pod", "warnings"}, and "matchedUnchanged":
+    /// the rules that matched and changed nothing, as {"rule", "variant"}.
     public static func preview(_ input: PreviewInput, policy: PolicySet) throws -> JSON {
         guard let pod = input.pod else {
-            return ["patch": [], "applied": [], "pod": input.object, "warnings": .array(input.notes.map { .string($0) })]
+            return ["patch": [], "applied": [], "matchedUnchanged": [], "pod": input.object, "warnings": .array(input.notes.map { .string($0) })]
         }
         let mutation = try Mutator.mutate(pod: pod, namespace: input.namespace, policy: policy)
         var warnings = mutation.warnings
@@ -73,6 +75,7 @@ public enum Decision {
         return [
             "patch": JSONPatch.encode(JSONPatch.diff(from: mutation.original, to: mutation.pod)),
             "applied": .array(applied),
+            "matchedUnchanged": .array(mutation.unchanged.map { ["rule": .string($0.rule), "variant": $0.variant.map { .string($0) } ?? .null] }),
             "pod": mutation.pod,
             "warnings": .array(warnings.map { .string($0) }),
         ]

@@ -21,6 +21,19 @@ public enum PolicyHash {
     }
 }
 
+extension PolicyHash {
+    /// The hash of policy files given as (name, text): a ConfigMap's data, whose keys are the file
+    /// names the kubelet mounts.
+    public static func of(sources: [(file: String, text: String)]) -> String {
+        var hash = FNV1a()
+        for (file, text) in sources {
+            hash.add(Array(file.utf8))
+            hash.add(Array(text.utf8))
+        }
+        return hash.hex
+    }
+}
+
 struct FNV1a {
     private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
 

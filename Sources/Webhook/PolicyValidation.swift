@@ -10,9 +10,6 @@ import Policy
 extension WebhookHandler {
     /// The most problems one answer lists, as `check` prints at most this many per file.
     static let maxPolicyProblems = 50
-    /// A ConfigMap holds at most 1 MiB of data; more is not a ConfigMap the apiserver would store.
-    static let maxPolicyDataBytes = 1024 * 1024
-
     func validatePolicy(_ request: HTTPRequest) -> HTTPResponse {
         guard request.hasMediaType(Self.jsonTypes) else {
             metrics.request(.validatePolicy, .unsupportedMediaType)
@@ -40,29 +37,16 @@ extension WebhookHandler {
     }
 }
 
-/// What the policy check says about one ConfigMap: its policy sources are the `data` keys a
-/// mounted volume would show as files that `PolicyLoader.files(at:)` reads (no hidden names),
-/// in name order.
+/// What the policy check says about one ConfigMap: its policy sources as ConfigMapPolicy reads
+/// them (`sparkhook check` of a manifest reads them the same way).
 struct PolicyVerdict {
     var allowed = true
     var message = ""
     var warnings: [String] = []
 
     init(configMap: JSON?, priorityClasses: Set<String>? = nil) {
-        // A mounted volume shows binaryData keys as files too, which the server would read as policies.
-        if let binary = configMap?["binaryData"]?.objectValue, let key = binary.keys.first(where: { !$0.hasPrefix(".") }) {
-            refuse("binaryData.\(excerpt(key)): sparkhook would read it as a policy file; put policy documents in data"); return
-        }
-        guard let data = configMap?["data"] else { refuse("the ConfigMap has no data: sparkhook would find no policy"); return }
-        guard let entries = data.objectValue else { refuse("data is not an object"); return }
-        var sources: [(file: String, text: String)] = []
-        var size = 0
-        for entry in entries.entries.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) where !entry.key.hasPrefix(".") {
-            guard let text = entry.value.stringValue else { refuse("data.\(excerpt(entry.key)) is not a string"); return }
-            size += text.utf8.count
-            guard size <= WebhookHandler.maxPolicyDataBytes else { refuse("data is larger than \(WebhookHandler.maxPolicyDataBytes) bytes"); return }
-            sources.append((entry.key, text))
-        }
+        let sources: [(file: String, text: String)]
+        do { sources = try ConfigMapPolicy.sources(configMap) } catch { refuse(error.description); return }
         do {
             let set = try PolicyLoader.load(sources: sources, emptyIs: "data")
             warnings = PolicyWarnings.of(set, priorityClasses: priorityClasses)

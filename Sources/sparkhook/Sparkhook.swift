@@ -20,10 +20,20 @@ struct Sparkhook: ParsableCommand {
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Validate a policy: exit 0 when valid, else 1 with file:line:column: message lines.")
+        abstract: "Validate a policy: exit 0 when valid, else 1 with file:line:column: message lines.",
+        discussion: """
+            PATH is a policy file, a folder of them, or Kubernetes manifests: a file of many documents \
+            or kustomize output (- reads standard input). Policy documents among them are one policy; \
+            each policy ConfigMap (named sparkhook-policy, or with a line `kind: SparkPodPolicy` in its \
+            data) is checked as the apply-time check does, at file:line:column of the manifest. Other \
+            objects are skipped.
+            """)
 
-    @Option(help: "A policy file, or a folder of them (a mounted ConfigMap).")
-    var policy: String
+    @Option(help: "A policy file, a folder of them, or manifests holding the policy ConfigMap; - reads standard input.")
+    var policy: String?
+
+    @Argument(help: "The same as --policy, for `sparkhook check PATH`.")
+    var path: String?
 
     @Option(help: "Manifests (a YAML file, such as kustomize's output, or a folder of them) whose PriorityClass objects, with Kubernetes' own, are the classes the cluster has: warn about a rule naming another.")
     var manifests: String?
@@ -31,20 +41,37 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("priority-classes"), help: "More classes the cluster has, comma-separated (with or instead of --manifests).")
     var priorityClasses: String?
 
-    func validate() throws { try validatePriorityClasses(priorityClasses) }
+    @Flag(help: "Fail (exit 1) on a warning too, for CI.")
+    var strict = false
+
+    func validate() throws {
+        guard (policy == nil) != (path == nil) else { throw ValidationError("name the policy once: --policy PATH or PATH") }
+        try validatePriorityClasses(priorityClasses)
+    }
 
     func run() throws {
+        let checked: [PolicyCheck.Checked]
         do {
-            let (set, hash) = try PolicyHash.load(path: policy)
             var known: Set<String>? = priorityClasses.map(PriorityClasses.parse)
             if let manifests { known = (known ?? []).union(try PriorityClasses.created(at: manifests)) }
-            for warning in set.warnings { printError("\(warning.file):\(warning.mark): warning: \(warning.message)") }
-            for warning in PolicyWarnings.whole(set, priorityClasses: known) { printError("\(policy): warning: \(warning)") }
-            print("\(policy): valid: \(set.rules.count) rule\(set.rules.count == 1 ? "" : "s") from \(set.files.count) file\(set.files.count == 1 ? "" : "s"), hash \(hash) (sparkhook_policy_info{hash} when served)")
+            checked = try PolicyCheck.run(path: policy ?? path!, priorityClasses: known)
         } catch let error as PolicyError {
             printError(error.description)
             throw ExitCode(1)
         }
+        var failed = false
+        for result in checked {
+            for problem in result.problems { printError(problem.description) }
+            for warning in result.warnings { printError(warning.position == nil ? "\(result.name): \(warning)" : warning.description) }
+            guard let set = result.set else { failed = true; continue }
+            if strict && !result.warnings.isEmpty { failed = true }
+            // The hash sparkhook_policy_info{hash} will show for these files (a ConfigMap's keys as
+            // the kubelet mounts them), so that an operator can tell when every replica serves them.
+            let hash = result.sources.isEmpty ? (policy ?? path).flatMap { $0 == "-" ? nil : try? PolicyHash.load(path: $0).1 }
+                                              : PolicyHash.of(sources: result.sources)
+            print("\(result.name): valid: \(set.rules.count) rule\(set.rules.count == 1 ? "" : "s") from \(result.from)\(hash.map { ", hash \($0) (sparkhook_policy_info{hash} when served)" } ?? "")\(strict && !result.warnings.isEmpty ? " (warnings fail under --strict)" : "")")
+        }
+        if failed { throw ExitCode(1) }
     }
 }
 
@@ -112,9 +139,9 @@ struct Preview: ParsableCommand {
 
 struct Test: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run policy test suites (*test.yaml): one line per case, then N passed, M failed; exit 1 on a failure, 2 on a file that cannot be read.")
+        abstract: "Run policy test suites (kind: SparkPodPolicyTest): one line per case, then N passed, M failed; exit 1 on a failure, 2 on a file that cannot be read.")
 
-    @Argument(help: "Test files, or folders searched for *test.yaml files.")
+    @Argument(help: "Test files (each runs, and says so if it is not a suite), or folders searched for SparkPodPolicyTest files, whatever their names.")
     var paths: [String]
 
     @Option(help: "Also write the results as JUnit XML to this file.")

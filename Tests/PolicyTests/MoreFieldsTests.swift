@@ -91,6 +91,7 @@ final class MoreFieldsTests: XCTestCase {
             XCTAssertTrue(problems("{labels: {\(label): x}}").first?.contains("is Spark's bookkeeping") == true, label)
         }
         XCTAssertTrue(problems("{annotations: {sparkhook.io/applied: x}}").first?.hasSuffix("is sparkhook's record of what it applied: a rule may not set it") == true)
+        XCTAssertTrue(problems("{annotations: {sparkhook.io/matched-unchanged: x}}").first?.hasSuffix("is sparkhook's record of what it applied: a rule may not set it") == true)
         XCTAssertEqual(problems("{schedulerName: Volcano}"), ["p.yaml:7:28: schedulerName \"Volcano\" must be a lowercase DNS subdomain (letters, digits, '-' and '.', at most 253 characters)"])
         XCTAssertEqual(problems("{terminationGracePeriodSeconds: -1}"), ["p.yaml:7:44: terminationGracePeriodSeconds must be at least 0, got -1"])
         XCTAssertEqual(problems("{terminationGracePeriodSeconds: \"30\"}"), ["p.yaml:7:44: terminationGracePeriodSeconds must be a decimal integer, not \"30\""])

@@ -279,7 +279,10 @@ final class MutatorTests: XCTestCase {
             ("all-but-one", "{roles: [driver], namespaces: [\"spark-*\"], appNames: [daily-etl], serviceAccounts: [spark], podLabels: {spark-role: driver}, annotations: {team: ops}}", false),
         ]
         let set = try policy(rules.map { "    - {name: \($0.0), match: \($0.1), set: {priorityClassName: x}}\n" }.joined())
-        XCTAssertEqual(mutate(pod, set).applied.map(\.rule), rules.filter(\.2).map(\.0))
+        // Every matching rule sets the same class: the first changes the pod, the rest match unchanged.
+        let m = mutate(pod, set)
+        XCTAssertEqual(m.applied.map(\.rule) + m.unchanged.map(\.rule), rules.filter(\.2).map(\.0))
+        XCTAssertEqual(m.applied.map(\.rule), ["exact-ns"])
     }
 }
 

@@ -43,7 +43,7 @@ def test_preview_golden_patch_applies_and_is_idempotent(policy, fixture):
     result = preview(policy, fixture)
 
     golden = GOLDEN / policy.stem / fixture.name
-    recorded = {"patch": result["patch"], "applied": result["applied"], "warnings": result["warnings"]}
+    recorded = {"patch": result["patch"], "applied": result["applied"], "matchedUnchanged": result["matchedUnchanged"], "warnings": result["warnings"]}
     if os.environ.get("UPDATE_GOLDEN"):
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(json.dumps(recorded, indent=2) + "\n")

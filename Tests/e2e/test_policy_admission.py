@@ -185,7 +185,8 @@ def test_check_prints_the_same_warnings(tmp_path):
     run = subprocess.run([str(BIN / "sparkhook"), "check", "--policy", str(tmp_path / "policy.yaml")],
                          capture_output=True, text=True, timeout=30)
     assert run.returncode == 0, run
-    assert f'{tmp_path}/policy.yaml: warning: rule "mostly-on-demand": split variant "spot" gets no executor in applications of fewer than 99 executors' in run.stderr, run.stderr
+    # At the rule's name: line 6, after "    - name: ".
+    assert f'{tmp_path}/policy.yaml:6:13: warning: rule "mostly-on-demand": split variant "spot" gets no executor in applications of fewer than 99 executors' in run.stderr, run.stderr
 
 
 def test_check_knows_the_priority_classes_the_manifests_create(tmp_path):

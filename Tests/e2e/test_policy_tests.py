@@ -112,3 +112,66 @@ def test_a_suite_is_read_by_the_policys_rules(tmp_path):
     lines = [line for line in out.stderr.splitlines() if line.startswith(str(path))]
     assert len(lines) == 51, out.stderr
     assert lines[-1].endswith("and 10 more problems"), lines[-1]
+
+
+def test_applied_names_what_changed_and_matched_unchanged_the_rest(tmp_path):
+    """A driver its creator pinned to on-demand: driver-on-demand matched and changed nothing. And
+    executors pinned so: the split still places each one (variants counts every executor)."""
+    import yaml
+    (tmp_path / "pods").mkdir()
+    for role in ("driver", "executor"):
+        pod = yaml.safe_load((ROOT / "examples" / "tests" / "pods" / f"{role}.yaml").read_text())
+        del pod["metadata"]["managedFields"]  # then every value present is the creator's
+        pod["spec"]["nodeSelector"] = {"karpenter.sh/capacity-type": "on-demand"}
+        (tmp_path / "pods" / f"pinned-{role}.yaml").write_text(yaml.safe_dump(pod))
+    path = suite(tmp_path, """  - name: pinned driver
+    pod: pods/pinned-driver.yaml
+    expect:
+      applied: [driver-priority, driver-probes]
+      matchedUnchanged: [driver-on-demand]
+      fields: {/metadata/annotations/sparkhook.io~1matched-unchanged: driver-on-demand}
+  - name: pinned executors
+    executors: {pod: pods/pinned-executor.yaml, count: 100}
+    expect:
+      variants: {executor-mix: {on-demand: 61, spot: 39}}
+  - name: wrong expectation
+    pod: pods/pinned-driver.yaml
+    expect:
+      matchedUnchanged: []
+""")
+    out = sparkhook_test(path)
+    assert out.returncode == 1, out.stdout + out.stderr
+    driver, executors, wrong, summary = out.stdout.splitlines()
+    assert driver == f"ok   {path}: pinned driver" and executors == f"ok   {path}: pinned executors", out.stdout
+    assert wrong == f'FAIL {path}: wrong expectation: matchedUnchanged ["driver-on-demand"], expected []', wrong
+
+
+def test_a_folder_runs_every_suite_whatever_its_name(tmp_path):
+    """Suites are found by their kind, not their file name; what else is in the folder is skipped."""
+    one = suite(tmp_path, "  - name: a\n    pod: pods/driver.yaml\n    expect: {fields: {/spec/priorityClassName: spark-driver-critical}}\n")
+    text = one.read_text()
+    one.rename(tmp_path / "policy-tests.yaml")
+    (tmp_path / "prod_test.yml").write_text(text.replace("name: a", "name: b"))
+    (tmp_path / "nested").mkdir()
+    (tmp_path / "nested" / "cases.yaml").write_text(text.replace("name: a", "name: c").replace("pods/driver.yaml", "../pods/driver.yaml"))
+    (tmp_path / "policy.yaml").write_text((ROOT / "examples" / "production.yaml").read_text())
+    (tmp_path / "notes.md").write_text("# Notes\nSparkPodPolicyTest suites live here.\n")
+    out = sparkhook_test(tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert sorted(line.split(": ")[-1] for line in out.stdout.splitlines()[:-1]) == ["a", "b", "c"], out.stdout
+    assert out.stdout.splitlines()[-1] == "3 passed, 0 failed"
+    # A suite with a YAML mistake, whatever its name, is reported, not skipped.
+    (tmp_path / "broken.yaml").write_text("apiVersion: sparkhook.io/v1alpha1\nkind: SparkPodPolicyTest\ncases: [\n")
+    broken = sparkhook_test(tmp_path)
+    assert broken.returncode == 2 and f"{tmp_path}/broken.yaml:" in broken.stderr, broken
+
+
+def test_a_named_file_runs_and_says_when_it_is_not_a_suite(tmp_path):
+    out = sparkhook_test(ROOT / "examples" / "production.yaml")
+    assert out.returncode == 2, out
+    assert out.stderr.strip() == (f"{ROOT / 'examples' / 'production.yaml'}:3:1: not a policy test suite: "
+                                  "no document of kind SparkPodPolicyTest (found kind SparkPodPolicy)"), out.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    none = sparkhook_test(empty)
+    assert none.returncode == 2 and f"{empty}: no SparkPodPolicyTest suites in this folder" in none.stderr, none

@@ -71,3 +71,19 @@ def test_reinvoked_narrowing_stores_no_redundant_terms(cluster, certs, tmp_path)
     # Rule terms on different keys: ANDed again, each term with the other rule term could match,
     # so the second call used to replace 4 terms with 8.
     assert terms == [{"matchExpressions": [zone["matchExpressions"][0], r]} for zone in zone_terms("a", "b") for r in rule]
+
+
+def test_reinvoked_pod_keeps_what_the_first_call_recorded(cluster, certs, tmp_path):
+    """`sparkhook.io/applied` names only what changed the pod; the rules that matched and changed
+    nothing (the creator's nodeSelector kept, probes with no such container) are in
+    `sparkhook.io/matched-unchanged`; the reinvoked second call changes neither."""
+    pod = creatable("driver-operator.json", name="recorded-twice")
+    pod["spec"]["nodeSelector"] = {"node-pool": "gpu"}
+    more = ("    - {name: kept-selector, match: {roles: [driver]}, set: {nodeSelector: {node-pool: spark}}}\n"
+            "    - {name: probes-nowhere, match: {roles: [driver]}, set: {probes: {container: no-such, readiness: {tcpSocket: {port: 7078}}}}}\n")
+    calls, stored = calls_for_one_pod(cluster, certs, tmp_path, "recorded", CLASS + more, "IfNeeded", pod)
+    assert calls == 2, "the class change reinvokes"
+    annotations = stored["metadata"]["annotations"]
+    assert annotations["sparkhook.io/applied"] == "placement"
+    assert annotations["sparkhook.io/matched-unchanged"] == "kept-selector,probes-nowhere"
+    assert stored["spec"]["nodeSelector"] == {"node-pool": "gpu"}

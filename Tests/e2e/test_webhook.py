@@ -179,7 +179,7 @@ def test_preview_endpoint_takes_json_or_yaml(conn):
     status, _, body = post(conn, "/preview", yaml.safe_dump(pod), "application/yaml")
     assert status == 200
     result = json.loads(body)
-    assert set(result) == {"patch", "applied", "pod", "warnings"}
+    assert set(result) == {"patch", "applied", "matchedUnchanged", "pod", "warnings"}
     assert result["pod"]["spec"]["priorityClassName"] == "spark-driver-critical"
     status, _, body = post(conn, "/preview", '{"kind": "Secret"}')
     assert status == 400 and b"expected an AdmissionReview or a Pod" in body

@@ -72,7 +72,7 @@ struct SetField: Sendable {
     /// A rule's annotations: keys as Kubernetes names them, and not sparkhook's own record.
     static func annotations(_ t: Typed, _ d: Diagnostics) {
         PodChecks.labelMap(t, d, what: "annotations", labelValues: false)
-        for entry in t.entries where entry.key == Mutator.appliedAnnotation {
+        for entry in t.entries where entry.key == Mutator.appliedAnnotation || entry.key == Mutator.unchangedAnnotation {
             d.error(entry.keyNode, "annotation \(entry.key) is sparkhook's record of what it applied: a rule may not set it")
         }
     }

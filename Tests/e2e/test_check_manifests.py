@@ -1,0 +1,63 @@
+"""`sparkhook check` of what users edit: the policy ConfigMap manifest the README points to, a
+folder of manifests, kustomize output on stdin; problems and warnings at file:line:column of the
+manifest, and --strict for CI."""
+import subprocess
+
+from conftest import BIN, ROOT
+
+POLICY_MANIFEST = ROOT / "manifests" / "base" / "policy.yaml"
+
+
+def check(*args, stdin=None):
+    return subprocess.run([str(BIN / "sparkhook"), "check", *map(str, args)], input=stdin, capture_output=True, text=True, timeout=30)
+
+
+def test_the_policy_configmap_checks_as_it_is(tmp_path):
+    for args in (["--policy", POLICY_MANIFEST], [POLICY_MANIFEST], [ROOT / "manifests" / "base"]):
+        run = check(*args)
+        assert run.returncode == 0 and run.stderr == "", run
+        assert run.stdout == f"{POLICY_MANIFEST}:7:1: ConfigMap sparkhook-policy: valid: 7 rules from 1 key\n", run
+
+
+def test_kustomize_output_on_stdin():
+    rendered = subprocess.run(["kubectl", "kustomize", str(ROOT / "manifests")], check=True, capture_output=True, text=True).stdout
+    run = check("-", stdin=rendered)
+    assert run.returncode == 0 and run.stderr == "", run
+    [line] = run.stdout.splitlines()
+    assert line.startswith("<stdin>:") and line.endswith(": ConfigMap sparkhook-system/sparkhook-policy: valid: 7 rules from 1 key"), line
+
+
+def test_problems_are_at_the_manifests_line_and_column(tmp_path):
+    text = POLICY_MANIFEST.read_text()
+    lines = text.splitlines()
+    row = next(i for i, line in enumerate(lines) if "priorityClassName: spark-executor" in line)
+    bad = tmp_path / "policy.yaml"
+    bad.write_text(text.replace("priorityClassName: spark-executor", "priorityClassName: Spark_Executor", 1))
+    run = check(bad)
+    column = lines[row].index("spark-executor") + 1
+    assert run.returncode == 1, run
+    assert run.stderr.splitlines() == [
+        f"{bad}:{row + 1}:{column}: priorityClassName \"Spark_Executor\" must be a lowercase DNS subdomain (letters, digits, '-' and '.', at most 253 characters)"
+    ], run.stderr
+
+
+def test_warnings_have_a_position_and_strict_fails_on_them(tmp_path):
+    text = POLICY_MANIFEST.read_text().replace("priorityClassName: spark-executor", "priorityClassName: spark-exec", 1)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(text)
+    row = next(i for i, line in enumerate(text.splitlines()) if "- name: executor-priority" in line)
+    column = text.splitlines()[row].index("executor-priority") + 1  # the rule's name
+    expected = (f'{policy}:{row + 1}:{column}: warning: priority class "spark-exec" (set by rule "executor-priority") is not created '
+                "by the manifests: the apiserver refuses every pod given it until the class exists")
+    run = check(policy, "--manifests", ROOT / "manifests" / "base")
+    assert run.returncode == 0 and run.stderr.splitlines() == [expected], run
+    strict = check(policy, "--manifests", ROOT / "manifests" / "base", "--strict")
+    assert strict.returncode == 1 and strict.stderr.splitlines() == [expected], strict
+    assert "warnings fail under --strict" in strict.stdout
+    assert check(POLICY_MANIFEST, "--manifests", ROOT / "manifests" / "base", "--strict").returncode == 0
+
+
+def test_the_path_is_named_once():
+    run = check("--policy", POLICY_MANIFEST, POLICY_MANIFEST)
+    assert run.returncode == 64 and "name the policy once" in run.stderr, run
+    assert check().returncode == 64

@@ -37,6 +37,8 @@ cp "$work/a/tls.crt" "$work/a/tls.key" "$work/live/"
 ca="$work/a/ca.crt"
 
 cp examples/production.yaml "$work/valid.yaml"
+# Two valid policies that differ: the same bytes again would be the policy in force, not a reload.
+{ cat examples/production.yaml; echo "# the other valid policy"; } > "$work/valid2.yaml"
 printf 'apiVersion: sparkhook.io/v1alpha1\nkind: SparkPodPolicy\nmetadata: {name: bad}\nspec: {rules: [{name: x, set: {priorityClassName: UPPER}}]}\n' > "$work/invalid.yaml"
 python3 -c 'print("spec: " + "[" * 20000)' > "$work/deep.yaml"
 cp "$work/valid.yaml" "$work/policy/policy.yaml"
@@ -58,7 +60,7 @@ end=$((SECONDS + SOAK_SECONDS))
     mv "$work/live/tls.key.new" "$work/live/tls.key"; mv "$work/live/tls.crt.new" "$work/live/tls.crt"; done ) &
 pids+=($!)
 ( i=0; while ((SECONDS < end)); do sleep "$POLICY_SECONDS"; i=$((i + 1))
-    case $((i % 3)) in 0) f=valid ;; 1) f=invalid ;; 2) f=deep ;; esac
+    case $((i % 3)) in 0) f=$([[ $((i / 3 % 2)) == 1 ]] && echo valid2 || echo valid) ;; 1) f=invalid ;; 2) f=deep ;; esac
     cp "$work/$f.yaml" "$work/policy/.next"; mv "$work/policy/.next" "$work/policy/policy.yaml"; done ) &
 pids+=($!)
 # New connections: one request each, counted by outcome.

@@ -25,14 +25,22 @@ public final class FileBackedValue<Value: Sendable>: Sendable {
     public var current: Value { state.withLock { $0.value } }
 
     /// Rebuilds when the files changed since the last build or refusal, or always when `force`.
-    /// `update` turns the freshly built value and the previous one into the value to keep.
-    public func reload(force: Bool = false, update: (Value, Value) -> Value = { new, _ in new }) -> ReloadResult {
+    /// `update` turns the freshly built value and the previous one into the value to keep. A new
+    /// value that `same` finds equal to the one in use is `unchanged`: a folder's entries change
+    /// (a kubelet's swap, an editor's temporary file) more often than what is read from it, and
+    /// a reload that changes nothing must not count as one.
+    public func reload(force: Bool = false, same: (Value, Value) -> Bool = { _, _ in false },
+                       update: (Value, Value) -> Value = { new, _ in new }) -> ReloadResult {
         let fingerprint = FileFingerprint(paths: paths)
         let seen = state.withLock { $0.fingerprint == fingerprint || $0.refused == fingerprint }
         if seen && !force { return .unchanged }
         do {
             let built = try build()
             return state.withLock {
+                if same(built, $0.value) {
+                    $0 = ($0.value, fingerprint, nil)
+                    return .unchanged
+                }
                 $0 = (update(built, $0.value), fingerprint, nil)
                 return .reloaded($0.value)
             }

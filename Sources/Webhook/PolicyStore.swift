@@ -32,9 +32,11 @@ public final class PolicyStore: Sendable {
 
     public var current: Snapshot { snapshot.current }
 
-    /// Reloads when the files changed since the last load or refusal, or always when `force`.
+    /// Reloads when the files changed since the last load or refusal, or always when `force`; files
+    /// that hash as the policy in force leave it (and its generation) as it is.
     public func reload(force: Bool = false) -> ReloadResult {
-        let result = snapshot.reload(force: force) { new, old in
+        // The same bytes under the same names (the hash) are the policy in force already.
+        let result = snapshot.reload(force: force, same: { new, old in new.hash == old.hash }) { new, old in
             Snapshot(policy: new.policy, generation: old.generation + 1, hash: new.hash)
         }
         switch result {

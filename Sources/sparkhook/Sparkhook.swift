@@ -1,4 +1,4 @@
-// sparkhook's command line: serve | preview | check. Parses, validates and calls the libraries.
+// sparkhook's command line: serve, preview, check, test. Parses, validates and calls the libraries.
 import Admission
 import ArgumentParser
 import Glibc

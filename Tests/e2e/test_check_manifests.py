@@ -1,9 +1,12 @@
 """`sparkhook check` of what users edit: the policy ConfigMap manifest the README points to, a
 folder of manifests, kustomize output on stdin; problems and warnings at file:line:column of the
 manifest, and --strict for CI."""
+import re
 import subprocess
 
-from conftest import BIN, ROOT
+import yaml
+
+from conftest import BIN, ROOT, render_manifests
 
 POLICY_MANIFEST = ROOT / "manifests" / "base" / "policy.yaml"
 
@@ -12,19 +15,31 @@ def check(*args, stdin=None):
     return subprocess.run([str(BIN / "sparkhook"), "check", *map(str, args)], input=stdin, capture_output=True, text=True, timeout=30)
 
 
+def mounted_hash(tmp_path):
+    """The hash `check` names for the ConfigMap's data written out as the kubelet mounts it: what
+    sparkhook_policy_info{hash} shows when those files are served (test_policy_info.py)."""
+    folder = tmp_path / "mounted"
+    folder.mkdir()
+    for key, text in yaml.safe_load(POLICY_MANIFEST.read_text())["data"].items():
+        (folder / key).write_text(text)
+    return re.search(r"hash ([0-9a-f]{16}) ", check(folder).stdout).group(1)
+
+
 def test_the_policy_configmap_checks_as_it_is(tmp_path):
+    served = mounted_hash(tmp_path)
     for args in (["--policy", POLICY_MANIFEST], [POLICY_MANIFEST], [ROOT / "manifests" / "base"]):
         run = check(*args)
         assert run.returncode == 0 and run.stderr == "", run
-        assert run.stdout == f"{POLICY_MANIFEST}:7:1: ConfigMap sparkhook-policy: valid: 7 rules from 1 key\n", run
+        assert run.stdout == (f"{POLICY_MANIFEST}:7:1: ConfigMap sparkhook-policy: valid: 7 rules from 1 key, "
+                              f"hash {served} (sparkhook_policy_info{{hash}} when served)\n"), run
 
 
-def test_kustomize_output_on_stdin():
-    rendered = subprocess.run(["kubectl", "kustomize", str(ROOT / "manifests")], check=True, capture_output=True, text=True).stdout
+def test_kustomize_output_on_stdin(certs, tmp_path):
+    rendered = render_manifests(certs, tmp_path)
     run = check("-", stdin=rendered)
     assert run.returncode == 0 and run.stderr == "", run
     [line] = run.stdout.splitlines()
-    assert line.startswith("<stdin>:") and line.endswith(": ConfigMap sparkhook-system/sparkhook-policy: valid: 7 rules from 1 key"), line
+    assert line.startswith("<stdin>:") and ": ConfigMap sparkhook-system/sparkhook-policy: valid: 7 rules from 1 key, hash " in line, line
 
 
 def test_problems_are_at_the_manifests_line_and_column(tmp_path):

@@ -11,7 +11,7 @@ import time
 import pytest
 import yaml
 
-from conftest import BIN, ROOT, counter_sum, metrics_text
+from conftest import BIN, ROOT, counter_sum, metrics_text, render_manifests
 from rollout import deployment_flags
 from test_webhook import serve
 
@@ -48,8 +48,8 @@ def check_lines(text, folder):
     return [line.replace(str(folder) + "/", "") for line in run.stderr.splitlines() if line.startswith(str(folder) + "/policy.yaml:")]
 
 
-def rendered():
-    out = subprocess.run(["kubectl", "kustomize", str(ROOT / "manifests")], check=True, capture_output=True, text=True).stdout
+def rendered(certs, work):
+    out = render_manifests(certs, work)
     docs = [d for d in yaml.safe_load_all(out) if d]
     [config] = [d for d in docs if d["kind"] == "ValidatingWebhookConfiguration" and d["metadata"]["name"] == "sparkhook-policy"]
     [policy] = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "sparkhook-policy"]
@@ -61,8 +61,8 @@ def requests_counted(server, certs):
 
 
 @pytest.fixture(scope="module")
-def hooked(apiserver, certs):
-    config, policy = rendered()
+def hooked(apiserver, certs, tmp_path_factory):
+    config, policy = rendered(certs, tmp_path_factory.mktemp("manifests"))
     namespace = policy["metadata"]["namespace"]
     apiserver.namespace(namespace)
     apiserver.namespace("elsewhere")

@@ -15,7 +15,7 @@ VERSION := $(shell sed -n 's/.*static let version = "\(.*\)"/\1/p' Sources/Webho
 IMAGE ?= sparkhook:$(VERSION)
 IMAGE_ARCHIVE ?= .build/image/sparkhook.tar
 
-.PHONY: build venv release image test-image test-cluster certs run test test-swift test-policies test-e2e rollout bench bench-instructions bench-apiserver fuzz soak install manifests clean
+.PHONY: build venv release image test-image test-cluster certs run test test-swift test-policies test-e2e rollout bench bench-instructions bench-apiserver fuzz soak install clean
 
 build:
 	$(SWIFT) build

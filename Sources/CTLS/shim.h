@@ -32,7 +32,6 @@ static inline int CTLS_SSL_session_reused(SSL *ssl) {
 }
 // Protocol versions are macros too; Swift imports them only when they are plain integer literals.
 static inline int CTLS_TLS1_2_VERSION(void) { return TLS1_2_VERSION; }
-static inline int CTLS_TLS1_3_VERSION(void) { return TLS1_3_VERSION; }
 
 // ALPN: a kube-apiserver offers "h2, http/1.1" to URL webhooks. We speak HTTP/1.1 only, so we
 // choose it when offered; picking h2 would break the call. With no ALPN offer the handshake goes on.

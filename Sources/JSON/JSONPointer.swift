@@ -12,9 +12,6 @@ public struct JSONPointer: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public func appending(_ token: String) -> JSONPointer { JSONPointer(tokens + [token]) }
-    public func appending(_ index: Int) -> JSONPointer { JSONPointer(tokens + [String(index)]) }
-
     public var description: String {
         var out = ByteWriter(capacity: tokens.reduce(0) { $0 + $1.utf8.count + 2 })
         for token in tokens {
@@ -69,5 +66,17 @@ extension StringProtocol {
             i = index(after: i)
         }
         return nil
+    }
+}
+
+extension JSON {
+    /// The value `pointer` names (RFC 6901), or nil when there is none.
+    public func value(at pointer: JSONPointer) -> JSON? {
+        var current = self
+        for token in pointer.tokens {
+            guard let next = JSONPatch.member(token, of: current) else { return nil }
+            current = next
+        }
+        return current
     }
 }

@@ -27,10 +27,6 @@ final class TLSConnection {
     /// touching the socket; epoll does not report them.
     var holdsUnreadBytes: Bool { SSL_has_pending(ssl) == 1 }
 
-    var negotiatedProtocol: String {
-        String(cString: SSL_get_version(ssl))
-    }
-
     func handshake() -> TLSStatus {
         ERR_clear_error()
         let rc = SSL_do_handshake(ssl)

@@ -60,7 +60,7 @@ public enum Decision {
         try decide(try AdmissionRequest(body: body), policy: policy)
     }
 
-    /// The preview of CONTRACT.md: {"patch", "applied", "pod", "warnings"}, and "matchedUnchanged":
+    /// The preview (README, "Preview before you deploy"): {"patch", "applied", "pod", "warnings"}, and "matchedUnchanged":
     /// the rules that matched and changed nothing, as {"rule", "variant"}.
     public static func preview(_ input: PreviewInput, policy: PolicySet) throws -> JSON {
         guard let pod = input.pod else {

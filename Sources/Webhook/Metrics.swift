@@ -145,24 +145,24 @@ public final class Metrics: Sendable {
         header("sparkhook_policy_last_reload_success_timestamp_seconds", "gauge", "When the policy in force was loaded.")
         out += "sparkhook_policy_last_reload_success_timestamp_seconds \(s.lastReloadSuccess)\n"
         if let server {
-            func gauge(_ name: String, _ type: String, _ help: String, _ value: Int) {
+            func single(_ name: String, _ type: String, _ help: String, _ value: Int) {
                 header(name, type, help)
                 out += "\(name) \(value)\n"
             }
-            gauge("sparkhook_open_connections", "gauge", "Open client connections.", server.openConnections.load(ordering: .relaxed))
-            gauge("sparkhook_connections_accepted_total", "counter", "Connections accepted.", server.acceptedConnections.load(ordering: .relaxed))
-            gauge("sparkhook_connections_rejected_total", "counter", "Connections closed at accept because the connection limit was reached.", server.rejectedConnections.load(ordering: .relaxed))
+            single("sparkhook_open_connections", "gauge", "Open client connections.", server.openConnections.load(ordering: .relaxed))
+            single("sparkhook_connections_accepted_total", "counter", "Connections accepted.", server.acceptedConnections.load(ordering: .relaxed))
+            single("sparkhook_connections_rejected_total", "counter", "Connections closed at accept because the connection limit was reached.", server.rejectedConnections.load(ordering: .relaxed))
             header("sparkhook_tls_handshakes_total", "counter", "Completed TLS handshakes, full or resumed.")
             out += "sparkhook_tls_handshakes_total{type=\"full\"} \(server.fullHandshakes.load(ordering: .relaxed))\n"
             out += "sparkhook_tls_handshakes_total{type=\"resumed\"} \(server.resumedHandshakes.load(ordering: .relaxed))\n"
-            gauge("sparkhook_tls_handshake_failures_total", "counter", "TLS handshakes that failed (bad protocol version, untrusted client certificate, ...).", server.handshakeFailures.load(ordering: .relaxed))
-            gauge("sparkhook_http_protocol_errors_total", "counter", "Requests the server refused as malformed, too large or too slow.", server.protocolErrors.load(ordering: .relaxed))
-            gauge("sparkhook_http_timeouts_total", "counter", "Connections cut off for slowness.", server.timeouts.load(ordering: .relaxed))
+            single("sparkhook_tls_handshake_failures_total", "counter", "TLS handshakes that failed (bad protocol version, untrusted client certificate, ...).", server.handshakeFailures.load(ordering: .relaxed))
+            single("sparkhook_http_protocol_errors_total", "counter", "Requests the server refused as malformed, too large or too slow.", server.protocolErrors.load(ordering: .relaxed))
+            single("sparkhook_http_timeouts_total", "counter", "Connections cut off for slowness.", server.timeouts.load(ordering: .relaxed))
             header("sparkhook_connections_closed_total", "counter", "Closed connections by why they ended: idle (past the keep-alive limit), max-age (closed by the client after an answer that said Connection: close for the connection's age), drain (the same while shutting down, or idle then), peer (the client's own close), error.")
             for reason in CloseReason.allCases {
                 out += "sparkhook_connections_closed_total{reason=\"\(reason.label)\"} \(server.closedConnections(reason))\n"
             }
-            gauge("sparkhook_requests_after_close_total", "counter", "Connections on which request bytes arrived after the server had closed its side: requests the client saw fail. Should stay 0.", server.requestsAfterClose.load(ordering: .relaxed))
+            single("sparkhook_requests_after_close_total", "counter", "Connections on which request bytes arrived after the server had closed its side: requests the client saw fail. Should stay 0.", server.requestsAfterClose.load(ordering: .relaxed))
         }
         if !certificates.isEmpty {
             header("sparkhook_tls_certificate_expiry_timestamp_seconds", "gauge", "When the certificate in use stops being valid: the serving certificate, and the client CA when one is set.")

@@ -115,7 +115,7 @@ struct Serve: ParsableCommand {
         limits.maxRequestsPerConnection = maxConnectionRequests == 0 ? .max : maxConnectionRequests
         let configuration = ServerConfiguration(
             listen: try listen.map { try SocketAddress(parsing: $0) },
-            threads: threads ?? ServerConfiguration.onlineCores,
+            threads: threads ?? ServerConfiguration.usableCores,
             limits: limits,
             shutdownGraceNanos: UInt64(shutdownGrace * 1e9))
 

@@ -1,4 +1,4 @@
-// The JSON structural index of Admission/JSONParser.swift, in C because SSE2's and AVX2's byte
+// The JSON structural index of JSON/JSONDocument.swift, in C because SSE2's and AVX2's byte
 // compares and movemask are compiler builtins Swift cannot call (other CPUs take a plain loop).
 // CScan.c classifies 64 bytes at once as bit masks, finds the strings, and matches the brackets
 // outside them; error messages and decoding are Swift's.

@@ -12,7 +12,7 @@ public struct ServerConfiguration: Sendable {
     /// How long in-flight requests may take to finish after shutdown begins.
     public var shutdownGraceNanos: UInt64
 
-    public init(listen: [SocketAddress], threads: Int = ServerConfiguration.onlineCores,
+    public init(listen: [SocketAddress], threads: Int = ServerConfiguration.usableCores,
                 limits: HTTPLimits = HTTPLimits(), shutdownGraceNanos: UInt64 = 20_000_000_000) {
         self.listen = listen
         self.threads = max(1, threads)
@@ -22,7 +22,7 @@ public struct ServerConfiguration: Sendable {
 
     /// One loop per CPU this process may use: its affinity mask, not every CPU online, so that a
     /// pinned server does not run two loops on one core.
-    public static var onlineCores: Int { max(1, Int(cposix_available_cpus())) }
+    public static var usableCores: Int { max(1, Int(cposix_available_cpus())) }
 }
 
 public final class Server: @unchecked Sendable {
@@ -80,7 +80,7 @@ public final class Server: @unchecked Sendable {
     /// From `shutdown` on: the listeners are closed, and the loops stop when their connections
     /// are gone or the grace period is over.
     var isStopping: Bool { stopping.load(ordering: .acquiring) }
-    var drainDeadline: UInt64 { deadline.load(ordering: .relaxed) }
+    var shutdownDeadline: UInt64 { deadline.load(ordering: .relaxed) }
 
     /// Binds the listeners and starts the loop threads; returns once they serve.
     public func start() throws {

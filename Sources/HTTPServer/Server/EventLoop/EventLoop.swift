@@ -50,7 +50,7 @@ final class EventLoop<T: Transport, P: Poller>: @unchecked Sendable {
         if server.isStopping {
             if listening { stopListening() }
             if connections.isEmpty { return false }
-            if now >= server.drainDeadline {
+            if now >= server.shutdownDeadline {
                 server.logger.warning("shutdown deadline reached; closing connections", ["open": "\(connections.count)"])
                 for connection in Array(connections.values) { close(connection, failed: true) }
                 return false

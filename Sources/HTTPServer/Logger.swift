@@ -19,6 +19,11 @@ public struct Logger: Sendable {
     public func error(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.error, message, fields) }
 
     public func log(_ level: Level, _ message: String, _ fields: KeyValuePairs<String, String>) {
+        log(level, message, fields: fields.map { ($0.key, $0.value) })
+    }
+
+    /// The same with fields built at run time (one per case of an enum, say).
+    public func log(_ level: Level, _ message: String, fields: [(key: String, value: String)]) {
         guard level >= minimum else { return }
         var line = "{\"level\":\"\(level.name)\",\"time\":\"\(Self.timestamp())\",\"msg\":"
         Self.appendQuoted(message, to: &line)

@@ -158,7 +158,8 @@ public final class Metrics: Sendable {
             single("sparkhook_tls_handshake_failures_total", "counter", "TLS handshakes that failed (bad protocol version, untrusted client certificate, ...).", server.handshakeFailures.load(ordering: .relaxed))
             single("sparkhook_http_protocol_errors_total", "counter", "Requests the server refused as malformed, too large or too slow.", server.protocolErrors.load(ordering: .relaxed))
             single("sparkhook_http_timeouts_total", "counter", "Connections cut off for slowness.", server.timeouts.load(ordering: .relaxed))
-            header("sparkhook_connections_closed_total", "counter", "Closed connections by why they ended: idle (past the keep-alive limit), max-age (closed by the client after an answer that said Connection: close for the connection's age), drain (the same while shutting down, or idle then), peer (the client's own close), error.")
+            header("sparkhook_connections_closed_total", "counter", "Closed connections by why they ended: "
+                   + CloseReason.allCases.map { "\($0.label) (\($0.meaning))" }.joined(separator: ", ") + ".")
             for reason in CloseReason.allCases {
                 out += "sparkhook_connections_closed_total{reason=\"\(reason.label)\"} \(server.closedConnections(reason))\n"
             }

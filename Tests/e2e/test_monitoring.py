@@ -72,3 +72,23 @@ def test_every_metric_named_is_one_the_server_exports(certs):
     assert ours <= exported, f"named but not exported: {sorted(ours - exported)}"
     others = named - ours
     assert others <= KUBE_STATE_METRICS | {"apiserver_admission_webhook_rejection_count", "apiserver_admission_webhook_fail_open_count"}, others
+
+
+def test_every_close_reason_is_in_the_metric_the_stopped_log_and_the_readme(certs):
+    """One list of close reasons (CloseReason): the metric's series and HELP, the `stopped` log
+    line that rollout.py reads, and the README's Metrics table all name every one of them."""
+    p = serve(certs, ROOT / "examples" / "production.yaml")
+    c = tls_connect(p.port, client_context(certs / "ca.crt"))
+    text = c.request("GET", "/metrics")[2].decode()
+    c.close()
+    reasons = re.findall(r'^sparkhook_connections_closed_total\{reason="([a-z-]+)"\}', text, re.M)
+    assert {"idle", "max-age", "max-requests", "drain", "peer", "error"} <= set(reasons), reasons
+    [help_line] = [line for line in text.splitlines() if line.startswith("# HELP sparkhook_connections_closed_total")]
+    readme = (ROOT / "README.md").read_text()
+    [row] = [line for line in readme.splitlines() if line.startswith("| `sparkhook_connections_closed_total{reason}`")]
+    for reason in reasons:
+        assert f" {reason} (" in help_line, (reason, help_line)
+        assert f"`{reason}`" in row, (reason, row)
+    assert p.stop() == 0
+    [stopped] = [e for e in p.logs() if e.get("msg") == "stopped"]
+    assert {f"closed.{reason}" for reason in reasons} <= set(stopped), stopped

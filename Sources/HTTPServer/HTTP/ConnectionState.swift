@@ -298,4 +298,17 @@ public enum CloseReason: Int, CaseIterable, Sendable {
         case .maxRequests: "max-requests"
         }
     }
+
+    /// What the reason means, for the metric's HELP and the README's table (a test keeps the
+    /// table in step with these).
+    public var meaning: String {
+        switch self {
+        case .idle: "closed by the server past the keep-alive limit"
+        case .maxAge: "closed by the client after an answer that said Connection: close for the connection's age"
+        case .drain: "the same while shutting down, or idle then"
+        case .peer: "the client's own close"
+        case .error: "a protocol error, a time limit, a TLS or socket failure"
+        case .maxRequests: "closed by the client after an answer that said Connection: close for the connection's number of answers"
+        }
+    }
 }

@@ -21,15 +21,8 @@ public final class FileWatcher: @unchecked Sendable {
         self.onChange = onChange
     }
 
-    public func start() {
-        let box = Unmanaged.passRetained(self)
-        var tid = pthread_t()
-        pthread_create(&tid, nil, { arg in
-            let watcher = Unmanaged<FileWatcher>.fromOpaque(arg!).takeRetainedValue()
-            watcher.run()
-            return nil
-        }, box.toOpaque())
-        thread = tid
+    public func start() throws {
+        thread = try Threads.start { self.run() }
     }
 
     public func stop() {

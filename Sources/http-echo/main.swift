@@ -65,7 +65,7 @@ do {
     let server = Server(configuration: configuration, certificates: store, handler: EchoHandler(), logger: logger)
     try server.start()
     let interval = option("reload-interval-ms").flatMap(Int32.init) ?? 2000
-    let watcher = Lifecycle.watchCertificates(store, logger: logger, intervalMilliseconds: interval)
+    let watcher = try Lifecycle.watchCertificates(store, logger: logger, intervalMilliseconds: interval)
     Lifecycle.run(server)
     watcher.stop()
     exit(0)

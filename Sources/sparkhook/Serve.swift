@@ -162,8 +162,8 @@ struct Serve: ParsableCommand {
             }
         }
         let policyWatcher = FileWatcher(paths: [policy], intervalMilliseconds: watchIntervalMs) { reload(false) }
-        policyWatcher.start()
-        let certificateWatcher = Lifecycle.watchCertificates(certificates, logger: logger, intervalMilliseconds: watchIntervalMs)
+        try policyWatcher.start()
+        let certificateWatcher = try Lifecycle.watchCertificates(certificates, logger: logger, intervalMilliseconds: watchIntervalMs)
         Lifecycle.run(server, shutdownDelaySeconds: shutdownDelay) { reload(true) }
         admin?.shutdown()
         admin?.waitUntilStopped()

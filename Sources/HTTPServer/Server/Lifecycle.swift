@@ -9,11 +9,11 @@ public enum Lifecycle {
     public static func blockSignals() { _ = cposix_block_signals() }
 
     /// Watches the certificate files and swaps in a new pair for new handshakes when they change.
-    public static func watchCertificates(_ store: CertificateStore, logger: Logger, intervalMilliseconds: Int32 = 2000) -> FileWatcher {
+    public static func watchCertificates(_ store: CertificateStore, logger: Logger, intervalMilliseconds: Int32 = 2000) throws -> FileWatcher {
         let watcher = FileWatcher(paths: store.files.all, intervalMilliseconds: intervalMilliseconds) {
             report(store.reloadIfChanged(), store: store, logger: logger)
         }
-        watcher.start()
+        try watcher.start()
         return watcher
     }
 

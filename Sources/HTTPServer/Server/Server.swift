@@ -92,15 +92,7 @@ public final class Server: @unchecked Sendable {
         for _ in 0..<configuration.threads { loops.append(try EventLoop<TLSSocket, Epoll>(server: self)) }
         loopsListening.store(loops.count, ordering: .relaxed)
         for loop in loops {
-            let box = Unmanaged.passRetained(loop)
-            var tid = pthread_t()
-            let rc = pthread_create(&tid, nil, { arg in
-                let loop = Unmanaged<EventLoop<TLSSocket, Epoll>>.fromOpaque(arg!).takeRetainedValue()
-                loop.run()
-                return nil
-            }, box.toOpaque())
-            guard rc == 0 else { throw POSIXError(call: "pthread_create", errno: rc) }
-            threads.append(tid)
+            threads.append(try Threads.start { loop.run() })
         }
         started.store(true, ordering: .releasing)
         logger.info("listening", ["addresses": boundAddresses.map(\.description).joined(separator: ","),

@@ -2,6 +2,7 @@
 // hostile input): jobs run one at a time, in order, off every loop, so /mutate on the loops never
 // waits behind them. The queue is bounded; a full one refuses the job at once.
 import Glibc
+import Posix
 
 final class Worker: @unchecked Sendable {
     typealias Job = @Sendable () -> Void
@@ -35,15 +36,7 @@ final class Worker: @unchecked Sendable {
 
     /// The thread starts with the first job: a server that never gets one has none.
     private func start() -> Bool {
-        var tid = pthread_t()
-        let box = Unmanaged.passRetained(self)
-        guard pthread_create(&tid, nil, { arg in
-            Unmanaged<Worker>.fromOpaque(arg!).takeRetainedValue().run()
-            return nil
-        }, box.toOpaque()) == 0 else {
-            box.release()
-            return false
-        }
+        guard let tid = try? Threads.start({ self.run() }) else { return false }
         pthread_detach(tid)
         return true
     }

@@ -145,6 +145,7 @@ public enum Mutator {
             addSpreadConstraints(settings.topologySpreadConstraints, rule, &changed)
             if let affinity = settings.affinity { mergeAffinity(affinity, rule, &changed) }
             if let probes = settings.probes { setProbes(probes, rule, &changed) }
+            if let fields = settings.pod { applyPodFields(fields, rule, &changed) }
             if changed.isEmpty { anyUnchanged = true }
             applied.append(AppliedRule(rule: rule.name, variant: variantName, fields: changed))
         }

@@ -30,7 +30,7 @@ extension Mutator.State {
         if changed.count > before { spec[field] = .object(target) }
     }
 
-    mutating func mergeSpecList(_ field: String, key: String, _ entries: [JSON], what: String, _ rule: Rule, _ changed: inout [String]) {
+    mutating func mergeSpecList(_ field: String, key: StaticString, _ entries: [JSON], what: String, _ rule: Rule, _ changed: inout [String]) {
         if let current = spec[field], !current.isArray, !current.isNull {
             warnings.append("rule \(rule.name): the pod's spec.\(field) is not a list; not set")
             return
@@ -72,9 +72,9 @@ extension Mutator.State {
         }
         if !f.volumeMounts.isEmpty {
             // A mount of a volume the pod does not have gets the pod refused: skipped, with a warning.
-            let volumes = spec["volumes"]?.arrayValue ?? []
+            let volumes = (spec["volumes"]?.arrayValue ?? []).map(Self.member("name"))
             let mounts = f.volumeMounts.filter { mount in
-                if volumes.contains(where: { $0["name"] == mount["name"] }) { return true }
+                if volumes.contains(mount["name"]) { return true }
                 warnings.append("rule \(rule.name): the pod has no volume \(mount["name"]?.stringValue ?? ""); volumeMount \(mount["mountPath"]?.stringValue ?? "") not set")
                 return false
             }
@@ -122,24 +122,34 @@ extension Mutator.State {
 
     /// Each entry into `list` by its key: added, or replacing the entry with its key unless that
     /// is equal already or its creator's and the rule does not override.
-    mutating func mergeEntries(into list: inout [JSON], _ entries: [JSON], key: String, original: [JSON]?, pointer: String, owner: [String],
+    mutating func mergeEntries(into list: inout [JSON], _ entries: [JSON], key: StaticString, original: [JSON]?, pointer: String, owner: [String],
                                what: String, _ rule: Rule, _ changed: inout [String]) {
+        // Each entry's key read once, and without building the entry (Spark's env is long).
+        var keys = list.map(Self.member(key))
+        let name = key.description
         for entry in entries {
-            guard let value = entry[key] else { continue }
-            guard let i = list.firstIndex(where: { $0[key] == value }) else {
+            guard let value = entry[name] else { continue }
+            guard let i = keys.firstIndex(where: { $0 == value }) else {
                 let path = pointer + "/\(list.count)"
                 list.append(entry)
+                keys.append(value)
                 setByUs.append(path)
                 changed.append(path)
                 continue
             }
             if list[i].contains(entry) { continue }
             let path = pointer + "/\(i)"
-            let creatorSet = original?.contains { $0[key] == value } == true && spark.ownership.creatorSet(owner + [Ownership.entryKey(key, value)])
+            let creatorSet = original?.contains { Self.member(key)($0) == value } == true
+                && spark.ownership.creatorSet(owner + [Ownership.entryKey(name, value)])
             guard mayWrite(path, creatorSet: creatorSet, rule, what: "\(what) \(value.stringValue ?? value.text)", current: nil) else { continue }
             list[i] = entry
             setByUs.append(path)
             changed.append(path)
         }
+    }
+
+    /// A member of an object, read in one pass over its top level; nil for anything else.
+    static func member(_ key: StaticString) -> (JSON) -> JSON? {
+        { value in ((try? value.members([key])) ?? nil)?.first ?? nil }
     }
 }

@@ -93,6 +93,9 @@ public struct Settings: Sendable {
     public var topologySpreadConstraints: [JSON] = []
     public var affinity: AffinitySettings?
     public var probes: Probes?
+    /// The fourth round's fields, together: a rule that sets none of them (every rule of the
+    /// production example) carries one nil here, and applying it costs one test.
+    public var pod: PodFields?
 
     /// `later` on top of self, by each field's own rule (SetField): scalars replace, maps merge
     /// by key, lists gain entries, affinity's required terms are ANDed.
@@ -100,6 +103,29 @@ public struct Settings: Sendable {
         var result = self
         for field in SetField.all { field.merge(&result, later) }
         return result
+    }
+}
+
+/// What a rule sets in the pod's security, environment, storage, DNS and hooks. Objects are kept
+/// as JSON objects, lists as the entries written (merged into the pod by their key).
+public struct PodFields: Sendable {
+    public var securityContext: JSONObject?
+    public var containerSecurityContext: JSONObject?
+    public var env: [JSON] = []
+    public var volumes: [JSON] = []
+    public var volumeMounts: [JSON] = []
+    public var runtimeClassName: String?
+    public var imagePullSecrets: [JSON] = []
+    public var dnsConfig: JSONObject?
+    public var hostAliases: [JSON] = []
+    public var lifecycle: JSONObject?
+}
+
+extension Settings {
+    /// The pod fields, created on first write (for the loader and merging, never per decision).
+    var fields: PodFields {
+        get { pod ?? PodFields() }
+        set { pod = newValue }
     }
 }
 

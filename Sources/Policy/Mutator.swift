@@ -115,8 +115,9 @@ public enum Mutator {
         }
 
         mutating func apply(_ rule: Rule) {
-            var settings = rule.set
             var variantName: String? = nil
+            var changed: [String] = []
+            changed.reserveCapacity(4)
             if let split = rule.split {
                 let index: Int
                 if let id = spark.executorID {
@@ -127,10 +128,17 @@ public enum Mutator {
                     warnings.append("rule \(rule.name): spark-exec-id is \(label); placed on variant \(split.variants[index].name) as a fallback")
                 }
                 variantName = split.variants[index].name
-                settings = rule.variantSettings[index]
+                set(rule.variantSettings[index], rule, &changed)
+            } else {
+                set(rule.set, rule, &changed)
             }
-            var changed: [String] = []
-            changed.reserveCapacity(4)
+            if changed.isEmpty { anyUnchanged = true }
+            applied.append(AppliedRule(rule: rule.name, variant: variantName, fields: changed))
+        }
+
+        /// Each field `settings` gives, in turn. Passed from the rule, not copied into a local: a
+        /// copy of Settings retains (and then releases) every one of its fields, for every rule applied.
+        mutating func set(_ settings: Settings, _ rule: Rule, _ changed: inout [String]) {
             setPriorityClass(settings.priorityClassName, rule, &changed)
             if let name = settings.schedulerName {
                 setSpecScalar("schedulerName", "/spec/schedulerName", .string(name), rule, &changed, apiserverDefault: "default-scheduler")
@@ -145,8 +153,7 @@ public enum Mutator {
             addSpreadConstraints(settings.topologySpreadConstraints, rule, &changed)
             if let affinity = settings.affinity { mergeAffinity(affinity, rule, &changed) }
             if let probes = settings.probes { setProbes(probes, rule, &changed) }
-            if changed.isEmpty { anyUnchanged = true }
-            applied.append(AppliedRule(rule: rule.name, variant: variantName, fields: changed))
+            if let fields = settings.pod { applyPodFields(fields, rule, &changed) }
         }
 
         /// May `rule` write this field? Not when the creator set it and the rule does not override.

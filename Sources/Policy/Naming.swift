@@ -50,6 +50,9 @@ enum Naming {
         return true
     }
 
+    /// RFC 1123 label: one label of a subdomain (a volume's name).
+    static func isDNSLabel(_ s: String) -> Bool { !s.contains(".") && isDNSSubdomain(s) && s.utf8.count <= 63 }
+
     /// IANA service name, as a named container port: 1-15 of [a-z0-9-], a letter, no "--".
     static func isPortName(_ s: String) -> Bool {
         let b = Array(s.utf8)

@@ -128,15 +128,21 @@ struct Ownership {
     }
 
     /// Did the creator set this field, which the original pod has? `path` is a list of field
-    /// names (`spec`, `nodeSelector`, key). Callers ask only about a value that is there.
+    /// names (`spec`, `nodeSelector`, key), or list entries by their key as managedFields name
+    /// them (`k:{"name":"SPARK_USER"}`, see `entryKey`). Callers ask only about a value that is there.
     func creatorSet(_ path: [String]) -> Bool {
         guard var node = fields else { return true }
         for (depth, name) in path.enumerated() {
-            guard let next = node["f:" + name]?.objectValue else { return false }
+            guard let next = node[name.hasPrefix("k:{") ? name : "f:" + name]?.objectValue else { return false }
             if Self.isAtomic(path, depth) { return true }
             node = next
         }
         return true
+    }
+
+    /// How managedFields name the entry of a list keyed by `field` (`k:{"name":"SPARK_USER"}`).
+    static func entryKey(_ field: String, _ value: JSON) -> String {
+        "k:{\"" + field + "\":" + value.text + "}"
     }
 
     /// Fields the Pod schema makes atomic (`x-kubernetes-map-type: atomic`, `list-type: atomic`):

@@ -50,6 +50,12 @@ final class SchemaReaderTests: XCTestCase, PolicyText {
             "topologySpreadConstraints": ("[{maxSkew: 1, topologyKey: a, whenUnsatisfiable: DoNotSchedule}]", "[{maxSkew: 1, topologyKey: b, whenUnsatisfiable: DoNotSchedule}]"),
             "affinity": ("{podAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: a}]}}", "{podAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: b}]}}"),
             "probes": ("{liveness: {tcpSocket: {port: 1}}}", "{readiness: {tcpSocket: {port: 2}}}"),
+            "securityContext": ("{runAsUser: 1}", "{fsGroup: 2}"), "containerSecurityContext": ("{runAsUser: 1}", "{privileged: false}"),
+            "env": ("[{name: A, value: a}]", "[{name: B, value: b}]"), "volumes": ("[{name: a, emptyDir: {}}]", "[{name: b, emptyDir: {}}]"),
+            "volumeMounts": ("[{name: a, mountPath: /a}]", "[{name: a, mountPath: /b}]"), "runtimeClassName": ("a", "b"),
+            "imagePullSecrets": ("[{name: a}]", "[{name: b}]"), "dnsConfig": ("{searches: [a]}", "{nameservers: [1.1.1.1]}"),
+            "hostAliases": ("[{ip: 10.0.0.1, hostnames: [a]}]", "[{ip: 10.0.0.2, hostnames: [b]}]"),
+            "lifecycle": ("{preStop: {sleep: {seconds: 5}}}", "{postStart: {sleep: {seconds: 1}}}"),
         ]
         XCTAssertEqual(Set(values.keys), Set(SetField.all.map(\.name)), "a new set field needs a case here")
         for field in SetField.all {

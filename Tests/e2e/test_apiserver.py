@@ -415,7 +415,8 @@ def test_the_pod_schema_we_check_against_is_the_apiservers(cluster):
             return {"map": theirs(prop["additionalProperties"])}
         return kind
 
-    assert set(ours) >= {"Probe", "Toleration", "TopologySpreadConstraint", "LabelSelector", "HTTPGetAction"}
+    assert set(ours) >= {"Probe", "Toleration", "TopologySpreadConstraint", "LabelSelector", "HTTPGetAction", "PodSecurityContext",
+                         "SecurityContext", "EnvVar", "Volume", "VolumeMount", "LocalObjectReference", "PodDNSConfig", "HostAlias", "Lifecycle"}
     for name, ours_object in ours.items():
         schema = find(name)
         expected = {field: theirs(prop) for field, prop in schema["properties"].items()}

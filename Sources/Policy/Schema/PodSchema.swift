@@ -9,7 +9,7 @@ import JSON
 
 public enum PodSchema {
     /// What the shape does not say: the apiserver's validation of these objects, by object name.
-    static let checks: SchemaChecks = PodChecks.all
+    static let checks: SchemaChecks = PodChecks.all.merging(PodChecks.workload) { first, _ in first }
 
     static let labelSelectorRequirement = SchemaObject("LabelSelectorRequirement", [
         ("key", .string), ("operator", .string), ("values", .list(.string)),
@@ -103,7 +103,8 @@ public enum PodSchema {
             default: break
             }
         }
-        for o in [toleration, topologySpreadConstraint, probe, affinity] { collect(.object(o)) }
+        for o in [toleration, topologySpreadConstraint, probe, affinity, podSecurityContext, securityContext, envVar, volume,
+                  volumeMount, localObjectReference, podDNSConfig, hostAlias, lifecycle] { collect(.object(o)) }
         return all
     }()
 }
@@ -122,6 +123,7 @@ extension PodSchema {
             case .map(let t): return ["map": describe(t)]
             case .object(let o), .selector(let o): return .string(o.name)
             case .any: return "any"
+            case .named(let name, _): return .string(name)
             }
         }
         var out = JSONObject()

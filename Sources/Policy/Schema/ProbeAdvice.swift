@@ -47,7 +47,14 @@ enum ProbeAdvice {
     /// The port of an HTTP or TCP probe, as written, when it is the UI's.
     static func uiPort(_ probe: Typed) -> String? {
         guard let port = probe["httpGet"]?["port"] ?? probe["tcpSocket"]?["port"] else { return nil }
-        let text = port.int.map(String.init) ?? port.string
-        return text.flatMap { uiPorts.contains($0) ? $0 : nil }
+        // A switch, not `port.int.map(String.init) ?? port.string`: Swift 6.3.1's optimizer
+        // crashes on that in release builds (CopyPropagation: "Found outside of lifetime use").
+        let text: String
+        switch port.value {
+        case .int(let n): text = String(n)
+        case .string(let s): text = s
+        default: return nil
+        }
+        return uiPorts.contains(text) ? text : nil
     }
 }

@@ -21,9 +21,18 @@ public indirect enum FieldType: Sendable {
     case selector(SchemaObject)
     /// Any YAML value, as JSON (a test's expected value, a pod written inline).
     case any
+    /// A type the Pod schema names that is not an object (Quantity, Time, FieldsV1): read as the
+    /// inner type, then checked by the check of that name.
+    case named(String, FieldType)
 
     public static let int32 = FieldType.integer(min: Int(Int32.min), max: Int(Int32.max))
     public static let int64 = FieldType.integer(min: Int(Int64.min), max: Int(Int64.max))
+    /// `1Gi`, `500m`, `2`: the text as written (a quantity is a string in a patch).
+    public static let quantity = FieldType.named("Quantity", .string)
+    /// An RFC 3339 time.
+    public static let time = FieldType.named("Time", .string)
+    /// A managedFields entry's field set: any JSON object.
+    public static let fieldsV1 = FieldType.named("FieldsV1", .any)
 }
 
 /// An object type: its fields in the schema's order, the ones it requires, and the word a problem

@@ -73,6 +73,11 @@ public struct SchemaReader {
                 entries.append(.init(key: name, keyNode: key, value: read(item, fieldType, childPath)))
             }
             return checked(done(.object(schema, entries)), schema, before)
+        case .named(let name, let inner):
+            guard let typed = read(node, inner, path) else { return nil }
+            guard let check = checks[name], typed.complete else { return typed }
+            check(typed, d)
+            return Typed(node: typed.node, path: typed.path, value: typed.value, complete: d.count == before)
         case .selector(let schema):
             if case .mapping(let pairs, _) = node, !pairs.isEmpty,
                pairs.allSatisfy({ $0.key.scalarText.map(schema.fieldNames.contains) ?? false }) {

@@ -54,7 +54,52 @@ struct SetField: Sendable {
                      for kind in Probes.Kind.allCases where probes[kind] != nil { merged[kind] = probes[kind] }
                      result.probes = merged
                  }),
+        SetField(name: "securityContext", type: .object(PodSchema.podSecurityContext),
+                 read: { $0.fields.securityContext = $1.json.objectValue },
+                 merge: { mergeObject(&$0, $1, \.securityContext) }),
+        SetField(name: "containerSecurityContext", type: .object(PodSchema.securityContext),
+                 read: { $0.fields.containerSecurityContext = $1.json.objectValue },
+                 merge: { mergeObject(&$0, $1, \.containerSecurityContext) }),
+        SetField(name: "env", type: .list(.object(PodSchema.envVar)), check: SparkOwned.env,
+                 read: { $0.fields.env = $1.items.map(\.json) }, merge: { mergeList(&$0, $1, \.env, key: "name") }),
+        SetField(name: "volumes", type: .list(.object(PodSchema.volume)), check: SparkOwned.volumes,
+                 read: { $0.fields.volumes = $1.items.map(\.json) }, merge: { mergeList(&$0, $1, \.volumes, key: "name") }),
+        SetField(name: "volumeMounts", type: .list(.object(PodSchema.volumeMount)), check: SparkOwned.volumeMounts,
+                 read: { $0.fields.volumeMounts = $1.items.map(\.json) },
+                 merge: { mergeList(&$0, $1, \.volumeMounts, key: "mountPath") }),
+        SetField(name: "runtimeClassName", type: .string, check: { t, d in dnsSubdomain(t, d) },
+                 read: { $0.fields.runtimeClassName = $1.string },
+                 merge: { result, later in
+                     if let name = later.pod?.runtimeClassName { result.fields.runtimeClassName = name }
+                 }),
+        SetField(name: "imagePullSecrets", type: .list(.object(PodSchema.localObjectReference)), check: PodChecks.imagePullSecrets,
+                 read: { $0.fields.imagePullSecrets = $1.items.map(\.json) },
+                 merge: { mergeList(&$0, $1, \.imagePullSecrets, key: "name") }),
+        SetField(name: "dnsConfig", type: .object(PodSchema.podDNSConfig),
+                 read: { $0.fields.dnsConfig = $1.json.objectValue }, merge: { mergeObject(&$0, $1, \.dnsConfig) }),
+        SetField(name: "hostAliases", type: .list(.object(PodSchema.hostAlias)),
+                 read: { $0.fields.hostAliases = $1.items.map(\.json) }, merge: { mergeList(&$0, $1, \.hostAliases, key: "ip") }),
+        SetField(name: "lifecycle", type: .object(PodSchema.lifecycle),
+                 read: { $0.fields.lifecycle = $1.json.objectValue }, merge: { mergeObject(&$0, $1, \.lifecycle) }),
     ]
+
+    /// An object's fields: the later value's replace the earlier's one by one.
+    static func mergeObject(_ result: inout Settings, _ later: Settings, _ field: WritableKeyPath<PodFields, JSONObject?>) {
+        guard let more = later.pod?[keyPath: field] else { return }
+        var merged = result.pod?[keyPath: field] ?? JSONObject()
+        for entry in more { merged[entry.key] = entry.value }
+        result.fields[keyPath: field] = merged
+    }
+
+    /// A list merged by each entry's key: a later entry replaces the earlier one with its key.
+    static func mergeList(_ result: inout Settings, _ later: Settings, _ field: WritableKeyPath<PodFields, [JSON]>, key: String) {
+        guard let more = later.pod?[keyPath: field], !more.isEmpty else { return }
+        var merged = result.pod?[keyPath: field] ?? []
+        for entry in more {
+            if let i = merged.firstIndex(where: { $0[key] == entry[key] }) { merged[i] = entry } else { merged.append(entry) }
+        }
+        result.fields[keyPath: field] = merged
+    }
 
     static func dnsSubdomain(_ t: Typed, _ d: Diagnostics) {
         guard let name = t.string, !Naming.isDNSSubdomain(name) else { return }

@@ -50,6 +50,9 @@ public struct Typed: Sendable {
         }
     }
 
+    /// The fields an object's schema has (empty for anything else).
+    public var schemaFieldNames: [String] { if case .object(let schema, _) = value { return schema.fieldNames } else { return [] } }
+
     public var string: String? { if case .string(let s) = value { return s } else { return nil } }
     public var int: Int? { if case .int(let n) = value { return n } else { return nil } }
     public var bool: Bool? { if case .bool(let b) = value { return b } else { return nil } }

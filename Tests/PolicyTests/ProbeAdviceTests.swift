@@ -55,7 +55,7 @@ final class ProbeAdviceTests: XCTestCase, PolicyText {
         let all = PolicyWarnings.of(set)
         guard all.count == 2 else { return XCTFail("want 2 warnings, got \(all)") }
         XCTAssertTrue(all[0].hasPrefix("p.yaml:7:63: rule \"driver\": readiness probe on the driver's UI port"), all[0])
-        XCTAssertEqual(PolicyWarnings.whole(set), [all[1]])
+        XCTAssertEqual(PolicyWarnings.whole(set).map(\.message), [all[1]])
     }
 
     func testTheExamplePoliciesFollowTheAdvice() throws {

@@ -88,10 +88,11 @@ final class PlainArray<Element: BitwiseCopyable>: @unchecked Sendable {
     }
 }
 
-/// The label and annotation keys the policy's rules test, numbered.
+/// The label and annotation keys and the resource names the policy's rules test, numbered.
 final class MatchKeys: Sendable {
     let labels: [String: Int]
     let annotations: [String: Int]
+    let resources: [String: Int]
 
     init(_ matches: [Match]) {
         func number(_ selectors: [LabelSelector?]) -> [String: Int] {
@@ -105,6 +106,9 @@ final class MatchKeys: Sendable {
         }
         labels = number(matches.map(\.podLabels))
         annotations = number(matches.map(\.annotations))
+        var resources: [String: Int] = [:]
+        for name in matches.flatMap({ $0.resources ?? [] }) where resources[name] == nil { resources[name] = resources.count }
+        self.resources = resources
     }
 }
 
@@ -121,9 +125,14 @@ final class MatchFacts {
     let appNameCount: Int
     var labelsStart: Int { appNameCount }
     let annotationsStart: Int
+    /// Which of the numbered resources Spark's container asks for: read from `containers` when a
+    /// rule first asks (most pods never reach a rule's resource test), nil until then.
+    private let containers: [JSON]
+    private let resourceNames: [String: Int]
+    private var requested: [Bool]?
 
     init(role: SparkRole, namespace: String, appNames: [String], serviceAccount: String,
-         labels: JSONObject?, annotations: JSON?, keys: MatchKeys) {
+         labels: JSONObject?, annotations: JSON?, containers: [JSON] = [], keys: MatchKeys) {
         self.role = role.bit
         self.namespace = store.add(namespace)
         self.serviceAccount = store.add(serviceAccount)
@@ -133,6 +142,28 @@ final class MatchFacts {
         for (i, name) in appNames.enumerated() { ranges[i] = store.add(name) }
         Self.fill(ranges, from: appNameCount, labels, keys.labels, store)
         Self.fill(ranges, from: annotationsStart, annotations?.objectValue, keys.annotations, store)
+        self.containers = keys.resources.isEmpty ? [] : containers
+        resourceNames = keys.resources
+    }
+
+    /// Whether Spark's container requests or limits resource `number` (MatchKeys) above zero.
+    func requests(_ number: Int) -> Bool {
+        if let requested { return requested[number] }
+        let found = Self.requested(in: containers, resourceNames)
+        requested = found
+        return found[number]
+    }
+
+    /// Spark's container as probes find it; a quantity that is not one counts as not asked for.
+    private static func requested(in containers: [JSON], _ names: [String: Int]) -> [Bool] {
+        var found = [Bool](repeating: false, count: names.count)
+        guard let index = SparkPod.mainContainer(in: containers, named: nil), let resources = containers[index]["resources"] else { return found }
+        for part in ["requests", "limits"] {
+            for entry in resources[part]?.objectValue ?? JSONObject() {
+                if let number = names[entry.key], Quantity.isPositive(entry.value) == true { found[number] = true }
+            }
+        }
+        return found
     }
 
     /// The values of the numbered keys, at `start` on; `object` is decoded only when a rule
@@ -158,6 +189,9 @@ final class RuleMatcher: Sendable {
         let serviceAccounts: TextTest
         let labelTests: Slice
         let annotationTests: Slice
+        /// Numbers (MatchKeys) of the resources the rule names, in `resourceNumbers`; any of
+        /// them will do. Count 0: the rule does not ask.
+        let resources: Slice
     }
 
     /// A run of `globs` or `tests`.
@@ -205,6 +239,7 @@ final class RuleMatcher: Sendable {
     private let generals: [Glob]
     private let tests: PlainArray<KeyTest>
     private let values: PlainArray<ByteStore.Range>
+    private let resourceNumbers: PlainArray<Int32>
 
     /// `excludes[i]`: what rule i skips, if anything.
     convenience init(_ matches: [Match], excludes: [Match?]) {
@@ -220,11 +255,13 @@ final class RuleMatcher: Sendable {
         rules = PlainArray(matches.map { match in
             Rule(roleMask: match.roles.map { $0.reduce(0) { $0 | $1.bit } } ?? SparkRole.allBits,
                  namespaces: b.add(match.namespaces), appNames: b.add(match.appNames), serviceAccounts: b.add(match.serviceAccounts),
-                 labelTests: b.add(match.podLabels, keys.labels), annotationTests: b.add(match.annotations, keys.annotations))
+                 labelTests: b.add(match.podLabels, keys.labels), annotationTests: b.add(match.annotations, keys.annotations),
+                 resources: b.add(resources: match.resources, keys.resources))
         })
         self.keys = keys
         (store, generals) = (b.store, b.generals)
         (globs, tests, values) = (PlainArray(b.globs), PlainArray(b.tests), PlainArray(b.values))
+        resourceNumbers = PlainArray(b.resourceNumbers)
     }
 
     private struct Builder {
@@ -233,6 +270,13 @@ final class RuleMatcher: Sendable {
         var generals: [Glob] = []
         var tests: [KeyTest] = []
         var values: [ByteStore.Range] = []
+        var resourceNumbers: [Int32] = []
+
+        mutating func add(resources names: [String]?, _ numbers: [String: Int]) -> Slice {
+            let first = Int32(resourceNumbers.count)
+            resourceNumbers += (names ?? []).map { Int32(numbers[$0]!) }
+            return Slice(first: first, count: Int32(resourceNumbers.count) - first)
+        }
 
         mutating func add(_ patterns: [Glob]?) -> TextTest {
             guard let patterns else { return .any }
@@ -293,7 +337,8 @@ final class RuleMatcher: Sendable {
                   matchesAny(rule.appNames, facts),
                   matches(rule.serviceAccounts, serviceAccount),
                   passes(rule.labelTests, facts, from: facts.labelsStart),
-                  passes(rule.annotationTests, facts, from: facts.annotationsStart) else { continue }
+                  passes(rule.annotationTests, facts, from: facts.annotationsStart),
+                  rule.resources.count == 0 || rule.resources.range.contains(where: { facts.requests(Int(resourceNumbers[$0])) }) else { continue }
             matched.append(index)
         }
         return matched

@@ -74,7 +74,7 @@ public enum PolicyWarnings {
 extension Match {
     /// No condition at all: matches every pod.
     var matchesEverything: Bool {
-        roles == nil && namespaces == nil && podLabels == nil && annotations == nil && appNames == nil && serviceAccounts == nil
+        roles == nil && namespaces == nil && podLabels == nil && annotations == nil && appNames == nil && serviceAccounts == nil && resources == nil
     }
 }
 

@@ -92,6 +92,11 @@ public struct SparkApplication {
             spark["ports"] = [["name": "blockmanager", "containerPort": 7079]]
             spark["env"] = .array((spark["env"]?.arrayValue ?? []) + [["name": "SPARK_EXECUTOR_ID", "value": .string(String(id ?? 1))]])
         }
+        if let limits = resourceLimits(role, part, spark["resources"]?["limits"]?.objectValue) {
+            var resources = spark["resources"]?.objectValue ?? JSONObject()
+            resources["limits"] = .object(limits)
+            spark["resources"] = .object(resources)
+        }
         containers.append(.object(spark))
         podSpec["containers"] = .array(containers)
         podSpec["restartPolicy"] = "Never"  // Spark restarts neither driver nor executor pods in place
@@ -106,5 +111,22 @@ public struct SparkApplication {
         if let cls = part["priorityClassName"] ?? spec["batchSchedulerOptions", "priorityClassName"] { podSpec["priorityClassName"] = cls }
         if let scheduler = spec["batchScheduler"]?.stringValue { podSpec["schedulerName"] = .string(scheduler) }
         return ["apiVersion": "v1", "kind": "Pod", "metadata": .object(metadata), "spec": .object(podSpec)]
+    }
+
+    /// The accelerators Spark's container asks for, as the match on `resources` reads them: the
+    /// operator's `gpu: {name, quantity}`, and Spark's `spark.ROLE.resource.NAME.amount` with a
+    /// `.vendor` (Spark puts `VENDOR/NAME: amount` in the limits). nil when there are none.
+    private func resourceLimits(_ role: String, _ part: JSON, _ existing: JSONObject?) -> JSONObject? {
+        var limits = existing ?? JSONObject()
+        if let name = part["gpu", "name"]?.stringValue, let quantity = part["gpu", "quantity"] {
+            limits[name] = .string(quantity.stringValue ?? quantity.text)
+        }
+        let prefix = "spark.\(role).resource."
+        for entry in spec["sparkConf"]?.objectValue ?? JSONObject() where entry.key.hasPrefix(prefix) && entry.key.hasSuffix(".amount") {
+            let name = entry.key.dropFirst(prefix.count).dropLast(".amount".count)
+            guard let vendor = spec["sparkConf", "\(prefix)\(name).vendor"]?.stringValue, let amount = entry.value.stringValue else { continue }
+            limits["\(vendor)/\(name)"] = .string(amount)
+        }
+        return limits.isEmpty || limits == existing ? nil : limits
     }
 }

@@ -133,3 +133,26 @@ def test_what_is_not_a_spark_application_is_refused():
     both = subprocess.run([str(BIN / "sparkhook"), "preview", "--policy", str(POLICY), "x.json", "--spark-application", "y.yaml"],
                           capture_output=True, text=True)
     assert both.returncode != 0 and "either a FILE or --spark-application" in both.stderr
+
+
+@pytest.mark.parametrize("asks", ["gpu: {name: nvidia.com/gpu, quantity: 1}",
+                                  "sparkConf: {spark.executor.resource.gpu.amount: '1', spark.executor.resource.gpu.vendor: nvidia.com}"])
+def test_executors_asking_for_a_gpu_are_previewed_on_gpu_nodes(tmp_path, asks):
+    """The operator's `gpu` and Spark's resource amount both end up in the container's limits,
+    where match.resources looks: the GPU rule of examples/placement.yaml takes the executors only."""
+    app = tmp_path / "app.yaml"
+    executor = "executor: {instances: 3, " + asks + "}" if asks.startswith("gpu") else "executor: {instances: 3}, " + asks
+    app.write_text("apiVersion: sparkoperator.k8s.io/v1beta2\nkind: SparkApplication\nmetadata: {name: train}\n"
+                   "spec: {type: Scala, mode: cluster, " + executor + "}\n")
+    run = lambda a: subprocess.run([str(BIN / "sparkhook"), "preview", "--policy", str(ROOT / "examples" / "placement.yaml"),
+                                    "--spark-application", str(a), "-o", "json"], capture_output=True, text=True)
+    out = run(app)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert [a["rule"] for a in result["executors"]["applied"]] == ["executor-mix", "gpu-executors"]
+    assert [a["rule"] for a in result["driver"]["applied"]] == ["driver-on-demand"]
+    assert {p["applied"] for p in result["executors"]["pods"]} == {"executor-mix/on-demand,gpu-executors"}
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("apiVersion: sparkoperator.k8s.io/v1beta2\nkind: SparkApplication\nmetadata: {name: train}\n"
+                     "spec: {type: Scala, mode: cluster, executor: {instances: 3}}\n")
+    assert [a["rule"] for a in json.loads(run(plain).stdout)["executors"]["applied"]] == ["executor-mix"]

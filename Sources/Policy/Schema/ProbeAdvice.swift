@@ -45,9 +45,12 @@ enum ProbeAdvice {
     }
 
     /// The port of an HTTP or TCP probe, as written, when it is the UI's.
+    /// (Written without `??` over optionals built by `map`: Swift 6.3.1's release build aborts in
+    /// its SIL ownership verifier on that form.)
     static func uiPort(_ probe: Typed) -> String? {
         guard let port = probe["httpGet"]?["port"] ?? probe["tcpSocket"]?["port"] else { return nil }
-        let text = port.int.map(String.init) ?? port.string
-        return text.flatMap { uiPorts.contains($0) ? $0 : nil }
+        let text: String
+        if let number = port.int { text = String(number) } else if let name = port.string { text = name } else { return nil }
+        return uiPorts.contains(text) ? text : nil
     }
 }

@@ -6,13 +6,16 @@ import json
 import subprocess
 
 import pytest
+import yaml
 
 from conftest import BIN, FIXTURES, ROOT, counter_sum, metrics_text
 from test_webhook import serve
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 PODS = ["driver-operator.json", "executor-operator.json", "driver-submit.json", "executor-submit.json", "driver-connect.json"]
-CLASSES = {"spark-driver-critical": (1_000_000, "PreemptLowerPriority"), "spark-executor": (1_000, "PreemptLowerPriority")}
+# The shipped classes: the stored pods must show what they resolve to (executors never preempt).
+CLASSES = {d["metadata"]["name"]: (d["value"], d["preemptionPolicy"])
+           for d in yaml.safe_load_all((ROOT / "manifests" / "base" / "priorityclasses.yaml").read_text())}
 
 
 def creatable(fixture, name=None, exec_id=None):

@@ -61,3 +61,22 @@ def test_the_path_is_named_once():
     run = check("--policy", POLICY_MANIFEST, POLICY_MANIFEST)
     assert run.returncode == 64 and "name the policy once" in run.stderr, run
     assert check().returncode == 64
+
+
+def test_drivers_given_a_class_not_above_the_executors_are_warned_at_the_rule(tmp_path):
+    """With the manifests' PriorityClass values known, a policy that swaps the classes is warned
+    about at the driver rule's name (in the ConfigMap), and --strict fails it."""
+    text = (POLICY_MANIFEST.read_text().replace("priorityClassName: spark-driver-critical", "priorityClassName: SWAP", 1)
+            .replace("priorityClassName: spark-executor", "priorityClassName: spark-driver-critical", 1)
+            .replace("priorityClassName: SWAP", "priorityClassName: spark-executor", 1))
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(text)
+    row = next(i for i, line in enumerate(text.splitlines()) if "- name: driver-priority" in line)
+    column = text.splitlines()[row].index("driver-priority") + 1
+    expected = (f'{policy}:{row + 1}:{column}: warning: rule "driver-priority" gives drivers priority class "spark-executor" (value 1000), '
+                'not above "spark-driver-critical" (value 1000000) that rule "executor-priority" gives executors: under pressure the '
+                "scheduler should preempt an executor, never the driver whose loss fails the whole job")
+    run = check(policy, "--manifests", ROOT / "manifests" / "base", "--strict")
+    assert run.returncode == 1 and run.stderr.splitlines() == [expected], run
+    # Without the manifests' values there is nothing to compare.
+    assert check(policy, "--priority-classes", "spark-executor,spark-driver-critical", "--strict").returncode == 0

@@ -51,7 +51,7 @@ struct SparkPod {
             role: role, namespace: namespace ?? metadata["namespace"]?.stringValue ?? "",
             appNames: Self.appNames(labels),
             serviceAccount: spec["serviceAccountName"]?.stringValue ?? "default",
-            labels: labels, annotations: annotations, containers: containers, keys: keys)
+            labels: labels, annotations: annotations, containers: containers, containerList: spec["containers"], keys: keys)
     }
 
     static let placementFields = ["nodeSelector", "tolerations", "topologySpreadConstraints"]

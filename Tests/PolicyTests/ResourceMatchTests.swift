@@ -41,8 +41,13 @@ final class ResourceMatchTests: XCTestCase, PolicyText {
         return pod
     }
 
-    func applied(_ pod: JSON, _ set: PolicySet) throws -> [String] {
-        try Mutator.mutate(pod: pod, namespace: "spark-jobs", policy: set).applied.map(\.rule)
+    /// The rules applied, the same whether the pod is decoded already (a preview) or comes as
+    /// bytes not read yet (an admission: the containers' bytes are looked at first).
+    func applied(_ pod: JSON, _ set: PolicySet, line: UInt = #line) throws -> [String] {
+        let decoded = try Mutator.mutate(pod: pod, namespace: "spark-jobs", policy: set).applied.map(\.rule)
+        let raw = try JSONParser.parse(pod.serialized())
+        XCTAssertEqual(try Mutator.mutate(pod: raw, namespace: "spark-jobs", policy: set).applied.map(\.rule), decoded, "raw", line: line)
+        return decoded
     }
 
     func testAnExecutorAskingForAGPUMatches() throws {

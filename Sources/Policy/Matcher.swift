@@ -150,7 +150,7 @@ final class MatchFacts {
         Self.fill(ranges, from: appNameCount, labels, keys.labels, store)
         Self.fill(ranges, from: annotationsStart, annotations?.objectValue, keys.annotations, store)
         self.containers = keys.resources.isEmpty ? [] : containers
-        self.containerList = keys.resources.isEmpty ? nil : containerList
+        self.containerList = containerList
         self.keys = keys
     }
 

@@ -156,3 +156,21 @@ def test_executors_asking_for_a_gpu_are_previewed_on_gpu_nodes(tmp_path, asks):
     plain.write_text("apiVersion: sparkoperator.k8s.io/v1beta2\nkind: SparkApplication\nmetadata: {name: train}\n"
                      "spec: {type: Scala, mode: cluster, executor: {instances: 3}}\n")
     assert [a["rule"] for a in json.loads(run(plain).stdout)["executors"]["applied"]] == ["executor-mix"]
+
+
+def test_executors_of_sparks_deployment_allocator_are_previewed_on_the_fallback_with_a_warning(tmp_path):
+    """Spark 4.2's deployment allocator labels every executor EXECID: the preview builds them so,
+    puts every one on the split's fallback variant (the base, on-demand) and says why."""
+    app = tmp_path / "app.yaml"
+    app.write_text("apiVersion: sparkoperator.k8s.io/v1beta2\nkind: SparkApplication\nmetadata: {name: etl}\n"
+                   "spec: {type: Scala, mode: cluster, sparkVersion: 4.2.0, executor: {instances: 10},"
+                   " sparkConf: {spark.kubernetes.allocation.pods.allocator: deployment}}\n")
+    out = preview(app, "-o", "json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    [split] = result["executors"]["split"]
+    assert (split["rule"], split["counts"]) == ("executor-mix", {"on-demand": 10})
+    assert any("Spark's deployment allocator gives an executor its id only when it starts" in w for w in result["executors"]["warnings"])
+    table = preview(app).stdout
+    assert "  executor-mix: 1-2 on-demand (base), then 8 on-demand" in table.splitlines()
+    assert "warning: rule executor-mix: spark-exec-id is \"EXECID\", owned by a ReplicaSet" in table

@@ -1,11 +1,14 @@
 """`sparkhook check` of what users edit: the policy ConfigMap manifest the README points to, a
 folder of manifests, kustomize output on stdin; problems and warnings at file:line:column of the
 manifest, and --strict for CI."""
+import re
 import subprocess
 
 from conftest import BIN, ROOT
 
 POLICY_MANIFEST = ROOT / "manifests" / "base" / "policy.yaml"
+# What the valid line ends with: the hash sparkhook_policy_info{hash} will show.
+HASH = r", hash [0-9a-f]{16} \(sparkhook_policy_info\{hash\} when served\)"
 
 
 def check(*args, stdin=None):
@@ -16,7 +19,7 @@ def test_the_policy_configmap_checks_as_it_is(tmp_path):
     for args in (["--policy", POLICY_MANIFEST], [POLICY_MANIFEST], [ROOT / "manifests" / "base"]):
         run = check(*args)
         assert run.returncode == 0 and run.stderr == "", run
-        assert run.stdout == f"{POLICY_MANIFEST}:7:1: ConfigMap sparkhook-policy: valid: 7 rules from 1 key\n", run
+        assert re.fullmatch(re.escape(f"{POLICY_MANIFEST}:7:1: ConfigMap sparkhook-policy: valid: 7 rules from 1 key") + HASH + "\n", run.stdout), run
 
 
 def test_kustomize_output_on_stdin():
@@ -24,7 +27,7 @@ def test_kustomize_output_on_stdin():
     run = check("-", stdin=rendered)
     assert run.returncode == 0 and run.stderr == "", run
     [line] = run.stdout.splitlines()
-    assert line.startswith("<stdin>:") and line.endswith(": ConfigMap sparkhook-system/sparkhook-policy: valid: 7 rules from 1 key"), line
+    assert re.fullmatch(r"<stdin>:\d+:\d+: ConfigMap sparkhook-system/sparkhook-policy: valid: 7 rules from 1 key" + HASH, line), line
 
 
 def test_problems_are_at_the_manifests_line_and_column(tmp_path):

@@ -128,18 +128,17 @@ final class MatchFacts {
     let appNameCount: Int
     var labelsStart: Int { appNameCount }
     let annotationsStart: Int
-    /// Which of the numbered resources Spark's container asks for: read from `containers` when a
-    /// rule first asks (most pods never reach a rule's resource test), nil until then.
-    private let containers: [JSON]
-    /// The containers' list as it came (raw, for a look at its bytes before anything is decoded).
+    /// The containers' list as it came (raw, for a look at its bytes before anything is decoded);
+    /// nil when no rule names resources.
     private let containerList: JSON?
     private let keys: MatchKeys
+    /// Which of the numbered resources Spark's container asks for, read when a rule first asks
+    /// (most pods never reach a rule's resource test); empty when none (no allocation for the
+    /// usual answer), nil until asked.
     private var requested: [Bool]?
-    /// Known to request none of them (no allocation for the usual answer).
-    private var requestsNone = false
 
     init(role: SparkRole, namespace: String, appNames: [String], serviceAccount: String,
-         labels: JSONObject?, annotations: JSON?, containers: [JSON] = [], containerList: JSON? = nil, keys: MatchKeys) {
+         labels: JSONObject?, annotations: JSON?, containerList: JSON? = nil, keys: MatchKeys) {
         self.role = role.bit
         self.namespace = store.add(namespace)
         self.serviceAccount = store.add(serviceAccount)
@@ -149,22 +148,20 @@ final class MatchFacts {
         for (i, name) in appNames.enumerated() { ranges[i] = store.add(name) }
         Self.fill(ranges, from: appNameCount, labels, keys.labels, store)
         Self.fill(ranges, from: annotationsStart, annotations?.objectValue, keys.annotations, store)
-        self.containers = keys.resources.isEmpty ? [] : containers
         self.containerList = containerList
         self.keys = keys
     }
 
     /// Whether Spark's container requests or limits resource `number` (MatchKeys) above zero.
     func requests(_ number: Int) -> Bool {
-        if let requested { return requested[number] }
-        if requestsNone { return false }
+        if let requested { return number < requested.count && requested[number] }
         // Most pods name none of the resources anywhere in their containers: a look at the bytes
         // (about a thousand instructions) instead of reading the containers (over ten thousand).
         if let list = containerList, !keys.resourceNames.contains(where: { list.rawMayContain($0) ?? true }) {
-            requestsNone = true
+            requested = []
             return false
         }
-        let found = Self.requested(in: containers, keys.resources)
+        let found = Self.requested(in: containerList?.arrayValue ?? [], keys.resources)
         requested = found
         return found[number]
     }

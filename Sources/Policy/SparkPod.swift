@@ -51,7 +51,7 @@ struct SparkPod {
             role: role, namespace: namespace ?? metadata["namespace"]?.stringValue ?? "",
             appNames: Self.appNames(labels),
             serviceAccount: spec["serviceAccountName"]?.stringValue ?? "default",
-            labels: labels, annotations: annotations, containers: containers,
+            labels: labels, annotations: annotations,
             containerList: keys.resources.isEmpty ? nil : spec["containers"], keys: keys)  // looked up only when a rule asks
     }
 

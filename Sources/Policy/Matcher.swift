@@ -88,10 +88,13 @@ final class PlainArray<Element: BitwiseCopyable>: @unchecked Sendable {
     }
 }
 
-/// The label and annotation keys the policy's rules test, numbered.
+/// The label and annotation keys and the resource names the policy's rules test, numbered.
 final class MatchKeys: Sendable {
     let labels: [String: Int]
     let annotations: [String: Int]
+    let resources: [String: Int]
+    /// The same names in number order: what a pod's bytes are searched for.
+    let resourceNames: [String]
 
     init(_ matches: [Match]) {
         func number(_ selectors: [LabelSelector?]) -> [String: Int] {
@@ -105,6 +108,10 @@ final class MatchKeys: Sendable {
         }
         labels = number(matches.map(\.podLabels))
         annotations = number(matches.map(\.annotations))
+        var resources: [String: Int] = [:]
+        for name in matches.flatMap({ $0.resources ?? [] }) where resources[name] == nil { resources[name] = resources.count }
+        self.resources = resources
+        resourceNames = resources.sorted { $0.value < $1.value }.map(\.key)
     }
 }
 
@@ -121,9 +128,17 @@ final class MatchFacts {
     let appNameCount: Int
     var labelsStart: Int { appNameCount }
     let annotationsStart: Int
+    /// The containers' list as it came (raw, for a look at its bytes before anything is decoded);
+    /// nil when no rule names resources.
+    private let containerList: JSON?
+    private let keys: MatchKeys
+    /// Which of the numbered resources Spark's container asks for, read when a rule first asks
+    /// (most pods never reach a rule's resource test); empty when none (no allocation for the
+    /// usual answer), nil until asked.
+    private var requested: [Bool]?
 
     init(role: SparkRole, namespace: String, appNames: [String], serviceAccount: String,
-         labels: JSONObject?, annotations: JSON?, keys: MatchKeys) {
+         labels: JSONObject?, annotations: JSON?, containerList: JSON? = nil, keys: MatchKeys) {
         self.role = role.bit
         self.namespace = store.add(namespace)
         self.serviceAccount = store.add(serviceAccount)
@@ -133,6 +148,41 @@ final class MatchFacts {
         for (i, name) in appNames.enumerated() { ranges[i] = store.add(name) }
         Self.fill(ranges, from: appNameCount, labels, keys.labels, store)
         Self.fill(ranges, from: annotationsStart, annotations?.objectValue, keys.annotations, store)
+        self.containerList = containerList
+        self.keys = keys
+    }
+
+    /// Whether Spark's container requests or limits resource `number` (MatchKeys) above zero.
+    func requests(_ number: Int) -> Bool {
+        if let requested { return number < requested.count && requested[number] }
+        // Most pods name none of the resources anywhere in their containers: a look at the bytes
+        // (about a thousand instructions) instead of reading the containers (over ten thousand).
+        if let list = containerList, !keys.resourceNames.contains(where: { list.rawMayContain($0) ?? true }) {
+            requested = []
+            return false
+        }
+        let found = Self.requested(in: containerList?.arrayValue ?? [], keys.resources)
+        requested = found
+        return found[number]
+    }
+
+    /// Spark's container as probes find it; a quantity that is not one counts as not asked for.
+    /// Each container is read for the four members that decide, in one pass over its top level
+    /// that builds none of the others (a container read whole cost ten times the rest of the test).
+    private static func requested(in containers: [JSON], _ names: [String: Int]) -> [Bool] {
+        var found = [Bool](repeating: false, count: names.count)
+        let read = containers.map { (try? $0.members(["name", "args", "env", "resources"])) ?? nil }
+        let chosen = read.map { m -> JSON in
+            guard let m else { return .null }
+            return .object(JSONObject([.init(key: "name", value: m[0] ?? .null), .init(key: "args", value: m[1] ?? .null), .init(key: "env", value: m[2] ?? .null)]))
+        }
+        guard let index = SparkPod.mainContainer(in: chosen, named: nil), let parts = (try? read[index]?[3]?.members(["requests", "limits"])) ?? nil else { return found }
+        for part in parts {
+            for entry in part?.objectValue ?? JSONObject() {
+                if let number = names[entry.key], Quantity.isPositive(entry.value) == true { found[number] = true }
+            }
+        }
+        return found
     }
 
     /// The values of the numbered keys, at `start` on; `object` is decoded only when a rule
@@ -158,6 +208,9 @@ final class RuleMatcher: Sendable {
         let serviceAccounts: TextTest
         let labelTests: Slice
         let annotationTests: Slice
+        /// Numbers (MatchKeys) of the resources the rule names, in `resourceNumbers`; any of
+        /// them will do. Count 0: the rule does not ask.
+        let resources: Slice
     }
 
     /// A run of `globs` or `tests`.
@@ -205,6 +258,7 @@ final class RuleMatcher: Sendable {
     private let generals: [Glob]
     private let tests: PlainArray<KeyTest>
     private let values: PlainArray<ByteStore.Range>
+    private let resourceNumbers: PlainArray<Int32>
 
     /// `excludes[i]`: what rule i skips, if anything.
     convenience init(_ matches: [Match], excludes: [Match?]) {
@@ -220,11 +274,13 @@ final class RuleMatcher: Sendable {
         rules = PlainArray(matches.map { match in
             Rule(roleMask: match.roles.map { $0.reduce(0) { $0 | $1.bit } } ?? SparkRole.allBits,
                  namespaces: b.add(match.namespaces), appNames: b.add(match.appNames), serviceAccounts: b.add(match.serviceAccounts),
-                 labelTests: b.add(match.podLabels, keys.labels), annotationTests: b.add(match.annotations, keys.annotations))
+                 labelTests: b.add(match.podLabels, keys.labels), annotationTests: b.add(match.annotations, keys.annotations),
+                 resources: b.add(resources: match.resources, keys.resources))
         })
         self.keys = keys
         (store, generals) = (b.store, b.generals)
         (globs, tests, values) = (PlainArray(b.globs), PlainArray(b.tests), PlainArray(b.values))
+        resourceNumbers = PlainArray(b.resourceNumbers)
     }
 
     private struct Builder {
@@ -233,6 +289,13 @@ final class RuleMatcher: Sendable {
         var generals: [Glob] = []
         var tests: [KeyTest] = []
         var values: [ByteStore.Range] = []
+        var resourceNumbers: [Int32] = []
+
+        mutating func add(resources names: [String]?, _ numbers: [String: Int]) -> Slice {
+            let first = Int32(resourceNumbers.count)
+            resourceNumbers += (names ?? []).map { Int32(numbers[$0]!) }
+            return Slice(first: first, count: Int32(resourceNumbers.count) - first)
+        }
 
         mutating func add(_ patterns: [Glob]?) -> TextTest {
             guard let patterns else { return .any }
@@ -293,7 +356,8 @@ final class RuleMatcher: Sendable {
                   matchesAny(rule.appNames, facts),
                   matches(rule.serviceAccounts, serviceAccount),
                   passes(rule.labelTests, facts, from: facts.labelsStart),
-                  passes(rule.annotationTests, facts, from: facts.annotationsStart) else { continue }
+                  passes(rule.annotationTests, facts, from: facts.annotationsStart),
+                  rule.resources.count == 0 || rule.resources.range.contains(where: { facts.requests(Int(resourceNumbers[$0])) }) else { continue }
             matched.append(index)
         }
         return matched

@@ -78,6 +78,9 @@ public struct Match: Sendable {
     public var annotations: LabelSelector?
     public var appNames: [Glob]?
     public var serviceAccounts: [Glob]?
+    /// Resource names (`nvidia.com/gpu`): the pod's Spark container requests or limits one of
+    /// them above zero.
+    public var resources: [String]?
 
     public init() {}
 }

@@ -34,6 +34,8 @@ public struct Mutation: Sendable {
     public var unchangedSummary: String { Mutator.State.labels(unchanged) }
     public var warnings: [String]
     public var isSparkPod: Bool
+    /// Executors a split placed on its fallback variant for want of a usable id (SplitFallback).
+    public var fallbacks: [SplitFallback] = []
 
     /// The pod as it came: nothing applied, nothing to say.
     static func untouched(_ pod: JSON, isSparkPod: Bool) -> Mutation {
@@ -60,7 +62,7 @@ public enum Mutator {
         }
         let (summary, unchanged) = state.finish()
         return Mutation(original: .object(state.originalPod), pod: .object(state.pod), applied: state.applied,
-                        appliedSummary: summary, unchanged: unchanged, warnings: state.warnings, isSparkPod: true)
+                        appliedSummary: summary, unchanged: unchanged, warnings: state.warnings, isSparkPod: true, fallbacks: state.fallbacks)
     }
 
     struct State {
@@ -72,6 +74,7 @@ public enum Mutator {
         var originalSpec: JSONObject
         var applied: [AppliedRule] = []
         var warnings: [String] = []
+        var fallbacks: [SplitFallback] = []
         /// Whether a matching rule changed nothing: only then are the two records told apart
         /// (a flag set in `apply`, not a second walk over `applied` that copies each element).
         var anyUnchanged = false
@@ -124,8 +127,9 @@ public enum Mutator {
                     index = split.variant(forExecutorID: id)
                 } else {
                     index = split.fallbackVariant
-                    let label = spark.labels?["spark-exec-id"]?.stringValue.map { "\"\($0)\"" } ?? "missing"
-                    warnings.append("rule \(rule.name): spark-exec-id is \(label); placed on variant \(split.variants[index].name) as a fallback")
+                    let variant = split.variants[index].name
+                    warnings.append(SplitFallback.warning(rule: rule.name, variant: variant, labels: spark.labels, metadata: spark.metadata))
+                    fallbacks.append(SplitFallback(rule: rule.name, variant: variant))
                 }
                 variantName = split.variants[index].name
                 set(rule.variantSettings[index], rule, &changed)

@@ -33,6 +33,7 @@ struct PolicyDecoder {
         m.serviceAccounts = globs("serviceAccounts")
         m.podLabels = t["podLabels"].map(selector)
         m.annotations = t["annotations"].map(selector)
+        m.resources = t["resources"].map { $0.strings.map(\.0) }
         return m
     }
 

@@ -9,19 +9,21 @@ public enum PolicyWarnings {
 
     /// Every warning: those at a place in a file (the schema checks', such as a probe Spark
     /// never passes) as `file:line:column: message`, then those about the policy as a whole.
-    public static func of(_ set: PolicySet, priorityClasses: Set<String>? = nil) -> [String] {
-        set.warnings.map(\.description) + whole(set, priorityClasses: priorityClasses).map(\.message)
+    public static func of(_ set: PolicySet, priorityClasses: Set<String>? = nil, priorityValues: [String: Int] = [:]) -> [String] {
+        set.warnings.map(\.description) + whole(set, priorityClasses: priorityClasses, priorityValues: priorityValues).map(\.message)
     }
 
     /// Every warning with its place: the schema checks' at theirs, those about a rule at its name
     /// (when the set knows where that is). `check` prints these.
-    public static func located(_ set: PolicySet, priorityClasses: Set<String>? = nil) -> [PolicyWarning] {
-        set.warnings.map { PolicyWarning(Position(file: $0.file, mark: $0.mark), $0.message) } + whole(set, priorityClasses: priorityClasses)
+    public static func located(_ set: PolicySet, priorityClasses: Set<String>? = nil, priorityValues: [String: Int] = [:]) -> [PolicyWarning] {
+        set.warnings.map { PolicyWarning(Position(file: $0.file, mark: $0.mark), $0.message) }
+            + whole(set, priorityClasses: priorityClasses, priorityValues: priorityValues)
     }
 
     /// The warnings about the policy as a whole, each at the name of the rule it is about.
-    /// `priorityClasses`: the classes the cluster has (the manifests' and the flag's), when known.
-    static func whole(_ set: PolicySet, priorityClasses: Set<String>? = nil) -> [PolicyWarning] {
+    /// `priorityClasses`: the classes the cluster has (the manifests' and the flag's), when known;
+    /// `priorityValues`: the values of those the manifests give (`check --manifests`).
+    static func whole(_ set: PolicySet, priorityClasses: Set<String>? = nil, priorityValues: [String: Int] = [:]) -> [PolicyWarning] {
         var warnings: [PolicyWarning] = []
         func at(_ index: Int?) -> Position? { index.flatMap { $0 < set.positions.count ? set.positions[$0] : nil } }
         if let known = priorityClasses {
@@ -29,6 +31,10 @@ public enum PolicyWarnings {
                 let first = rules.first.flatMap { rule in set.rules.firstIndex { $0.name == rule } }
                 warnings.append(PolicyWarning(at(first), "priority class \"\(name)\" (set by \(rules.map { "rule \"\($0)\"" }.joined(separator: ", "))) is not created by the manifests: the apiserver refuses every pod given it until the class exists"))
             }
+        }
+        for (i, driver, executor, by) in PriorityClasses.driversNotAbove(in: set, values: priorityValues) {
+            let rule = set.rules[i].name
+            warnings.append(PolicyWarning(at(i), "rule \"\(rule)\" gives drivers priority class \"\(driver)\" (value \(priorityValues[driver]!)), not above \"\(executor)\" (value \(priorityValues[executor]!)) that \(by == rule ? "it" : "rule \"\(by)\"") gives executors: under pressure the scheduler should preempt an executor, never the driver whose loss fails the whole job"))
         }
         for (i, rule) in set.rules.enumerated() {
             if let reason = neverMatches(rule) { warnings.append(PolicyWarning(at(i), "rule \"\(rule.name)\" can never match: \(reason)")) }
@@ -74,7 +80,7 @@ public enum PolicyWarnings {
 extension Match {
     /// No condition at all: matches every pod.
     var matchesEverything: Bool {
-        roles == nil && namespaces == nil && podLabels == nil && annotations == nil && appNames == nil && serviceAccounts == nil
+        roles == nil && namespaces == nil && podLabels == nil && annotations == nil && appNames == nil && serviceAccounts == nil && resources == nil
     }
 }
 

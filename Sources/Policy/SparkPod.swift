@@ -51,7 +51,8 @@ struct SparkPod {
             role: role, namespace: namespace ?? metadata["namespace"]?.stringValue ?? "",
             appNames: Self.appNames(labels),
             serviceAccount: spec["serviceAccountName"]?.stringValue ?? "default",
-            labels: labels, annotations: annotations, keys: keys)
+            labels: labels, annotations: annotations,
+            containerList: keys.resources.isEmpty ? nil : spec["containers"], keys: keys)  // looked up only when a rule asks
     }
 
     static let placementFields = ["nodeSelector", "tolerations", "topologySpreadConstraints"]

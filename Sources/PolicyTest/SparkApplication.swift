@@ -52,7 +52,7 @@ public struct SparkApplication {
             "sparkoperator.k8s.io/submission-id": .string(appID),
         ]
         if let id {
-            labels["spark-exec-id"] = .string(String(id))
+            labels["spark-exec-id"] = .string(executorIDLabel(id))
             labels["spark-exec-resourceprofile-id"] = "0"
         }
         for source in [template?["metadata", "labels"], spec["labels"], part["labels"]] {
@@ -63,6 +63,10 @@ public struct SparkApplication {
             for entry in source?.objectValue ?? JSONObject() { annotations[entry.key] = entry.value }
         }
         var metadata: JSONObject = ["name": .string(id.map { "\(name)-\(appID)-exec-\($0)" } ?? "\(name)-driver"), "labels": .object(labels)]
+        if id != nil, let owner = templateOwner {
+            metadata["ownerReferences"] = [["apiVersion": "apps/v1", "kind": .string(owner), "name": .string("spark-d-spark-\(appID)-0"), "controller": true]]
+            if owner == "ReplicaSet" { annotations["controller.kubernetes.io/pod-deletion-cost"] = "0" }
+        }
         if let namespace { metadata["namespace"] = .string(namespace) }
         if !annotations.isEmpty { metadata["annotations"] = .object(annotations) }
 
@@ -90,7 +94,12 @@ public struct SparkApplication {
         } else {
             spark["args"] = ["executor"]
             spark["ports"] = [["name": "blockmanager", "containerPort": 7079]]
-            spark["env"] = .array((spark["env"]?.arrayValue ?? []) + [["name": "SPARK_EXECUTOR_ID", "value": .string(String(id ?? 1))]])
+            spark["env"] = .array((spark["env"]?.arrayValue ?? []) + [["name": "SPARK_EXECUTOR_ID", "value": .string(executorIDLabel(id ?? 1))]])
+        }
+        if let limits = resourceLimits(role, part, spark["resources"]?["limits"]?.objectValue) {
+            var resources = spark["resources"]?.objectValue ?? JSONObject()
+            resources["limits"] = .object(limits)
+            spark["resources"] = .object(resources)
         }
         containers.append(.object(spark))
         podSpec["containers"] = .array(containers)
@@ -106,5 +115,35 @@ public struct SparkApplication {
         if let cls = part["priorityClassName"] ?? spec["batchSchedulerOptions", "priorityClassName"] { podSpec["priorityClassName"] = cls }
         if let scheduler = spec["batchScheduler"]?.stringValue { podSpec["schedulerName"] = .string(scheduler) }
         return ["apiVersion": "v1", "kind": "Pod", "metadata": .object(metadata), "spec": .object(podSpec)]
+    }
+
+    /// `spark.kubernetes.allocation.pods.allocator`: with `deployment` (Spark 4.2) or `statefulset`,
+    /// Spark writes one pod template for every executor, with the id `EXECID` (the driver gives
+    /// the real one when the executor starts), and a ReplicaSet or a StatefulSet creates the pods.
+    private var templateOwner: String? {
+        switch spec["sparkConf", "spark.kubernetes.allocation.pods.allocator"]?.stringValue {
+        case "deployment": return "ReplicaSet"
+        case "statefulset": return "StatefulSet"
+        default: return nil
+        }
+    }
+
+    private func executorIDLabel(_ id: Int) -> String { templateOwner == nil ? String(id) : "EXECID" }
+
+    /// The accelerators Spark's container asks for, as the match on `resources` reads them: the
+    /// operator's `gpu: {name, quantity}`, and Spark's `spark.ROLE.resource.NAME.amount` with a
+    /// `.vendor` (Spark puts `VENDOR/NAME: amount` in the limits). nil when there are none.
+    private func resourceLimits(_ role: String, _ part: JSON, _ existing: JSONObject?) -> JSONObject? {
+        var limits = existing ?? JSONObject()
+        if let name = part["gpu", "name"]?.stringValue, let quantity = part["gpu", "quantity"] {
+            limits[name] = .string(quantity.stringValue ?? quantity.text)
+        }
+        let prefix = "spark.\(role).resource."
+        for entry in spec["sparkConf"]?.objectValue ?? JSONObject() where entry.key.hasPrefix(prefix) && entry.key.hasSuffix(".amount") {
+            let name = entry.key.dropFirst(prefix.count).dropLast(".amount".count)
+            guard let vendor = spec["sparkConf", "\(prefix)\(name).vendor"]?.stringValue, let amount = entry.value.stringValue else { continue }
+            limits["\(vendor)/\(name)"] = .string(amount)
+        }
+        return limits.isEmpty || limits == existing ? nil : limits
     }
 }

@@ -33,6 +33,8 @@ public final class Metrics: Sendable {
 
     struct State {
         var patches: [PatchKey: Int] = [:]
+        /// Executors a split placed on its fallback variant (no usable spark-exec-id), by rule and variant.
+        var fallbacks: [PatchKey: Int] = [:]
         var pods: [PodKey: Int] = [:]
         var reloads: [String: Int] = ["success": 0, "failure": 0]
         var policyGeneration = 0
@@ -63,7 +65,8 @@ public final class Metrics: Sendable {
 
     /// One admission. `placed`: a Spark pod's role and the priority class it leaves with, the
     /// class already bounded by the caller (one the policy sets, `other` or `none`).
-    public func admission(seconds: Double, applied: [AppliedRule], warnings count: Int, placed: (role: String, priorityClass: String)? = nil) {
+    public func admission(seconds: Double, applied: [AppliedRule], warnings count: Int, placed: (role: String, priorityClass: String)? = nil,
+                          fallbacks: [SplitFallback] = []) {
         if let i = Self.buckets.firstIndex(where: { seconds <= $0 }) { bucketCounts[i].value.wrappingAdd(1, ordering: .relaxed) }
         latencyCount.wrappingAdd(1, ordering: .relaxed)
         latencySumNanos.wrappingAdd(Int(seconds * 1e9), ordering: .relaxed)
@@ -74,6 +77,10 @@ public final class Metrics: Sendable {
                 s.patches[PatchKey(rule: rule.rule, variant: rule.variant ?? ""), default: 0] += 1
             }
             if let placed { s.pods[PodKey(role: placed.role, priorityClass: placed.priorityClass), default: 0] += 1 }
+            // As patches count: when the variant's values went in, not again on reinvocation.
+            for f in fallbacks where applied.contains(where: { $0.rule == f.rule && !$0.fields.isEmpty }) {
+                s.fallbacks[PatchKey(rule: f.rule, variant: f.variant), default: 0] += 1
+            }
         }
     }
 
@@ -128,6 +135,10 @@ public final class Metrics: Sendable {
         header("sparkhook_pods_total", "counter", "Spark pods admitted, by role and the priority class they leave with (one the policy sets; other; none).")
         for (key, count) in s.pods.sorted(by: { ($0.key.role, $0.key.priorityClass) < ($1.key.role, $1.key.priorityClass) }) {
             out += "sparkhook_pods_total\(labels([("role", key.role), ("priority_class", key.priorityClass)])) \(count)\n"
+        }
+        header("sparkhook_split_fallbacks_total", "counter", "Executors a split placed on its fallback variant because they carried no usable spark-exec-id (Spark's deployment and statefulset allocators label every executor EXECID until it starts), by rule and variant: the split's weights did not apply to them.")
+        for (key, count) in s.fallbacks.sorted(by: { ($0.key.rule, $0.key.variant) < ($1.key.rule, $1.key.variant) }) {
+            out += "sparkhook_split_fallbacks_total\(labels([("rule", key.rule), ("variant", key.variant)])) \(count)\n"
         }
         out += disruptions.render()
         header("sparkhook_admission_warnings_total", "counter", "Warnings returned to the apiserver (kept creator values, fallbacks, internal errors).")

@@ -104,7 +104,7 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
             let elapsed = monotonicSeconds() - start
             let applied = outcome.mutation?.applied ?? []
             metrics.admission(seconds: elapsed, applied: applied, warnings: outcome.response.warnings.count,
-                              placed: Self.placement(outcome.mutation, policy: snapshot.policy))
+                              placed: Self.placement(outcome.mutation, policy: snapshot.policy), fallbacks: outcome.mutation?.fallbacks ?? [])
             let result: Metrics.Outcome = outcome.mutation?.isSparkPod != true ? .skipped : outcome.response.patch.isEmpty ? .unchanged : .mutated
             metrics.request(.mutate, result)
             // One line per admission at debug only: the apiserver's audit log already records each

@@ -54,7 +54,8 @@ struct Check: ParsableCommand {
         do {
             var known: Set<String>? = priorityClasses.map(PriorityClasses.parse)
             if let manifests { known = (known ?? []).union(try PriorityClasses.created(at: manifests)) }
-            checked = try PolicyCheck.run(path: policy ?? path!, priorityClasses: known)
+            let values = try manifests.map(PriorityClasses.values(at:)) ?? [:]
+            checked = try PolicyCheck.run(path: policy ?? path!, priorityClasses: known, priorityValues: values)
         } catch let error as PolicyError {
             printError(error.description)
             throw ExitCode(1)

@@ -37,7 +37,7 @@ final class PolicyValidationTests: PolicyFolderTestCase {
         let a = try answer(h, ["team.yaml": bad, "..data": "spec: [", ".hidden": "spec: ["])
         XCTAssertEqual(a["response", "allowed"], false)
         let message = try XCTUnwrap(a["response", "status", "message"]?.stringValue)
-        XCTAssertTrue(message.contains(#"team.yaml:14:9: unknown field "prioritClassName" in set"#), message)
+        XCTAssertTrue(message.contains(#"team.yaml:15:9: unknown field "prioritClassName" in set"#), message)
         XCTAssertTrue(message.hasPrefix("invalid sparkhook policy (1 problem):\n"), message)
         let metrics = h.metrics.render(server: nil)
         XCTAssertTrue(metrics.contains(#"sparkhook_requests_total{endpoint="validate_policy",outcome="denied"} 1"#), metrics)

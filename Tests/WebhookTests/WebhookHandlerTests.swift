@@ -2,6 +2,7 @@
 import Foundation
 import HTTPServer
 import JSON
+import Policy
 @testable import Webhook
 import XCTest
 
@@ -85,5 +86,28 @@ final class WebhookHandlerTests: PolicyFolderTestCase {
         XCTAssertTrue(text.contains(#"sparkhook_pods_total{role="executor",priority_class="spark-executor"} 2"#), text)
         XCTAssertFalse(text.contains(#"role="nginx""#))
         XCTAssertTrue(text.contains(#"sparkhook_patches_total{rule="executor-mix",variant="on-demand"} 2"#), text)
+    }
+
+    /// Spark 4.2's deployment allocator: an executor with no id of its own is admitted, placed on
+    /// the split's fallback variant, warned about, and counted once (not again on reinvocation).
+    func testADeploymentAllocatedExecutorIsCountedAsAFallback() throws {
+        let h = try handler()
+        XCTAssertTrue(h.metrics.render(server: nil).contains("# HELP sparkhook_split_fallbacks_total "))
+        XCTAssertEqual(post(h, "/mutate", try Fixtures.bytes("executor-operator.json")).status, 200)
+        XCTAssertFalse(h.metrics.render(server: nil).contains("sparkhook_split_fallbacks_total{"), "an executor with an id is no fallback")
+        let review = try JSONParser.parseFully(try Fixtures.bytes("allocators/executor-deployment.json"))
+        let answer = try JSONParser.parseFully(post(h, "/mutate", review.serialized()).body)
+        XCTAssertEqual(answer["response", "allowed"], true)
+        XCTAssertEqual(answer["response", "auditAnnotations", "applied"]?.stringValue?.contains("executor-mix/on-demand"), true)
+        XCTAssertEqual(answer["response", "warnings"]?.arrayValue?.contains { $0.stringValue?.contains("Spark's deployment allocator") == true }, true)
+        XCTAssertTrue(h.metrics.render(server: nil).contains("sparkhook_split_fallbacks_total{rule=\"executor-mix\",variant=\"on-demand\"} 1\n"))
+        // Reinvocation: the mutated pod again changes nothing and is not counted again.
+        let mutated = try Mutator.mutate(pod: try XCTUnwrap(review["request", "object"]), namespace: "spark-jobs", policy: h.policies.current.policy).pod
+        var request = try XCTUnwrap(review["request"]?.objectValue), again = try XCTUnwrap(review.objectValue)
+        request["object"] = mutated
+        again["request"] = .object(request)
+        let second = try JSONParser.parseFully(post(h, "/mutate", JSON.object(again).serialized()).body)
+        XCTAssertNil(second["response", "patch"], "nothing left to change")
+        XCTAssertTrue(h.metrics.render(server: nil).contains("sparkhook_split_fallbacks_total{rule=\"executor-mix\",variant=\"on-demand\"} 1\n"))
     }
 }

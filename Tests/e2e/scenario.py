@@ -91,6 +91,14 @@ def pods_of(step, namespace):
     first = executors.get("firstId", 1)
     for i in range(first, first + executors.get("count", 0)):
         out.append(shaped("executor", f"{app}-exec-{i}", app, executors, i))
+    # Another team's pods: not Spark's, no priority class (priority 0); what executors must not evict.
+    other = step.get("other", {})
+    for i in range(other.get("count", 0)):
+        pod = creatable("non-spark.json", name=f"{app}-{i}")
+        pod["metadata"].pop("annotations", None)
+        pod["metadata"]["labels"] = {"app": app}
+        pod["spec"]["containers"][0]["resources"] = {"requests": {"cpu": str(other.get("cpu", 1)), "memory": str(other.get("memory", "1Gi"))}}
+        out.append(pod)
     for pod in out:
         pod["metadata"]["namespace"] = step.get("namespace", namespace)
     return out

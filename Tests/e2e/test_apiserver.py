@@ -6,13 +6,16 @@ import json
 import subprocess
 
 import pytest
+import yaml
 
 from conftest import BIN, FIXTURES, ROOT, counter_sum, metrics_text
 from test_webhook import serve
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 PODS = ["driver-operator.json", "executor-operator.json", "driver-submit.json", "executor-submit.json", "driver-connect.json"]
-CLASSES = {"spark-driver-critical": (1_000_000, "PreemptLowerPriority"), "spark-executor": (1_000, "PreemptLowerPriority")}
+# The shipped classes: the stored pods must show what they resolve to (executors never preempt).
+CLASSES = {d["metadata"]["name"]: (d["value"], d["preemptionPolicy"])
+           for d in yaml.safe_load_all((ROOT / "manifests" / "base" / "priorityclasses.yaml").read_text())}
 
 
 def creatable(fixture, name=None, exec_id=None):
@@ -157,6 +160,33 @@ def test_executors_split_by_exec_id_as_stored(cluster, certs):
         for n in range(1, len(variants) - 1):
             spot = variants[2:2 + n].count("spot")
             assert abs(spot - 0.4 * n) <= 1, (n, variants)
+    finally:
+        unhook(server, registration)
+
+
+def test_executors_of_sparks_deployment_allocator_are_stored_on_the_fallback_and_counted(cluster, certs):
+    """Spark 4.2's deployment allocator: a ReplicaSet creates every executor from one template,
+    `spark-exec-id: EXECID`, by generateName. Each one is created (never refused), stored on the
+    split's base variant with a warning saying why, and counted in sparkhook_split_fallbacks_total."""
+    policy = ROOT / "examples" / "production.yaml"
+    server, registration = hooked(cluster, certs, policy)
+    try:
+        template = creatable("allocators/executor-deployment.json")
+        template["metadata"].pop("name", None)
+        template["metadata"]["generateName"] = json.loads((FIXTURES / "allocators" / "executor-deployment.json").read_text())[
+            "request"]["object"]["metadata"]["generateName"]
+        names = set()
+        for _ in range(5):
+            status, stored, warnings = cluster.create_pod("spark-jobs", template)
+            assert status == 201, stored
+            names.add(stored["metadata"]["name"])
+            assert stored["metadata"]["labels"]["spark-exec-id"] == "EXECID"
+            assert stored["metadata"]["annotations"]["sparkhook.io/applied"] == "executor-priority,executor-mix/on-demand,executor-zone-spread"
+            assert stored["spec"]["nodeSelector"] == {"karpenter.sh/capacity-type": "on-demand"}
+            assert any("Spark's deployment allocator gives an executor its id only when it starts" in w for w in warnings), warnings
+        assert len(names) == 5
+        text = metrics_text(server, certs)
+        assert 'sparkhook_split_fallbacks_total{rule="executor-mix",variant="on-demand"} 5' in text.splitlines()
     finally:
         unhook(server, registration)
 

@@ -9,6 +9,8 @@ import yaml
 from conftest import BIN, ROOT, render_manifests
 
 POLICY_MANIFEST = ROOT / "manifests" / "base" / "policy.yaml"
+# What the valid line ends with: the hash sparkhook_policy_info{hash} will show.
+HASH = r", hash [0-9a-f]{16} \(sparkhook_policy_info\{hash\} when served\)"
 
 
 def check(*args, stdin=None):
@@ -39,7 +41,7 @@ def test_kustomize_output_on_stdin(certs, tmp_path):
     run = check("-", stdin=rendered)
     assert run.returncode == 0 and run.stderr == "", run
     [line] = run.stdout.splitlines()
-    assert line.startswith("<stdin>:") and ": ConfigMap sparkhook-system/sparkhook-policy: valid: 7 rules from 1 key, hash " in line, line
+    assert re.fullmatch(r"<stdin>:\d+:\d+: ConfigMap sparkhook-system/sparkhook-policy: valid: 7 rules from 1 key" + HASH, line), line
 
 
 def test_problems_are_at_the_manifests_line_and_column(tmp_path):
@@ -76,3 +78,22 @@ def test_the_path_is_named_once():
     run = check("--policy", POLICY_MANIFEST, POLICY_MANIFEST)
     assert run.returncode == 64 and "name the policy once" in run.stderr, run
     assert check().returncode == 64
+
+
+def test_drivers_given_a_class_not_above_the_executors_are_warned_at_the_rule(tmp_path):
+    """With the manifests' PriorityClass values known, a policy that swaps the classes is warned
+    about at the driver rule's name (in the ConfigMap), and --strict fails it."""
+    text = (POLICY_MANIFEST.read_text().replace("priorityClassName: spark-driver-critical", "priorityClassName: SWAP", 1)
+            .replace("priorityClassName: spark-executor", "priorityClassName: spark-driver-critical", 1)
+            .replace("priorityClassName: SWAP", "priorityClassName: spark-executor", 1))
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(text)
+    row = next(i for i, line in enumerate(text.splitlines()) if "- name: driver-priority" in line)
+    column = text.splitlines()[row].index("driver-priority") + 1
+    expected = (f'{policy}:{row + 1}:{column}: warning: rule "driver-priority" gives drivers priority class "spark-executor" (value 1000), '
+                'not above "spark-driver-critical" (value 1000000) that rule "executor-priority" gives executors: under pressure the '
+                "scheduler should preempt an executor, never the driver whose loss fails the whole job")
+    run = check(policy, "--manifests", ROOT / "manifests" / "base", "--strict")
+    assert run.returncode == 1 and run.stderr.splitlines() == [expected], run
+    # Without the manifests' values there is nothing to compare.
+    assert check(policy, "--priority-classes", "spark-executor,spark-driver-critical", "--strict").returncode == 0

@@ -100,6 +100,13 @@ def test_priority_classes_put_drivers_above_executors(base):
     assert classes["spark-driver-critical"] > classes["spark-executor"]
 
 
+def test_executors_never_preempt_and_drivers_do(base):
+    # A class is cluster-wide: an executor class that preempts lets every Spark job evict other
+    # teams' pods with no class (Tests/e2e/scenarios/production-preemption-other-teams.yaml).
+    policies = {d["metadata"]["name"]: d.get("preemptionPolicy", "PreemptLowerPriority") for d in base if d["kind"] == "PriorityClass"}
+    assert policies == {"spark-driver-critical": "PreemptLowerPriority", "spark-executor": "Never"}
+
+
 def test_the_deployment_names_the_priority_classes_the_manifests_create(base):
     deployment = by_kind(base, "Deployment")
     [container] = [c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == "sparkhook"]

@@ -133,3 +133,44 @@ def test_what_is_not_a_spark_application_is_refused():
     both = subprocess.run([str(BIN / "sparkhook"), "preview", "--policy", str(POLICY), "x.json", "--spark-application", "y.yaml"],
                           capture_output=True, text=True)
     assert both.returncode != 0 and "either a FILE or --spark-application" in both.stderr
+
+
+@pytest.mark.parametrize("asks", ["gpu: {name: nvidia.com/gpu, quantity: 1}",
+                                  "sparkConf: {spark.executor.resource.gpu.amount: '1', spark.executor.resource.gpu.vendor: nvidia.com}"])
+def test_executors_asking_for_a_gpu_are_previewed_on_gpu_nodes(tmp_path, asks):
+    """The operator's `gpu` and Spark's resource amount both end up in the container's limits,
+    where match.resources looks: the GPU rule of examples/placement.yaml takes the executors only."""
+    app = tmp_path / "app.yaml"
+    executor = "executor: {instances: 3, " + asks + "}" if asks.startswith("gpu") else "executor: {instances: 3}, " + asks
+    app.write_text("apiVersion: sparkoperator.k8s.io/v1beta2\nkind: SparkApplication\nmetadata: {name: train}\n"
+                   "spec: {type: Scala, mode: cluster, " + executor + "}\n")
+    run = lambda a: subprocess.run([str(BIN / "sparkhook"), "preview", "--policy", str(ROOT / "examples" / "placement.yaml"),
+                                    "--spark-application", str(a), "-o", "json"], capture_output=True, text=True)
+    out = run(app)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert [a["rule"] for a in result["executors"]["applied"]] == ["executor-mix", "gpu-executors"]
+    assert [a["rule"] for a in result["driver"]["applied"]] == ["driver-on-demand"]
+    assert {p["applied"] for p in result["executors"]["pods"]} == {"executor-mix/on-demand,gpu-executors"}
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("apiVersion: sparkoperator.k8s.io/v1beta2\nkind: SparkApplication\nmetadata: {name: train}\n"
+                     "spec: {type: Scala, mode: cluster, executor: {instances: 3}}\n")
+    assert [a["rule"] for a in json.loads(run(plain).stdout)["executors"]["applied"]] == ["executor-mix"]
+
+
+def test_executors_of_sparks_deployment_allocator_are_previewed_on_the_fallback_with_a_warning(tmp_path):
+    """Spark 4.2's deployment allocator labels every executor EXECID: the preview builds them so,
+    puts every one on the split's fallback variant (the base, on-demand) and says why."""
+    app = tmp_path / "app.yaml"
+    app.write_text("apiVersion: sparkoperator.k8s.io/v1beta2\nkind: SparkApplication\nmetadata: {name: etl}\n"
+                   "spec: {type: Scala, mode: cluster, sparkVersion: 4.2.0, executor: {instances: 10},"
+                   " sparkConf: {spark.kubernetes.allocation.pods.allocator: deployment}}\n")
+    out = preview(app, "-o", "json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    [split] = result["executors"]["split"]
+    assert (split["rule"], split["counts"]) == ("executor-mix", {"on-demand": 10})
+    assert any("Spark's deployment allocator gives an executor its id only when it starts" in w for w in result["executors"]["warnings"])
+    table = preview(app).stdout
+    assert "  executor-mix: 1-2 on-demand (base), then 8 on-demand" in table.splitlines()
+    assert "warning: rule executor-mix: spark-exec-id is \"EXECID\", owned by a ReplicaSet" in table

@@ -32,4 +32,8 @@ typedef struct {
 scan_result scan_index_sse2(const uint8_t *b, int64_t n, int32_t *ends);
 scan_result scan_index_avx2(const uint8_t *b, int64_t n, int32_t *ends);
 
+// 1 when the m bytes of needle occur in the n bytes of b, or a backslash does; else 0. avx2: as
+// scan_cpu_has_avx2() said.
+int scan_may_contain(const uint8_t *b, int64_t n, const uint8_t *needle, int64_t m, int avx2);
+
 #endif

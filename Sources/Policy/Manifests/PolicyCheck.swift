@@ -23,7 +23,7 @@ public enum PolicyCheck {
 
     /// Checks everything at `path` ("-": standard input). Throws a PolicyError when the path cannot
     /// be read at all; every other problem is in the results.
-    public static func run(path: String, priorityClasses: Set<String>? = nil) throws -> [Checked] {
+    public static func run(path: String, priorityClasses: Set<String>? = nil, priorityValues: [String: Int] = [:]) throws -> [Checked] {
         let files = path == "-" ? ["-"] : try PolicyLoader.files(at: path)
         var documents: [(file: String, node: YAMLNode)] = []
         var policyFiles: [String] = []
@@ -56,7 +56,7 @@ public enum PolicyCheck {
                     guard ConfigMapPolicy.isPolicy(configMap) else { continue }
                     configMaps += 1
                     if lines == nil { lines = text.split(separator: "\n", omittingEmptySubsequences: false) }
-                    results.append(check(configMap, node, file: shown, lines: lines!, priorityClasses: priorityClasses))
+                    results.append(check(configMap, node, file: shown, lines: lines!, priorityClasses: priorityClasses, priorityValues: priorityValues))
                 case .other:
                     continue
                 }
@@ -69,7 +69,7 @@ public enum PolicyCheck {
             do {
                 let set = try PolicyLoader.load(documents: documents, files: policyFiles, problems: problems, emptyIs: plain.name)
                 plain.set = set
-                plain.warnings = PolicyWarnings.located(set, priorityClasses: priorityClasses)
+                plain.warnings = PolicyWarnings.located(set, priorityClasses: priorityClasses, priorityValues: priorityValues)
             } catch let error as PolicyError {
                 plain.problems = error.problems
             } catch {
@@ -81,7 +81,7 @@ public enum PolicyCheck {
     }
 
     /// A ConfigMap's policy: read by ConfigMapPolicy and the loader, placed in the manifest.
-    static func check(_ configMap: JSON, _ node: YAMLNode, file: String, lines: [Substring], priorityClasses: Set<String>?) -> Checked {
+    static func check(_ configMap: JSON, _ node: YAMLNode, file: String, lines: [Substring], priorityClasses: Set<String>?, priorityValues: [String: Int]) -> Checked {
         let namespace = configMap["metadata", "namespace"]?.stringValue.map { $0 + "/" } ?? ""
         let name = "\(file):\(node.mark): ConfigMap \(namespace)\(configMap["metadata", "name"]?.stringValue ?? "")"
         var result = Checked(name: name, from: "")
@@ -107,7 +107,7 @@ public enum PolicyCheck {
         do {
             let set = try PolicyLoader.load(sources: sources, emptyIs: "data")
             result.set = set
-            result.warnings = PolicyWarnings.located(set, priorityClasses: priorityClasses).map { warning in
+            result.warnings = PolicyWarnings.located(set, priorityClasses: priorityClasses, priorityValues: priorityValues).map { warning in
                 var placed = warning
                 placed.position = warning.position.map { positions[$0.file]?.place($0) ?? $0 }
                 return placed

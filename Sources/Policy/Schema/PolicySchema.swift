@@ -13,6 +13,7 @@ public enum PolicySchema {
     static let match = SchemaObject("Match", [
         ("roles", .list(.string)), ("namespaces", .list(.string)), ("podLabels", .selector(PodSchema.labelSelector)),
         ("annotations", .selector(annotationSelector)), ("appNames", .list(.string)), ("serviceAccounts", .list(.string)),
+        ("resources", .list(.string)),
     ])
 
     static let probes = SchemaObject("Probes", [("container", .string)] + Probes.Kind.allCases.map { ($0.rawValue, FieldType.object(PodSchema.probe)) })
@@ -103,6 +104,12 @@ public enum PolicySchema {
                     d.error(at.node, "bad glob \"\(excerpt(text))\" in \(t[field]!.path): \(problem.message)")
                 } catch {}
             }
+        }
+        if let resources = t["resources"] {
+            for (text, at) in resources.strings {
+                if let problem = Naming.labelKeyProblem(text) { d.error(at.node, "resource name \"\(excerpt(text))\" \(problem)") }
+            }
+            if resources.whole?.isEmpty == true { d.error(resources.node, "\(resources.path) is empty: name at least one resource") }
         }
     }
 

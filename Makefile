@@ -51,7 +51,8 @@ test-image: build $(VENV)/.installed
 test-cluster: build $(VENV)/.installed
 	SPARKHOOK_BIN_DIR=$(BIN) SPARKHOOK_IMAGE_ARCHIVE=$(IMAGE_ARCHIVE) $(PYTHON) -m pytest -q -rs -s --durations=0 Tests/cluster
 
-# Development CA and serving certificate (kept if they exist; FORCE=1 certs/generate.sh to renew).
+# Development CA and serving certificate (kept if they exist; RENEW=1 certs/generate.sh certs issues a new
+# serving certificate from the same CA, FORCE=1 a new CA too).
 certs: certs/tls.crt
 certs/tls.crt:
 	certs/generate.sh certs

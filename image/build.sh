@@ -50,13 +50,21 @@ if [ "$LOCAL_BASES" = 1 ]; then
   # The runtime base: these packages' files, less documentation, locales and gconv's charset modules
   # (distroless also has tzdata and netbase: sparkhook logs in UTC and resolves no names).
   runtime_packages="libc6 libgcc-s1 libstdc++6 libssl3 ca-certificates base-files"
-  stamp="bookworm $packages $DEBIAN_MIRROR"
+  # Made again each week, so that the bases carry the week's security updates.
+  stamp="bookworm $packages $runtime_packages $DEBIAN_MIRROR $(date +%G-W%V)"
   root=$WORK/debian
   if [ "$(cat "$root.stamp" 2>/dev/null)" != "$stamp" ]; then
-    log "debootstrap bookworm (minbase) from $DEBIAN_MIRROR"
-    rm -rf "$root" "$root.stamp"
+    log "debootstrap bookworm (minbase) from $DEBIAN_MIRROR, with security updates"
+    # An interrupted debootstrap leaves proc and sys mounted in the root: never delete through them.
+    awk -v w="$root/" 'index($5, w) == 1 {print $5}' /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" || true; done
+    rm -rf --one-file-system "$root" "$root.stamp"
     debootstrap --variant=minbase --include="$packages" bookworm "$root" "$DEBIAN_MIRROR" > "$WORK/debootstrap.log" 2>&1 \
       || die "debootstrap failed: $(tail -5 "$WORK/debootstrap.log")"
+    security=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+    printf 'deb %s bookworm main\ndeb %s bookworm-updates main\ndeb %s bookworm-security main\n' \
+      "$DEBIAN_MIRROR" "$DEBIAN_MIRROR" "$security" > "$root/etc/apt/sources.list"
+    { chroot "$root" apt-get update -qq && DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get upgrade -y -qq; } \
+      >> "$WORK/debootstrap.log" 2>&1 || die "apt-get upgrade in the Debian root failed: $(tail -5 "$WORK/debootstrap.log")"
     rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
     echo "$stamp" > "$root.stamp"
   fi
@@ -83,12 +91,12 @@ if [ "$LOCAL_BASES" = 1 ]; then
   if ! "${B[@]}" inspect --type image "$swift_image" >/dev/null 2>&1; then
     # The mirror git uses for github.com here (none elsewhere): the build resolves packages as
     # this machine does.
-    git config --system --get-regexp '^url\..*\.insteadof$' 2>/dev/null \
+    { git config --system --get-regexp '^url\..*\.insteadof$' 2>/dev/null || true; } \
       | while read -r key value; do git config --file "$root/etc/gitconfig" --add "$key" "$value"; done
     commit_dir "$swift_image" "$root" --env "PATH=$toolchain/usr/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
   fi
   volumes+=(--volume "$toolchain:$toolchain:ro")
-  mirror=$(git config --system --get-regexp '^url\..*\.insteadof$' 2>/dev/null | head -1 | sed -E 's/^url\.(.*)\.insteadof .*/\1/')
+  mirror=$( { git config --system --get-regexp '^url\..*\.insteadof$' 2>/dev/null || true; } | head -1 | sed -E 's/^url\.(.*)\.insteadof .*/\1/')
   if [ -n "$mirror" ] && [ -d "$mirror" ]; then volumes+=(--volume "${mirror%/}:${mirror%/}:ro"); fi
 
   if ! "${B[@]}" inspect --type image "$runtime_image" >/dev/null 2>&1; then

@@ -149,7 +149,8 @@ struct Serve: ParsableCommand {
         let reload: @Sendable (Bool) -> Void = { force in
             switch policies.reload(force: force) {
             case .unchanged:
-                break
+                // Asked for (SIGHUP), an answer: the files are the policy in force.
+                if force { logger.info("policy unchanged", ["policy": policy, "generation": "\(policies.current.generation)", "hash": policies.current.hash]) }
             case .reloaded(let generation):
                 let current = policies.current
                 let rules = current.policy.rules.count

@@ -105,7 +105,11 @@ def deployed(kube, tmp_path_factory):
         deployment.sh("kubectl delete --wait=false -k manifests", check=False)
 
 
-def spark_pod(name, role, app="spark-app", exec_id=None, container=None, image="registry.k8s.io/pause:3.10", extra=None):
+# The pause image every node has (the sandbox image); CLUSTER_POD_IMAGE names another.
+POD_IMAGE = os.environ.get("CLUSTER_POD_IMAGE", "registry.k8s.io/pause:3.10")
+
+
+def spark_pod(name, role, app="spark-app", exec_id=None, container=None, image=POD_IMAGE, extra=None):
     """A pod shaped as Spark's Kubernetes backend makes it (labels, container name), running the
     pause image every node has: it starts, and serves none of Spark's ports."""
     labels = {"spark-role": role, "spark-app-selector": app, "spark-app-name": app}

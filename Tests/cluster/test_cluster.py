@@ -68,9 +68,12 @@ def spark_namespace(deployed):
     kube.kubectl("create", "namespace", SPARK)
     # A platform team's node: the production policy sends drivers and the first executors to
     # on-demand capacity. Every node here is labelled so (kind's and CI's have no capacity type).
-    nodes = [n["metadata"]["name"] for n in kube.get("/api/v1/nodes")["items"]]
+    # Only nodes without a capacity type are labelled, and only those are unlabelled afterwards: a
+    # real cluster's spot nodes keep theirs (and then some executors may wait for spot capacity).
+    nodes = [n["metadata"]["name"] for n in kube.get("/api/v1/nodes")["items"]
+             if "karpenter.sh/capacity-type" not in n["metadata"].get("labels", {})]
     for node in nodes:
-        kube.kubectl("label", "--overwrite", "node", node, "karpenter.sh/capacity-type=on-demand")
+        kube.kubectl("label", "node", node, "karpenter.sh/capacity-type=on-demand")
     yield SPARK
     kube.kubectl("delete", "namespace", SPARK, "--wait=false", check=False)
     for node in nodes:
@@ -341,7 +344,7 @@ def test_5_failing_open_is_counted_by_the_apiserver_and_alerted_on(deployed, spa
 
 def test_6_removing_the_manifests_leaves_no_webhook_that_would_block_pods(deployed, spark_namespace):
     kube = deployed.kube
-    deployed.sh("kubectl delete -k manifests --timeout=180s", timeout=240)
+    deployed.sh(readme_command("kubectl delete -k") + " --timeout=180s", timeout=240)
     configs = kube.get("/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations")["items"] + \
         kube.get("/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations")["items"]
     left = [c["metadata"]["name"] for c in configs if "sparkhook" in c["metadata"]["name"]]

@@ -373,6 +373,19 @@ def test_sighup_reloads_the_policy(certs, tmp_path):
         assert p.stop() == 0
 
 
+def test_sighup_with_the_same_files_says_the_policy_is_unchanged(certs, tmp_path):
+    f = tmp_path / "p.yaml"
+    f.write_text(policy_text("same"))
+    p = serve(certs, f, "--watch-interval-ms", "600000")
+    try:
+        p.signal(signal.SIGHUP)
+        entry = p.wait_for_log(lambda e: e["msg"] == "policy unchanged")
+        assert entry["generation"] == "1"
+        assert not [e for e in p.logs() if e.get("msg") == "policy reloaded"]
+    finally:
+        assert p.stop() == 0
+
+
 def test_sigterm_under_load_fails_no_request(certs):
     p = serve(certs, ROOT / "examples" / "production.yaml", "--shutdown-grace", "10")
     body = (FIXTURES / "executor-operator.json").read_bytes()

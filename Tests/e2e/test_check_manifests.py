@@ -97,3 +97,17 @@ def test_drivers_given_a_class_not_above_the_executors_are_warned_at_the_rule(tm
     assert run.returncode == 1 and run.stderr.splitlines() == [expected], run
     # Without the manifests' values there is nothing to compare.
     assert check(policy, "--priority-classes", "spark-executor,spark-driver-critical", "--strict").returncode == 0
+
+
+def test_the_readmes_check_commands_work_as_written():
+    """The README's `sparkhook check` lines, run as they are (from the repository, sparkhook on PATH)."""
+    import os
+    lines = [line[2:].split("  #")[0].strip() for line in (ROOT / "README.md").read_text().splitlines()
+             if line.startswith("$ ") and "sparkhook check" in line and "policy.yaml --" not in line]
+    lines = [line for line in lines if "manifests" in line]
+    assert len(lines) >= 2, lines
+    for line in lines:
+        run = subprocess.run(["bash", "-o", "pipefail", "-c", line], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                             env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"})
+        assert run.returncode == 0, (line, run.stdout, run.stderr)
+        assert "valid: 7 rules" in run.stdout, (line, run.stdout)

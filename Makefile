@@ -15,7 +15,7 @@ VERSION := $(shell sed -n 's/.*static let version = "\(.*\)"/\1/p' Sources/Webho
 IMAGE ?= sparkhook:$(VERSION)
 IMAGE_ARCHIVE ?= .build/image/sparkhook.tar
 
-.PHONY: build venv release image test-image test-cluster certs run test test-swift test-policies test-e2e rollout bench bench-instructions bench-apiserver fuzz soak install clean
+.PHONY: build venv release image test-image test-cluster spark-image spark-venv test-spark certs run test test-swift test-policies test-e2e rollout bench bench-instructions bench-apiserver fuzz soak install clean
 
 build:
 	$(SWIFT) build
@@ -50,6 +50,27 @@ test-image: build $(VENV)/.installed
 # Skipped, saying so, without them. .ci/run gives it the one-node cluster of ../shared/envtest/node.
 test-cluster: build $(VENV)/.installed
 	SPARKHOOK_BIN_DIR=$(BIN) SPARKHOOK_IMAGE_ARCHIVE=$(IMAGE_ARCHIVE) $(PYTHON) -m pytest -q -rs -s --durations=0 Tests/cluster
+
+# The real-Spark tier: PySpark's pi by `spark-submit --deploy-mode cluster` from this machine onto
+# the cluster KUBECONFIG names, sparkhook deployed as test-cluster deploys it. The Spark image
+# (spark-image: Debian's Java 17 and Python, PyPI's pyspark; cached by the versions in
+# image/spark/versions) is loaded by IMAGE_LOAD; spark-submit is pyspark's, in a venv of its own.
+SPARK_VENV := .build/spark-venv
+SPARK_ARCHIVE ?= .build/image/spark.tar
+PYSPARK_VERSION := $(shell sed -n 's/^PYSPARK_VERSION=//p' image/spark/versions)
+spark-image:
+	OUT=$(SPARK_ARCHIVE) image/spark/build.sh
+
+# pyspark's sdist from the folder spark-image downloaded it to, when there (455 MB), else PyPI.
+spark-venv: $(SPARK_VENV)/.installed
+$(SPARK_VENV)/.installed: image/spark/versions
+	$(HOST_PYTHON) -m venv --clear $(SPARK_VENV)
+	$(SPARK_VENV)/bin/python -m pip install -q --disable-pip-version-check --find-links .build/image/spark-dist "pyspark==$(PYSPARK_VERSION)"
+	touch $@
+
+test-spark: build $(VENV)/.installed $(SPARK_VENV)/.installed
+	SPARKHOOK_BIN_DIR=$(BIN) SPARKHOOK_IMAGE_ARCHIVE=$(IMAGE_ARCHIVE) SPARK_IMAGE_ARCHIVE=$(SPARK_ARCHIVE) SPARK_VENV=$(SPARK_VENV) \
+	  $(PYTHON) -m pytest -q -rs -s --durations=0 Tests/spark
 
 # Development CA and serving certificate (kept if they exist; RENEW=1 certs/generate.sh certs issues a new
 # serving certificate from the same CA, FORCE=1 a new CA too).

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 import pytest
 import yaml
@@ -88,7 +89,16 @@ def spark(kube):
     if shutil.which("java") is None:
         skip("spark-submit needs Java 17 on this machine (apt-get install openjdk-17-jre-headless)")
     if SPARK_ARCHIVE:
+        started = time.monotonic()
         loaded = subprocess.run(["bash", "-c", os.environ["IMAGE_LOAD"] + ' "$1"', "image-load", SPARK_ARCHIVE],
                                 capture_output=True, text=True, timeout=600)
         assert loaded.returncode == 0, loaded.stderr
-    return Submission(kube.kubeconfig)
+        print(f"Spark image loaded in {time.monotonic() - started:.0f} s")
+    submission = Submission(kube.kubeconfig)
+    # pyspark's bin/ finds its Spark home with the `python3` on PATH: the venv's, told directly.
+    home = subprocess.run([str(SPARK_VENV / "bin/python"), "-c", "import os, pyspark; print(os.path.dirname(pyspark.__file__))"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    submission.env = {**os.environ, "SPARK_HOME": home, "PATH": f"{SPARK_VENV / 'bin'}:{os.environ['PATH']}"}
+    version = subprocess.run([str(SPARK_SUBMIT), "--version"], capture_output=True, text=True, env=submission.env, timeout=120)
+    assert f"version {VERSIONS['SPARK_VERSION']}" in version.stdout + version.stderr, version.stdout + version.stderr
+    return submission

@@ -14,12 +14,11 @@ import pathlib
 import subprocess
 import threading
 import time
-import urllib.parse
 
 import pytest
 import yaml
 
-from conftest import BIN, NAMESPACE, ROOT, VERSIONS
+from conftest import BIN, NAMESPACE, SPARK_SUBMIT, VERSIONS
 from kube import series, wait
 
 SPARK = f"spark-run-{os.getpid()}"
@@ -120,7 +119,7 @@ class Application:
         self._stop = threading.Event()
 
     def submit(self):
-        command = [str(pathlib.Path(os.environ.get("SPARK_VENV", ROOT / ".build/spark-venv")) / "bin/spark-submit"),
+        command = [str(SPARK_SUBMIT),
                    "--master", self.submission.master, "--deploy-mode", "cluster", "--name", self.name]
         for key, value in self.confs.items():
             command += ["--conf", f"{key}={value}"]
@@ -128,7 +127,7 @@ class Application:
         self.started = time.monotonic()
         self._watcher = threading.Thread(target=self._watch, daemon=True)
         self._watcher.start()
-        out = subprocess.run(command, capture_output=True, text=True, timeout=SUBMIT_TIMEOUT)
+        out = subprocess.run(command, capture_output=True, text=True, timeout=SUBMIT_TIMEOUT, env=self.submission.env)
         self.submit_output = out.stdout[-3000:] + out.stderr[-3000:]
         # Exit 0 says only that the driver pod was created (and, with waitAppCompletion, that it
         # ended, however it ended): the pod is the verdict.
@@ -138,11 +137,19 @@ class Application:
     def _mark(self, what):
         self.seen.setdefault(what, time.monotonic() - self.started)
 
+    def _app_pods(self):
+        """The driver and its executors: those with the driver's spark-app-selector (the
+        executors' spark-app-name is the one the program gives its session, not --name)."""
+        items = self.kube.get(f"/api/v1/namespaces/{self.namespace}/pods")["items"]
+        selector = next((p["metadata"]["labels"].get("spark-app-selector") for p in items
+                         if p["metadata"]["name"] == self.driver), None)
+        return [p for p in items if p["metadata"]["name"] == self.driver
+                or (selector and p["metadata"].get("labels", {}).get("spark-app-selector") == selector)]
+
     def _watch(self):
-        selector = urllib.parse.quote(f"spark-app-name={self.name}")
         while not self._stop.is_set():
             try:
-                items = self.kube.get(f"/api/v1/namespaces/{self.namespace}/pods?labelSelector={selector}")["items"]
+                items = self._app_pods()
             except Exception:  # noqa: BLE001 - a transient error; the next poll tries again
                 items = []
             for pod in items:
@@ -161,8 +168,7 @@ class Application:
         return self.kube.get(f"/api/v1/namespaces/{self.namespace}/pods/{name or self.driver}")
 
     def pods(self, role):
-        selector = urllib.parse.quote(f"spark-app-name={self.name},spark-role={role}")
-        return self.kube.get(f"/api/v1/namespaces/{self.namespace}/pods?labelSelector={selector}")["items"]
+        return [p for p in self._app_pods() if p["metadata"]["labels"].get("spark-role") == role]
 
     def log(self, pod=None, tail=None):
         args = ["-n", self.namespace, "logs", pod or self.driver] + ([f"--tail={tail}"] if tail else [])
@@ -320,8 +326,8 @@ def unmutated(stored, policy_text):
     priority it resolved from the class, the default grace period). A `set` key this does not
     know fails, rather than passing a policy it cannot judge."""
     pod = json.loads(json.dumps(stored))
-    for key in ("status", ):
-        pod.pop(key, None)
+    pod.pop("status", None)
+    pod.update(apiVersion="v1", kind="Pod")  # a list's items carry neither
     for key in ("uid", "resourceVersion", "creationTimestamp", "managedFields", "generation"):
         pod["metadata"].pop(key, None)
     pod["metadata"].get("annotations", {}).pop("sparkhook.io/applied", None)
@@ -515,7 +521,7 @@ def test_5_a_later_driver_preempts_executors_never_a_driver_and_both_jobs_finish
     executor = (free - driver - slack) // 2
     assert executor >= 300, f"the node has {free}m CPU free: too little to fill with a driver and two executors"
     counted = disruptions(hooked, "executor", "PreemptionByScheduler")
-    long = Application(kube, spark, namespace, "long", args=(os.environ.get("PREEMPT_PARTITIONS", "600"),),
+    long = Application(kube, spark, namespace, "long", args=(os.environ.get("PREEMPT_PARTITIONS", "400"),),
                        confs={"spark.kubernetes.driver.request.cores": f"{driver}m",
                               "spark.kubernetes.executor.request.cores": f"{executor}m"}).submit()
     try:
@@ -524,15 +530,17 @@ def test_5_a_later_driver_preempts_executors_never_a_driver_and_both_jobs_finish
         time.sleep(5)  # its tasks under way
         assert f"{long.driver} Succeeded" not in long.seen, "`long` finished before it could be preempted: raise PREEMPT_PARTITIONS"
         late = Application(kube, spark, namespace, "late",
-                           confs={"spark.kubernetes.driver.request.cores": f"{slack + 300}m"}).submit()
+                           confs={"spark.kubernetes.driver.request.cores": f"{slack + 300}m"})
         started = time.monotonic()
+        late.submit()
 
         def preempted():
             items = kube.get(f"/api/v1/namespaces/{namespace}/events")["items"]
             return {e["involvedObject"]["name"] for e in items if e.get("reason") == "Preempted"}
 
         try:
-            victims = wait(preempted, 90, "the late driver to preempt a pod", interval=0.5)
+            victims = wait(preempted, 90, "the late driver to preempt a pod (`long` still running: "
+                           f"{long.driver + ' Succeeded' not in long.seen})", interval=0.5)
         except AssertionError as error:
             raise AssertionError(f"{error}\nlate driver: {late.diagnosis()}") from None
         took = time.monotonic() - started
@@ -545,7 +553,7 @@ def test_5_a_later_driver_preempts_executors_never_a_driver_and_both_jobs_finish
         wait(lambda: disruptions(hooked, "executor", "PreemptionByScheduler") - counted == len(victims), 30,
              f"sparkhook_pod_disruptions_total{{role=executor,reason=PreemptionByScheduler}} to count {len(victims)}")
         assert disruptions(hooked, "driver", "PreemptionByScheduler") == 0
-        line = (f"preemption: {len(victims)} executor(s) of `long` preempted {took:.1f} s after `late` was submitted "
+        line = (f"preemption: {len(victims)} executor(s) of `long` preempted within {took:.1f} s of `late`'s spark-submit "
                 f"({sorted(victims)}), both finished (long {long.seen[long.driver + ' Succeeded']:.0f} s, "
                 f"late {late.seen[late.driver + ' Succeeded']:.0f} s after their submits), counted {len(victims)}")
         RESULTS.append(line)

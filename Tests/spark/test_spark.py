@@ -190,6 +190,10 @@ class Application:
                 restarts = [c.get("restartCount") for c in status.get("containerStatuses", [])]
                 lines.append(f"{pod['metadata']['name']}: phase {status.get('phase')}, Ready {ready}, restarts {restarts}")
         lines += [f"event {p}: {r} x{n}: {m}" for p, r, m, n in self.pod_events() if r not in ("Scheduled", "Pulled", "Created", "Started")]
+        failed = [p["metadata"]["name"] for p in self.pods("executor") if p.get("status", {}).get("phase") == "Failed"]
+        if failed:
+            causes = [line.strip() for line in self.log(failed[0]).splitlines() if "Exception" in line][:3]
+            lines.append(f"{failed[0]} failed: " + " | ".join(causes))
         lines.append("driver log (tail):\n" + self.log(tail=25))
         return "\n".join(lines)
 

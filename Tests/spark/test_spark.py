@@ -543,10 +543,11 @@ def test_5_a_later_driver_preempts_executors_never_a_driver_and_both_jobs_finish
             return {e["involvedObject"]["name"] for e in items if e.get("reason") == "Preempted"}
 
         try:
-            victims = wait(preempted, 90, "the late driver to preempt a pod (`long` still running: "
-                           f"{long.driver + ' Succeeded' not in long.seen})", interval=0.5)
+            victims = wait(preempted, 90, "the late driver to preempt a pod", interval=0.5)
         except AssertionError as error:
-            raise AssertionError(f"{error}\nlate driver: {late.diagnosis()}") from None
+            finished = long.seen.get(long.driver + " Succeeded")
+            raise AssertionError(f"{error}; `long` " + (f"finished {finished:.0f} s after its submit" if finished else "still running")
+                                 + f"\nlate driver: {late.diagnosis()}") from None
         took = time.monotonic() - started
         assert long.driver not in victims and all(v.startswith("long-exec") for v in victims), victims
         assert long.wait_driver_end(JOB_TIMEOUT) == "Succeeded", long.diagnosis()

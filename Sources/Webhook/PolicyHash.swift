@@ -9,26 +9,28 @@ public enum PolicyHash {
     /// Loads as PolicyLoader.load(path:) does, from the same bytes that are hashed.
     public static func load(path: String) throws -> (PolicySet, String) {
         var sources: [(file: String, text: String)] = []
-        var hash = FNV1a()
+        var named: [(name: String, bytes: [UInt8])] = []
         for file in try PolicyLoader.files(at: path) {
             let bytes = try PolicyLoader.read(file)
             let name = file.hasPrefix(path + "/") ? String(file.dropFirst(path.count + 1)) : String(file.split(separator: "/").last ?? "")
-            hash.add(Array(name.utf8))
-            hash.add(bytes)
+            named.append((name, bytes))
             sources.append((file, String(decoding: bytes, as: UTF8.self)))
         }
-        return (try PolicyLoader.load(sources: sources, emptyIs: path), hash.hex)
+        return (try PolicyLoader.load(sources: sources, emptyIs: path), hash(named))
     }
-}
 
-extension PolicyHash {
     /// The hash of policy files given as (name, text): a ConfigMap's data, whose keys are the file
     /// names the kubelet mounts.
     public static func of(sources: [(file: String, text: String)]) -> String {
+        hash(sources.map { ($0.file, Array($0.text.utf8)) })
+    }
+
+    /// Each file's name under the policy path, then its bytes, in load order.
+    static func hash(_ files: [(name: String, bytes: [UInt8])]) -> String {
         var hash = FNV1a()
-        for (file, text) in sources {
-            hash.add(Array(file.utf8))
-            hash.add(Array(text.utf8))
+        for (name, bytes) in files {
+            hash.add(Array(name.utf8))
+            hash.add(bytes)
         }
         return hash.hex
     }

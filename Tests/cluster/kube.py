@@ -112,6 +112,23 @@ def series(text, name):
     return out
 
 
+def contains(stored, expected):
+    """`stored` holds everything `expected` says (the apiserver adds defaults around it)."""
+    if isinstance(expected, dict):
+        return isinstance(stored, dict) and all(k in stored and contains(stored[k], v) for k, v in expected.items())
+    if isinstance(expected, list):
+        return isinstance(stored, list) and len(stored) == len(expected) and all(map(contains, stored, expected))
+    return stored == expected
+
+
+def at(document, pointer):
+    """The value an RFC 6901 pointer names in a decoded document (KeyError or IndexError when none)."""
+    for token in pointer.lstrip("/").split("/"):
+        token = token.replace("~1", "/").replace("~0", "~")
+        document = document[int(token)] if isinstance(document, list) else document[token]
+    return document
+
+
 def kubeconfig_or_none():
     value = os.environ.get("KUBECONFIG", "")
     return value if value and pathlib.Path(value.split(":")[0]).exists() else None

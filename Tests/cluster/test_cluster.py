@@ -2,7 +2,6 @@
 Service, the Deployment controller's rollouts, the kubelet's ConfigMap and Secret refresh, the
 apiserver's fail-open metrics, and removal. The tests run in this order and share one deployment
 (conftest.py); each says what it measured. See README, "Deploying"."""
-import base64
 import json
 import os
 import pathlib
@@ -17,26 +16,10 @@ import pytest
 import yaml
 
 from conftest import BIN, NAMESPACE, ROOT, spark_pod, to_yaml
-from kube import series, wait
+from kube import at, contains, series, wait
 
 SPARK = f"spark-it-{os.getpid()}"  # a namespace of its own per run: deleting one with thousands of pods takes a while
 ONE_MINUTE_SYNC = 90  # the kubelet's default sync (1 m) plus its ConfigMap cache, with room
-
-
-def contains(stored, expected):
-    """`stored` holds everything `expected` says (the apiserver adds defaults around it)."""
-    if isinstance(expected, dict):
-        return isinstance(stored, dict) and all(k in stored and contains(stored[k], v) for k, v in expected.items())
-    if isinstance(expected, list):
-        return isinstance(stored, list) and len(stored) == len(expected) and all(map(contains, stored, expected))
-    return stored == expected
-
-
-def at(document, pointer):
-    for token in pointer.lstrip("/").split("/"):
-        token = token.replace("~1", "/").replace("~0", "~")
-        document = document[int(token)] if isinstance(document, list) else document[token]
-    return document
 
 
 def policy_of(deployment):

@@ -8,6 +8,7 @@ drain and exit 0 on SIGTERM within terminationGracePeriodSeconds.
 Skipped, saying so, without the archive (`make image`) or without containerd and runc. Run by
 `make test-image`; the cluster tier (`make test-cluster`) runs the same image on a real node."""
 import base64
+import io
 import json
 import os
 import pathlib
@@ -48,7 +49,7 @@ def oci_config(archive):
         config = json.loads(blob(manifest["config"]["digest"]))
         names, size = set(), 0
         for layer in manifest["layers"]:
-            with tarfile.open(fileobj=__import__("io").BytesIO(blob(layer["digest"]))) as layer_tar:
+            with tarfile.open(fileobj=io.BytesIO(blob(layer["digest"]))) as layer_tar:
                 for member in layer_tar:
                     names.add(member.name.lstrip("./"))
                     size += member.size

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from conftest import BIN, NAMESPACE, SPARK_SUBMIT, VERSIONS
-from kube import series, wait
+from kube import at, contains, series, wait
 
 SPARK = f"spark-run-{os.getpid()}"
 BASELINE = f"spark-base-{os.getpid()}"
@@ -35,22 +35,6 @@ def report():
     yield
     if RESULTS:
         print("\nmeasured:\n" + "\n".join(RESULTS))
-
-
-def contains(stored, expected):
-    """`stored` holds everything `expected` says (the apiserver adds defaults around it)."""
-    if isinstance(expected, dict):
-        return isinstance(stored, dict) and all(k in stored and contains(stored[k], v) for k, v in expected.items())
-    if isinstance(expected, list):
-        return isinstance(stored, list) and len(stored) == len(expected) and all(map(contains, stored, expected))
-    return stored == expected
-
-
-def at(document, pointer):
-    for token in pointer.lstrip("/").split("/"):
-        token = token.replace("~1", "/").replace("~0", "~")
-        document = document[int(token)] if isinstance(document, list) else document[token]
-    return document
 
 
 def mutate_calls(deployed):

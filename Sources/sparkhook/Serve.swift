@@ -16,23 +16,23 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("admin-listen"), help: "Serve /preview and /metrics here (TLS, same certificate) instead of on --listen, which keeps /mutate, /validate/policy, /validate/disruptions, /healthz and /readyz; repeat for several.")
     var adminListen: [String] = []
 
-    @Option(name: .customLong("tls-cert"), help: "Serving certificate (PEM, chain allowed). Reloaded when it changes.")
+    @Option(name: .customLong("tls-cert"), help: "Serving certificate (PEM, chain allowed). Reloaded when it changes.", completion: .file())
     var tlsCert: String
 
-    @Option(name: .customLong("tls-key"), help: "Private key of the serving certificate (PEM).")
+    @Option(name: .customLong("tls-key"), help: "Private key of the serving certificate (PEM).", completion: .file())
     var tlsKey: String
 
-    @Option(help: "A policy file, or a folder of them (a mounted ConfigMap). Reloaded when it changes and on SIGHUP.")
+    @Option(help: "A policy file, or a folder of them (a mounted ConfigMap). Reloaded when it changes and on SIGHUP.", completion: .file())
     var policy: String
 
-    @Option(name: .customLong("client-ca"), help: "Require client certificates signed by this CA (PEM).")
+    @Option(name: .customLong("client-ca"), help: "Require client certificates signed by this CA (PEM).", completion: .file())
     var clientCA: String?
 
     @Option(help: "Event-loop threads (default: one per core).")
     var threads: Int?
 
-    @Option(name: .customLong("log-level"), help: "debug, info, warning or error.")
-    var logLevel: String = "info"
+    @Option(name: .customLong("log-level"), help: "The least severe messages to log.")
+    var logLevel: LogLevel = .info
 
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted.")
     var maxBodyBytes: Int = HTTPLimits().maxBodyBytes
@@ -64,7 +64,7 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("watch-interval-ms"), help: "How often policy and certificate files are re-checked besides inotify.")
     var watchIntervalMs: Int32 = 2000
 
-    var level: Logger.Level? { ["debug": .debug, "info": .info, "warning": .warning, "error": .error][logLevel] }
+    var level: Logger.Level { logLevel.level }
 
     @Option(name: .customLong("priority-classes"), help: "The priority classes the cluster has besides Kubernetes' own, comma-separated (the manifests' PriorityClass objects): the apply-time policy check warns about a rule naming another.")
     var priorityClasses: String?
@@ -77,7 +77,6 @@ struct Serve: ParsableCommand {
         for address in listen + adminListen {
             do { _ = try SocketAddress(parsing: address) } catch { throw ValidationError("\(error)") }
         }
-        guard level != nil else { throw ValidationError("--log-level must be debug, info, warning or error") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard maxBodyBytes >= 1024, maxConnections >= 1 else { throw ValidationError("--max-body-bytes must be at least 1024 and --max-connections at least 1") }
         for (name, value) in [("header-timeout", headerTimeout), ("body-timeout", bodyTimeout), ("idle-timeout", idleTimeout)] where value <= 0 {
@@ -90,7 +89,7 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         Lifecycle.blockSignals()
-        let logger = Logger(minimum: level!)
+        let logger = Logger(minimum: level)
         let policies: PolicyStore
         do { policies = try PolicyStore(path: policy) } catch {
             logger.error("invalid policy; not starting", ["policy": policy, "errors": "\(error)"])

@@ -29,13 +29,13 @@ struct Check: ParsableCommand {
             objects are skipped.
             """)
 
-    @Option(help: "A policy file, a folder of them, or manifests holding the policy ConfigMap; - reads standard input.")
+    @Option(help: "A policy file, a folder of them, or manifests holding the policy ConfigMap; - reads standard input.", completion: .file())
     var policy: String?
 
-    @Argument(help: "The same as --policy, for `sparkhook check PATH`.")
+    @Argument(help: "The same as --policy, for `sparkhook check PATH`.", completion: .file())
     var path: String?
 
-    @Option(help: "Manifests (a YAML file, such as kustomize's output, or a folder of them) whose PriorityClass objects, with Kubernetes' own, are the classes the cluster has: warn about a rule naming another.")
+    @Option(help: "Manifests (a YAML file, such as kustomize's output, or a folder of them) whose PriorityClass objects, with Kubernetes' own, are the classes the cluster has: warn about a rule naming another.", completion: .file())
     var manifests: String?
 
     @Option(name: .customLong("priority-classes"), help: "More classes the cluster has, comma-separated (with or instead of --manifests).")
@@ -80,25 +80,24 @@ struct Preview: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Dry run: show the patch and the mutated pod for an AdmissionReview or a Pod (JSON or YAML), or what a SparkApplication's pods get.")
 
-    @Option(help: "A policy file, or a folder of them.")
+    @Option(help: "A policy file, or a folder of them.", completion: .file())
     var policy: String
 
-    @Argument(help: "An AdmissionReview, or a Pod in JSON or YAML; - reads standard input.")
+    @Argument(help: "An AdmissionReview, or a Pod in JSON or YAML; - reads standard input.", completion: .file())
     var file: String?
 
-    @Option(name: .customLong("spark-application"), help: "A SparkApplication (sparkoperator.k8s.io/v1beta2): preview its driver and executors 1..N.")
+    @Option(name: .customLong("spark-application"), help: "A SparkApplication (sparkoperator.k8s.io/v1beta2): preview its driver and executors 1..N.", completion: .file())
     var sparkApplication: String?
 
     @Option(help: "Executors to build (default: spec.executor.instances, else spark.executor.instances in sparkConf, else dynamicAllocation.maxExecutors, else 2, Spark's default).")
     var executors: Int?
 
     @Option(name: .shortAndLong, help: "table (for a person) or json, with --spark-application.")
-    var output: String = "table"
+    var output: PreviewOutput = .table
 
     func validate() throws {
         guard (file == nil) != (sparkApplication == nil) else { throw ValidationError("name either a FILE or --spark-application") }
         if let executors, executors < 1 || executors > 100_000 { throw ValidationError("--executors must be from 1 to 100000") }
-        guard output == "table" || output == "json" else { throw ValidationError("-o must be table or json") }
     }
 
     func run() throws {
@@ -118,7 +117,7 @@ struct Preview: ParsableCommand {
                 let document = try PreviewInput.document(bytes, format: .guess(path: path, bytes: bytes), source: path)
                 let app = try SparkApplication(document)
                 let result = try ApplicationPreview.run(app, policy: set, executors: executors ?? app.executorCount)
-                print(output == "json" ? result.pretty() : ApplicationPreview.table(result, policy: set), terminator: "")
+                print(output == .json ? result.pretty() : ApplicationPreview.table(result, policy: set), terminator: "")
                 return
             }
             let source = path == "-" ? "<stdin>" : path
@@ -142,10 +141,10 @@ struct Test: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run policy test suites (kind: SparkPodPolicyTest): one line per case, then N passed, M failed; exit 1 on a failure, 2 on a file that cannot be read.")
 
-    @Argument(help: "Test files (each runs, and says so if it is not a suite), or folders searched for SparkPodPolicyTest files, whatever their names.")
+    @Argument(help: "Test files (each runs, and says so if it is not a suite), or folders searched for SparkPodPolicyTest files, whatever their names.", completion: .file())
     var paths: [String]
 
-    @Option(help: "Also write the results as JUnit XML to this file.")
+    @Option(help: "Also write the results as JUnit XML to this file.", completion: .file())
     var junit: String?
 
     func validate() throws {

@@ -2,7 +2,8 @@
 # Instructions per admission decision, counted by callgrind: a figure that does not move with the
 # machine's load, for telling whether a change made the decision cheaper (time on a shared VM moves
 # by a third between runs). The micro-benchmark runs twice per fixture and policy, with N and 3N
-# iterations; the difference divided by the extra decisions leaves out loading and setup.
+# iterations; the difference divided by the extra decisions leaves out loading and setup. The
+# benchmark runs --untimed: no clock reads and no sort of time samples among the decisions.
 # Knobs: ITERATIONS (200), FIXTURES (a directory of AdmissionReviews), POLICY, BENCH (a built
 # sparkhook-bench to run instead of building the release one: the smoke test passes the debug build).
 set -euo pipefail
@@ -27,7 +28,7 @@ strip --strip-debug -o "$work/bench" "$BENCH"
 # Instructions of one run of the benchmark on the fixture in $work/one, with extra flags.
 count() {
   valgrind --tool=callgrind --callgrind-out-file="$work/out" "$work/bench" --iterations "$1" --fixtures "$work/one" \
-    --policy "$POLICY" "${@:2}" 2>&1 >/dev/null | awk '/refs:/ { gsub(",", "", $NF); print $NF }'
+    --policy "$POLICY" --untimed "${@:2}" 2>&1 >/dev/null | awk '/refs:/ { gsub(",", "", $NF); print $NF }'
 }
 
 # Up to 2,000 warm-up decisions come before the measured ones: N iterations decide 2N times.

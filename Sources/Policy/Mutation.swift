@@ -7,8 +7,15 @@ public struct AppliedRule: Sendable, Equatable {
     public var variant: String?
     public var fields: [String]
 
-    /// Appends `rule` or `rule/variant`, as the applied annotation and the audit annotation name it.
-    /// Appended rather than interpolated: it runs for every rule applied to every pod.
+    /// `rule` or `rule/variant`: how the applied annotation, the audit annotation, the preview's
+    /// tables and policy tests name it.
+    public var label: String {
+        var text = ""
+        appendLabel(to: &text)
+        return text
+    }
+
+    /// Appends `label`. Appended rather than interpolated: it runs for every rule applied to every pod.
     func appendLabel(to text: inout String) {
         text += rule
         if let variant { text += "/"; text += variant }

@@ -43,8 +43,7 @@ extension Mutator.State {
         var unchanged: [AppliedRule] = []
         applied.removeAll { rule in
             guard rule.fields.isEmpty else { return false }
-            var label = ""
-            rule.appendLabel(to: &label)
+            let label = rule.label
             if earlier.contains(where: { $0 == label }) { return false }
             unchanged.append(rule)
             return true

@@ -116,8 +116,8 @@ struct Preview: ParsableCommand {
             if sparkApplication != nil {
                 let document = try PreviewInput.document(bytes, format: .guess(path: path, bytes: bytes), source: path)
                 let app = try SparkApplication(document)
-                let result = try ApplicationPreview.run(app, policy: set, executors: executors ?? app.executorCount)
-                print(output == .json ? result.pretty() : ApplicationPreview.table(result, policy: set), terminator: "")
+                let result = try ApplicationPreview(app, policy: set, executors: executors ?? app.executorCount)
+                print(output == .json ? result.json.pretty() : result.table, terminator: "")
                 return
             }
             let source = path == "-" ? "<stdin>" : path

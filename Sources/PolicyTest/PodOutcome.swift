@@ -2,18 +2,16 @@
 // the placement fields the application gave the pod that it keeps. Read from the pod as built and
 // as mutated, so what is shown is what the apiserver would be asked to store.
 import JSON
+import Policy
 import Webhook
 
 struct PodOutcome {
     var set: [(field: String, value: JSON, rule: String)] = []
     var kept: [(field: String, value: JSON)] = []
 
-    /// The fields of a pod a policy and an application both decide (see CONTRACT "Policy"):
+    /// The fields of a pod a policy and an application both decide (SetField's placement fields):
     /// maps are shown by key, lists by element, so a kept entry is told from an added one.
-    static let placement: [(name: String, byMember: Bool)] = [
-        ("priorityClassName", false), ("schedulerName", false), ("terminationGracePeriodSeconds", false),
-        ("nodeSelector", true), ("tolerations", true), ("topologySpreadConstraints", true), ("affinity", false),
-    ]
+    static let placement = SetFields.placement
 
     init(built: JSON, preview: PreviewOutcome) {
         let mutated = preview.pod

@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "YAML", dependencies: ["CYAML", "JSON"]),
         // AdmissionReview v1/v1beta1 and the keys of pods and reviews.
         .target(name: "Admission", dependencies: ["JSON"]),
-        .target(name: "Policy", dependencies: ["YAML", "JSON", "Admission", "Posix"]),
+        .target(name: "Policy", dependencies: ["YAML", "JSON", "Posix"]),
         // The webhook's job: review in, answer out (Decision), the endpoints, the policy store, metrics.
         .target(name: "Webhook", dependencies: ["HTTPServer", "Policy", "JSON", "Admission", "YAML", "Posix", "CPosix"]),
         // `sparkhook test`: policy test suites, run through the webhook's own decision.

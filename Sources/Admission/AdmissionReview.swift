@@ -132,9 +132,3 @@ public struct AdmissionResponse: Sendable {
         return out.bytes
     }
 }
-
-extension JSONObject: ExpressibleByDictionaryLiteral {
-    public init(dictionaryLiteral elements: (String, JSON)...) {
-        self.init(elements.map { Entry(key: $0.0, value: $0.1) })
-    }
-}

@@ -1,4 +1,6 @@
-// Someone's input quoted in a message or a log line, bounded.
+// Someone's input quoted in a message or a log line, bounded. Here, not in a module of its own:
+// JSON's own errors quote input (a patch check), and every module that quotes input (YAML,
+// Admission, Policy, Webhook) imports JSON already: this is the lowest place they all see.
 
 /// A bounded, printable excerpt of someone's input for a message or a log line: at most `max`
 /// bytes of it, control characters escaped, and a note of how much was left out.

@@ -239,6 +239,12 @@ extension JSON: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, Express
     public init(nilLiteral: ()) { self = .null }
 }
 
+extension JSONObject: ExpressibleByDictionaryLiteral {
+    public init(dictionaryLiteral elements: (String, JSON)...) {
+        self.init(elements.map { Entry(key: $0.0, value: $0.1) })
+    }
+}
+
 /// Key and string equality with the UTF-8 lengths compared first: most keys a lookup passes over
 /// differ in length, and String's `==` on two different strings takes a slow path.
 @inlinable @inline(__always)

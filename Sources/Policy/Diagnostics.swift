@@ -2,7 +2,6 @@
 // the apply-time check) puts its problems: every one at its file:line:column, instead of stopping
 // at the first, with the same rules everywhere: a field twice is an error (the first is kept), a
 // tag must fit the field, at most `maxProblems` per file. The scalar readers here are SchemaReader's.
-import Admission
 import JSON
 import YAML
 

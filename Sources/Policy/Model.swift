@@ -1,5 +1,4 @@
 // The typed policy: rules with what they match, what they set, and how they split executors.
-import Admission
 import JSON
 import YAML
 

@@ -1,6 +1,5 @@
 // Loads a policy path (a file, or a folder such as a mounted ConfigMap) into a PolicySet,
 // reporting every problem as file:line:column.
-import Admission
 import JSON
 import Posix
 import YAML

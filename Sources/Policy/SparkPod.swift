@@ -1,6 +1,5 @@
 // What sparkhook reads of a pod: its Spark role, executor id, app name, Spark's container, and
 // which fields its creator set (metadata.managedFields) as opposed to built-in admission.
-import Admission
 import JSON
 
 struct SparkPod {

@@ -2,32 +2,31 @@
 // the placement fields the application gave the pod that it keeps. Read from the pod as built and
 // as mutated, so what is shown is what the apiserver would be asked to store.
 import JSON
+import Policy
+import Webhook
 
-enum PodOutcome {
-    /// The fields of a pod a policy and an application both decide (see CONTRACT "Policy"):
+struct PodOutcome {
+    var set: [(field: String, value: JSON, rule: String)] = []
+    var kept: [(field: String, value: JSON)] = []
+
+    /// The fields of a pod a policy and an application both decide (SetField's placement fields):
     /// maps are shown by key, lists by element, so a kept entry is told from an added one.
-    static let placement: [(field: String, byMember: Bool)] = [
-        ("priorityClassName", false), ("schedulerName", false), ("terminationGracePeriodSeconds", false),
-        ("nodeSelector", true), ("tolerations", true), ("topologySpreadConstraints", true), ("affinity", false),
-    ]
+    static let placement = SetFields.placement
 
-    /// `{"set": [{field, value, rule}], "kept": [{field, value}]}` for one pod.
-    static func of(built: JSON, preview: JSON) -> JSON {
-        let mutated = preview["pod"] ?? built
-        var set: [(field: String, rule: String)] = []
-        for applied in preview["applied"]?.arrayValue ?? [] {
-            let label = (applied["rule"]?.stringValue ?? "") + (applied["variant"]?.stringValue.map { "/" + $0 } ?? "")
-            for field in (applied["fields"]?.arrayValue ?? []).compactMap(\.stringValue) {
-                set.removeAll { $0.field == field }
-                set.append((field, label))
+    init(built: JSON, preview: PreviewOutcome) {
+        let mutated = preview.pod
+        var setBy: [(field: String, rule: String)] = []
+        for applied in preview.applied {
+            for field in applied.fields {
+                setBy.removeAll { $0.field == field }
+                setBy.append((field, applied.label))
             }
         }
-        let setValues: [JSON] = set.compactMap { entry in
+        set = setBy.compactMap { entry in
             guard let pointer = try? JSONPointer(parsing: entry.field), let value = mutated.value(at: pointer) else { return nil }
-            return ["field": .string(entry.field), "value": value, "rule": .string(entry.rule)]
+            return (entry.field, value, entry.rule)
         }
-        var kept: [JSON] = []
-        for (field, byMember) in placement {
+        for (field, byMember) in Self.placement {
             guard let mine = built["spec", field] else { continue }
             let theirs = mutated["spec", field]
             let members: [(String, JSON, JSON?)]
@@ -41,23 +40,22 @@ enum PodOutcome {
             }
             for (suffix, value, now) in members where now == value {
                 let pointer = "/spec/" + field + suffix
-                if set.contains(where: { $0.field == pointer }) { continue }
-                kept.append(["field": .string(pointer), "value": value])
+                if setBy.contains(where: { $0.field == pointer }) { continue }
+                kept.append((pointer, value))
             }
         }
-        return ["set": .array(setValues), "kept": .array(kept)]
     }
 
+    /// `"set": [{field, value, rule}]` and `"kept": [{field, value}]`.
+    var setJSON: JSON { .array(set.map { ["field": .string($0.field), "value": $0.value, "rule": .string($0.rule)] }) }
+    var keptJSON: JSON { .array(kept.map { ["field": .string($0.field), "value": $0.value] }) }
+
     /// One line per value: `  /spec/priorityClassName: spark-driver-critical (driver-priority)`.
-    static func lines(_ outcome: JSON?, indent: String) -> String {
+    func lines(indent: String) -> String {
         var out = ""
         func show(_ v: JSON) -> String { v.stringValue ?? v.text }
-        for s in outcome?["set"]?.arrayValue ?? [] {
-            out += "\(indent)\(s["field"]?.stringValue ?? ""): \(show(s["value"] ?? .null)) (\(s["rule"]?.stringValue ?? ""))\n"
-        }
-        for k in outcome?["kept"]?.arrayValue ?? [] {
-            out += "\(indent)\(k["field"]?.stringValue ?? ""): \(show(k["value"] ?? .null)) (the application's, kept)\n"
-        }
+        for s in set { out += "\(indent)\(s.field): \(show(s.value)) (\(s.rule))\n" }
+        for k in kept { out += "\(indent)\(k.field): \(show(k.value)) (the application's, kept)\n" }
         return out
     }
 }

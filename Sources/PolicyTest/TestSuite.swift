@@ -68,25 +68,25 @@ public struct TestSuite {
         }
     }
 
-    private func decide(_ c: TestCase, _ input: PreviewInput) -> JSON? {
+    private func decide(_ c: TestCase, _ input: PreviewInput) -> PreviewOutcome? {
         var input = input
         if let namespace = c.namespace { input.namespace = namespace }
-        return try? Decision.preview(input, policy: policy)
+        return try? PreviewOutcome(input, policy: policy)
     }
 
     private func check(_ c: TestCase) -> [String] {
         if let count = c.executors { return checkExecutors(c, count) }
         guard let result = decide(c, c.input) else { return ["the decision failed"] }
         var problems: [String] = []
-        let applied = (result["applied"]?.arrayValue ?? []).map(Self.label)
+        let applied = result.applied.map(\.label)
         if let expected = c.applied, expected != applied {
             problems.append("applied \(Self.list(applied)), expected \(Self.list(expected))")
         }
-        let unchanged = (result["matchedUnchanged"]?.arrayValue ?? []).map(Self.label)
+        let unchanged = result.unchanged.map(\.label)
         if let expected = c.matchedUnchanged, expected != unchanged {
             problems.append("matchedUnchanged \(Self.list(unchanged)), expected \(Self.list(expected))")
         }
-        let pod = result["pod"] ?? .null
+        let pod = result.pod
         for (pointer, value, text) in c.fields {
             let actual = pod.value(at: pointer)
             if actual != value { problems.append("\(text) is \(actual.map { excerpt($0.text, max: 200) } ?? "absent"), expected \(excerpt(value.text, max: 200))") }
@@ -94,7 +94,7 @@ public struct TestSuite {
         for (pointer, text) in c.absent where pod.value(at: pointer) != nil {
             problems.append("\(text) is present, expected absent")
         }
-        let warnings = (result["warnings"]?.arrayValue ?? []).compactMap(\.stringValue)
+        let warnings = result.warnings
         if let expected = c.warnings, expected != warnings {
             problems.append("warnings \(Self.list(warnings)), expected \(Self.list(expected))")
         }
@@ -117,9 +117,9 @@ public struct TestSuite {
             input.pod = .object(pod)
             guard let result = decide(c, input) else { return ["the decision failed for spark-exec-id \(id)"] }
             // Where the split placed it, whether or not the variant's values changed the pod.
-            for applied in (result["applied"]?.arrayValue ?? []) + (result["matchedUnchanged"]?.arrayValue ?? []) {
-                guard let rule = applied["rule"]?.stringValue, let variant = applied["variant"]?.stringValue else { continue }
-                counts[rule, default: [:]][variant, default: 0] += 1
+            for rule in result.applied + result.unchanged {
+                guard let variant = rule.variant else { continue }
+                counts[rule.rule, default: [:]][variant, default: 0] += 1
             }
         }
         var problems: [String] = []
@@ -135,14 +135,7 @@ public struct TestSuite {
         return problems
     }
 
-    static func label(_ applied: JSON) -> String {
-        let rule = applied["rule"]?.stringValue ?? "?"
-        if let variant = applied["variant"]?.stringValue { return rule + "/" + variant }
-        return rule
-    }
-
     static func list(_ items: [String]) -> String { "[" + items.map { "\"\(excerpt($0, max: 120))\"" }.joined(separator: ", ") + "]" }
-
 }
 
 public struct CaseResult {

@@ -60,25 +60,9 @@ public enum Decision {
         try decide(try AdmissionRequest(body: body), policy: policy)
     }
 
-    /// The preview (README, "Preview before you deploy"): {"patch", "applied", "pod", "warnings"}, and "matchedUnchanged":
-    /// the rules that matched and changed nothing, as {"rule", "variant"}.
+    /// The preview (README, "Preview before you deploy") as JSON: see PreviewOutcome.
     public static func preview(_ input: PreviewInput, policy: PolicySet) throws -> JSON {
-        guard let pod = input.pod else {
-            return ["patch": [], "applied": [], "matchedUnchanged": [], "pod": input.object, "warnings": .array(input.notes.map { .string($0) })]
-        }
-        let mutation = try Mutator.mutate(pod: pod, namespace: input.namespace, policy: policy)
-        var warnings = mutation.warnings
-        if !mutation.isSparkPod { warnings.append("not a Spark pod (no spark-role label of driver, executor or connect-server): passed through untouched") }
-        let applied: [JSON] = mutation.applied.map {
-            ["rule": .string($0.rule), "variant": $0.variant.map { .string($0) } ?? .null, "fields": .array($0.fields.map { .string($0) })]
-        }
-        return [
-            "patch": JSONPatch.encode(JSONPatch.diff(from: mutation.original, to: mutation.pod)),
-            "applied": .array(applied),
-            "matchedUnchanged": .array(mutation.unchanged.map { ["rule": .string($0.rule), "variant": $0.variant.map { .string($0) } ?? .null] }),
-            "pod": mutation.pod,
-            "warnings": .array(warnings.map { .string($0) }),
-        ]
+        try PreviewOutcome(input, policy: policy).json
     }
 
     /// Limits on what a preview reads as YAML (the JSON reader has its own depth bound).

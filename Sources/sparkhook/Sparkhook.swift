@@ -116,8 +116,8 @@ struct Preview: ParsableCommand {
             if sparkApplication != nil {
                 let document = try PreviewInput.document(bytes, format: .guess(path: path, bytes: bytes), source: path)
                 let app = try SparkApplication(document)
-                let result = try ApplicationPreview.run(app, policy: set, executors: executors ?? app.executorCount)
-                print(output == .json ? result.pretty() : ApplicationPreview.table(result, policy: set), terminator: "")
+                let result = try ApplicationPreview(app, policy: set, executors: executors ?? app.executorCount)
+                print(output == .json ? result.json.pretty() : result.table, terminator: "")
                 return
             }
             let source = path == "-" ? "<stdin>" : path
@@ -166,12 +166,16 @@ struct Test: ParsableCommand {
 }
 
 /// The parts of the Pod schema that policies are checked against, as JSON: for the test that
-/// compares them with a real apiserver's OpenAPI document.
+/// compares them with a real apiserver's OpenAPI document. With --set, the fields a rule may set:
+/// for the test that compares every one of them as the apiserver stores it.
 struct Schema: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the Pod schema types that values under `set` are checked against.", shouldDisplay: false)
 
-    func run() throws { print(PodSchema.described.pretty(), terminator: "") }
+    @Flag(help: "Print the fields a rule may set, with their types, instead.")
+    var set = false
+
+    func run() throws { print((set ? SetFields.described : PodSchema.described).pretty(), terminator: "") }
 }
 
 func printError(_ text: String) {

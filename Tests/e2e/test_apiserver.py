@@ -53,22 +53,54 @@ def main_container(pod):
     return (named or containers)[-1]
 
 
+def spec(field):
+    return lambda pod: pod["spec"].get(field)
+
+
+def spark_container(field):
+    return lambda pod: main_container(pod).get(field)
+
+
+# Where each field a rule may set (`sparkhook schema --set`, SetField in Sources) is stored, to
+# compare stored pods with what preview says; a test below fails while a field is missing here.
+SET_FIELDS = {
+    "priorityClassName": spec("priorityClassName"),
+    "schedulerName": spec("schedulerName"),
+    "terminationGracePeriodSeconds": spec("terminationGracePeriodSeconds"),
+    "labels": lambda pod: pod["metadata"].get("labels"),
+    "annotations": lambda pod: pod["metadata"].get("annotations"),
+    "nodeSelector": spec("nodeSelector"),
+    "tolerations": spec("tolerations"),
+    "topologySpreadConstraints": spec("topologySpreadConstraints"),
+    "affinity": spec("affinity"),
+    "probes": lambda pod: {k: main_container(pod).get(k) for k in ("livenessProbe", "readinessProbe", "startupProbe")},
+    "securityContext": spec("securityContext"),
+    "containerSecurityContext": spark_container("securityContext"),
+    "env": spark_container("env"),
+    "volumes": spec("volumes"),
+    "volumeMounts": spark_container("volumeMounts"),
+    "runtimeClassName": spec("runtimeClassName"),
+    "imagePullSecrets": spec("imagePullSecrets"),
+    "dnsConfig": spec("dnsConfig"),
+    "hostAliases": spec("hostAliases"),
+    "lifecycle": spark_container("lifecycle"),
+}
+# Those the apiserver completes with its defaults after us (a probe's periodSeconds, a volume's
+# defaultMode, a fieldRef's apiVersion, a hook's scheme): what preview says must be in what it stores.
+DEFAULTED = {"probes", "env", "volumes", "lifecycle"}
+
+
 def placement(pod):
     """The fields sparkhook promises, as stored."""
-    c = main_container(pod)
-    return {
-        "priorityClassName": pod["spec"].get("priorityClassName"),
-        "nodeSelector": pod["spec"].get("nodeSelector"),
-        "tolerations": pod["spec"].get("tolerations"),
-        "topologySpreadConstraints": pod["spec"].get("topologySpreadConstraints"),
-        "affinity": pod["spec"].get("affinity"),
-        "schedulerName": pod["spec"].get("schedulerName"),
-        "terminationGracePeriodSeconds": pod["spec"].get("terminationGracePeriodSeconds"),
-        "labels": pod["metadata"].get("labels"),
-        "annotations": pod["metadata"].get("annotations"),
-        "probes": {k: c.get(k) for k in ("livenessProbe", "readinessProbe", "startupProbe")},
-        "applied": pod["metadata"].get("annotations", {}).get("sparkhook.io/applied"),
-    }
+    return {field: read(pod) for field, read in SET_FIELDS.items()} | {
+        "applied": pod["metadata"].get("annotations", {}).get("sparkhook.io/applied")}
+
+
+def test_every_field_a_rule_sets_is_compared_as_stored():
+    """SET_FIELDS names exactly the fields a rule may set: a field added to sparkhook is compared
+    with what the apiserver stores before this passes."""
+    out = subprocess.run([str(BIN / "sparkhook"), "schema", "--set"], capture_output=True, text=True, check=True).stdout
+    assert sorted(SET_FIELDS) == sorted(json.loads(out))
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +132,8 @@ def subset(small, big):
     """True when every field of `small` is in `big` with the same value (the apiserver adds defaults)."""
     if isinstance(small, dict):
         return isinstance(big, dict) and all(k in big and subset(v, big[k]) for k, v in small.items())
+    if isinstance(small, list):
+        return isinstance(big, list) and len(small) == len(big) and all(subset(a, b) for a, b in zip(small, big))
     return small == big
 
 
@@ -125,7 +159,8 @@ def test_every_example_is_stored_as_preview_says(cluster, certs, policy):
             status, stored, warnings = cluster.create_pod("spark-jobs", pod)
             assert status == 201, stored
             mine, theirs = placement(stored), placement(expected["pod"])
-            assert subset(theirs.pop("probes"), mine.pop("probes")), fixture  # with the apiserver's probe defaults
+            for field in DEFAULTED:
+                assert subset(theirs.pop(field), mine.pop(field)), (fixture, field)
             assert mine == theirs, fixture
             applied = ",".join(a["rule"] + (f"/{a['variant']}" if a["variant"] else "") for a in expected["applied"])
             assert stored["metadata"].get("annotations", {}).get("sparkhook.io/applied") == (applied or None)

@@ -113,24 +113,28 @@ extension PodSchema {
     /// The object types as JSON (`{"Probe": {"fields": {"exec": "ExecAction", ...}, "required": [...]}}`),
     /// for `sparkhook schema` and the test against the apiserver's OpenAPI document.
     public static var described: JSON {
-        func describe(_ type: FieldType) -> JSON {
-            switch type {
-            case .string: return "string"
-            case .integer(let min, _): return min == Int(Int32.min) ? "int32" : "int64"
-            case .boolean: return "boolean"
-            case .intOrString: return "int-or-string"
-            case .list(let t): return ["list": describe(t)]
-            case .map(let t): return ["map": describe(t)]
-            case .object(let o), .selector(let o): return .string(o.name)
-            case .any: return "any"
-            case .named(let name, _): return .string(name)
-            }
-        }
         var out = JSONObject()
         for o in objects {
-            out[o.name] = ["fields": .object(JSONObject(o.fields.map { .init(key: $0.name, value: describe($0.type)) })),
+            out[o.name] = ["fields": .object(JSONObject(o.fields.map { .init(key: $0.name, value: $0.type.described) })),
                            "required": .array(o.required.map { .string($0) })]
         }
         return .object(out)
+    }
+}
+
+extension FieldType {
+    /// As the apiserver's OpenAPI document names it: `"int32"`, `{"list": "Toleration"}`.
+    var described: JSON {
+        switch self {
+        case .string: return "string"
+        case .integer(let min, _): return min == Int(Int32.min) ? "int32" : "int64"
+        case .boolean: return "boolean"
+        case .intOrString: return "int-or-string"
+        case .list(let t): return ["list": t.described]
+        case .map(let t): return ["map": t.described]
+        case .object(let o), .selector(let o): return .string(o.name)
+        case .any: return "any"
+        case .named(let name, _): return .string(name)
+        }
     }
 }

@@ -1,13 +1,27 @@
 // What a rule's `set` (and a split variant's) may write, one entry per field: its name and type
 // (the schema object `Set` is built from these), what Kubernetes would refuse in it, where it goes
 // in Settings, and how a later value combines with an earlier one. A new field is an entry here,
-// its place in Settings, its step in Mutator.apply, and its line in docs/policy.md.
+// its place in Settings, its step in Mutator.apply, its line in docs/policy.md, and its value in
+// the comparison of Tests/e2e/test_apiserver.py (which fails until it is there).
 
 import JSON
 import YAML
 
 struct SetField: Sendable {
+    /// Where a field's value goes in the pod.
+    enum Lands: Sendable {
+        /// A field of the spec that decides where and how the pod is scheduled and stopped: an
+        /// application decides it too, and its preview shows the application's value where kept.
+        case placement
+        /// Another field of the spec.
+        case spec
+        case metadata
+        /// A field of Spark's container.
+        case sparkContainer
+    }
+
     let name: String
+    let lands: Lands
     let type: FieldType
     /// What the apiserver would refuse in a value the schema typed.
     var check: @Sendable (Typed, Diagnostics) -> Void = { _, _ in }
@@ -17,30 +31,30 @@ struct SetField: Sendable {
     let merge: @Sendable (_ result: inout Settings, _ later: Settings) -> Void
 
     static let all: [SetField] = [
-        SetField(name: "priorityClassName", type: .string, check: { t, d in dnsSubdomain(t, d) },
+        SetField(name: "priorityClassName", lands: .placement, type: .string, check: { t, d in dnsSubdomain(t, d) },
                  read: { $0.priorityClassName = $1.string }, merge: { $0.priorityClassName = $1.priorityClassName ?? $0.priorityClassName }),
-        SetField(name: "schedulerName", type: .string, check: { t, d in dnsSubdomain(t, d) },
+        SetField(name: "schedulerName", lands: .placement, type: .string, check: { t, d in dnsSubdomain(t, d) },
                  read: { $0.schedulerName = $1.string }, merge: { $0.schedulerName = $1.schedulerName ?? $0.schedulerName }),
-        SetField(name: "terminationGracePeriodSeconds", type: .int64, check: { t, d in PodChecks.range(t, d, t.path, 0) },
+        SetField(name: "terminationGracePeriodSeconds", lands: .placement, type: .int64, check: { t, d in PodChecks.range(t, d, t.path, 0) },
                  read: { $0.terminationGracePeriodSeconds = $1.int },
                  merge: { $0.terminationGracePeriodSeconds = $1.terminationGracePeriodSeconds ?? $0.terminationGracePeriodSeconds }),
-        SetField(name: "labels", type: .map(.string), check: labels,
+        SetField(name: "labels", lands: .metadata, type: .map(.string), check: labels,
                  read: { $0.labels = pairs($1) }, merge: { mergeByKey(&$0.labels, $1.labels) }),
-        SetField(name: "annotations", type: .map(.string), check: annotations,
+        SetField(name: "annotations", lands: .metadata, type: .map(.string), check: annotations,
                  read: { $0.annotations = pairs($1) }, merge: { mergeByKey(&$0.annotations, $1.annotations) }),
-        SetField(name: "nodeSelector", type: .map(.string), check: { t, d in PodChecks.labelMap(t, d, labelValues: true) },
+        SetField(name: "nodeSelector", lands: .placement, type: .map(.string), check: { t, d in PodChecks.labelMap(t, d, labelValues: true) },
                  read: { $0.nodeSelector = pairs($1) }, merge: { mergeByKey(&$0.nodeSelector, $1.nodeSelector) }),
-        SetField(name: "tolerations", type: .list(.object(PodSchema.toleration)),
+        SetField(name: "tolerations", lands: .placement, type: .list(.object(PodSchema.toleration)),
                  read: { $0.tolerations = $1.items.map(\.json) }, merge: { $0.tolerations += $1.tolerations }),
-        SetField(name: "topologySpreadConstraints", type: .list(.object(PodSchema.topologySpreadConstraint)),
+        SetField(name: "topologySpreadConstraints", lands: .placement, type: .list(.object(PodSchema.topologySpreadConstraint)),
                  read: { $0.topologySpreadConstraints = $1.items.map(\.json) },
                  merge: { $0.topologySpreadConstraints += $1.topologySpreadConstraints }),
-        SetField(name: "affinity", type: .object(PodSchema.affinity),
+        SetField(name: "affinity", lands: .placement, type: .object(PodSchema.affinity),
                  read: { $0.affinity = AffinitySettings($1.json) },
                  merge: { result, later in
                      if let a = later.affinity { result.affinity = result.affinity.map { $0.merged(with: a) } ?? a }
                  }),
-        SetField(name: "probes", type: .object(PolicySchema.probes),
+        SetField(name: "probes", lands: .sparkContainer, type: .object(PolicySchema.probes),
                  read: { settings, t in
                      var probes = Probes()
                      probes.container = t["container"]?.string
@@ -54,32 +68,32 @@ struct SetField: Sendable {
                      for kind in Probes.Kind.allCases where probes[kind] != nil { merged[kind] = probes[kind] }
                      result.probes = merged
                  }),
-        SetField(name: "securityContext", type: .object(PodSchema.podSecurityContext),
+        SetField(name: "securityContext", lands: .spec, type: .object(PodSchema.podSecurityContext),
                  read: { $0.fields.securityContext = $1.json.objectValue },
                  merge: { mergeObject(&$0, $1, \.securityContext) }),
-        SetField(name: "containerSecurityContext", type: .object(PodSchema.securityContext),
+        SetField(name: "containerSecurityContext", lands: .sparkContainer, type: .object(PodSchema.securityContext),
                  read: { $0.fields.containerSecurityContext = $1.json.objectValue },
                  merge: { mergeObject(&$0, $1, \.containerSecurityContext) }),
-        SetField(name: "env", type: .list(.object(PodSchema.envVar)), check: SparkOwned.env,
+        SetField(name: "env", lands: .sparkContainer, type: .list(.object(PodSchema.envVar)), check: SparkOwned.env,
                  read: { $0.fields.env = $1.items.map(\.json) }, merge: { mergeList(&$0, $1, \.env, key: "name") }),
-        SetField(name: "volumes", type: .list(.object(PodSchema.volume)), check: SparkOwned.volumes,
+        SetField(name: "volumes", lands: .spec, type: .list(.object(PodSchema.volume)), check: SparkOwned.volumes,
                  read: { $0.fields.volumes = $1.items.map(\.json) }, merge: { mergeList(&$0, $1, \.volumes, key: "name") }),
-        SetField(name: "volumeMounts", type: .list(.object(PodSchema.volumeMount)), check: SparkOwned.volumeMounts,
+        SetField(name: "volumeMounts", lands: .sparkContainer, type: .list(.object(PodSchema.volumeMount)), check: SparkOwned.volumeMounts,
                  read: { $0.fields.volumeMounts = $1.items.map(\.json) },
                  merge: { mergeList(&$0, $1, \.volumeMounts, key: "mountPath") }),
-        SetField(name: "runtimeClassName", type: .string, check: { t, d in dnsSubdomain(t, d) },
+        SetField(name: "runtimeClassName", lands: .spec, type: .string, check: { t, d in dnsSubdomain(t, d) },
                  read: { $0.fields.runtimeClassName = $1.string },
                  merge: { result, later in
                      if let name = later.pod?.runtimeClassName { result.fields.runtimeClassName = name }
                  }),
-        SetField(name: "imagePullSecrets", type: .list(.object(PodSchema.localObjectReference)), check: PodChecks.imagePullSecrets,
+        SetField(name: "imagePullSecrets", lands: .spec, type: .list(.object(PodSchema.localObjectReference)), check: PodChecks.imagePullSecrets,
                  read: { $0.fields.imagePullSecrets = $1.items.map(\.json) },
                  merge: { mergeList(&$0, $1, \.imagePullSecrets, key: "name") }),
-        SetField(name: "dnsConfig", type: .object(PodSchema.podDNSConfig),
+        SetField(name: "dnsConfig", lands: .spec, type: .object(PodSchema.podDNSConfig),
                  read: { $0.fields.dnsConfig = $1.json.objectValue }, merge: { mergeObject(&$0, $1, \.dnsConfig) }),
-        SetField(name: "hostAliases", type: .list(.object(PodSchema.hostAlias)),
+        SetField(name: "hostAliases", lands: .spec, type: .list(.object(PodSchema.hostAlias)),
                  read: { $0.fields.hostAliases = $1.items.map(\.json) }, merge: { mergeList(&$0, $1, \.hostAliases, key: "ip") }),
-        SetField(name: "lifecycle", type: .object(PodSchema.lifecycle),
+        SetField(name: "lifecycle", lands: .sparkContainer, type: .object(PodSchema.lifecycle),
                  read: { $0.fields.lifecycle = $1.json.objectValue }, merge: { mergeObject(&$0, $1, \.lifecycle) }),
     ]
 
@@ -127,6 +141,26 @@ struct SetField: Sendable {
     static func mergeByKey(_ map: inout [(key: String, value: String)], _ more: [(key: String, value: String)]) {
         for (key, value) in more {
             if let i = map.firstIndex(where: { $0.key == key }) { map[i].value = value } else { map.append((key, value)) }
+        }
+    }
+}
+
+/// What a rule may set, for those outside the policy loader.
+public enum SetFields {
+    /// `{"priorityClassName": "string", ...}`, in order: for `sparkhook schema --set` and the test
+    /// that what the apiserver stores is compared field by field.
+    public static var described: JSON {
+        .object(JSONObject(SetField.all.map { .init(key: $0.name, value: $0.type.described) }))
+    }
+
+    /// The placement fields (SetField.Lands) by name, in order; maps and lists by member, so that
+    /// a kept entry is told from an added one.
+    public static var placement: [(name: String, byMember: Bool)] {
+        SetField.all.filter { $0.lands == .placement }.map { field in
+            switch field.type {
+            case .map, .list: return (field.name, true)
+            default: return (field.name, false)
+            }
         }
     }
 }

@@ -27,7 +27,7 @@ strip --strip-debug -o "$work/bench" "$BENCH"
 
 # Instructions of one run of the benchmark on the fixture in $work/one, with extra flags.
 count() {
-  valgrind --tool=callgrind --callgrind-out-file="$work/out" "$work/bench" --iterations "$1" --fixtures "$work/one" \
+  SWIFT_DETERMINISTIC_HASHING=1 valgrind --tool=callgrind --callgrind-out-file="$work/out" "$work/bench" --iterations "$1" --fixtures "$work/one" \
     --policy "$POLICY" --untimed "${@:2}" 2>&1 >/dev/null | awk '/refs:/ { gsub(",", "", $NF); print $NF }'
 }
 

@@ -124,6 +124,6 @@ public final class Server: @unchecked Sendable {
         // The last word on a drain: a stopped replica can no longer be scraped.
         // Every close reason, from the enum: a new reason is logged without a change here.
         logger.log(.info, "stopped", fields: CloseReason.allCases.map { ("closed.\($0.label)", "\(stats.closedConnections($0))") }
-                   + [("requestsAfterClose", "\(stats.requestsAfterClose.load(ordering: .relaxed))")])
+                   + [("requestsAfterClose", "\(stats[.requestsAfterClose])")])
     }
 }

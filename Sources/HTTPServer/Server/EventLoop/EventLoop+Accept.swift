@@ -10,8 +10,8 @@ extension EventLoop where T == TLSSocket {
                 return
             }
             guard let socket else { return }
-            if server.stats.openConnections.load(ordering: .relaxed) >= limits.maxConnections {
-                ServerStats.bump(server.stats.rejectedConnections)
+            if server.stats[.openConnections] >= limits.maxConnections {
+                server.stats.add(.rejectedConnections)
                 continue  // closed by deinit
             }
             do {
@@ -31,8 +31,8 @@ extension EventLoop {
         try poller.add(transport.fd, connection.state.polled, token: connection.id, exclusive: false)
         nextID += 1
         connections[connection.id] = connection
-        ServerStats.bump(server.stats.openConnections)
-        ServerStats.bump(server.stats.acceptedConnections)
+        server.stats.add(.openConnections)
+        server.stats.add(.acceptedConnections)
         return connection.id
     }
 

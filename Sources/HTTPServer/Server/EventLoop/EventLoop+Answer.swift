@@ -49,7 +49,7 @@ extension EventLoop {
     }
 
     func respondWithError(_ connection: Connection<T>, status: Int, reason: String) {
-        ServerStats.bump(server.stats.protocolErrors)
+        server.stats.add(.protocolErrors)
         server.logger.info("rejected request", ["status": "\(status)", "reason": reason])
         dates.update(nowSeconds: time(nil))
         ResponseWriter.append(.text(status, reason), keepAlive: false, headOnly: false, date: dates.value, to: &connection.output)

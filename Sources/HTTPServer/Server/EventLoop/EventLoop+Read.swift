@@ -28,9 +28,9 @@ extension EventLoop {
         case .done:
             connection.state.handshakeDone(now: clock())
             if connection.transport.isResumed {
-                ServerStats.bump(server.stats.resumedHandshakes)
+                server.stats.add(.resumedHandshakes)
             } else {
-                ServerStats.bump(server.stats.fullHandshakes)
+                server.stats.add(.fullHandshakes)
             }
             updateInterest(connection)
             readAvailable(connection)  // the client may have sent its request with the Finished message
@@ -43,10 +43,10 @@ extension EventLoop {
             connection.state.tlsWaits(writable: true)
             updateInterest(connection)
         case .closed:
-            ServerStats.bump(server.stats.handshakeFailures)
+            server.stats.add(.handshakeFailures)
             close(connection, failed: false)
         case .failed(let reason):
-            ServerStats.bump(server.stats.handshakeFailures)
+            server.stats.add(.handshakeFailures)
             server.logger.debug("TLS handshake failed", ["reason": reason])
             close(connection, failed: true)
         }
@@ -111,7 +111,7 @@ extension EventLoop {
     /// fail. The idle rules exist so that the second never happens: count it, and say so.
     private func droppedAfterClose(_ connection: Connection<T>, bytes: Int) {
         guard connection.state.bytesWhileLingering() else { return }
-        ServerStats.bump(server.stats.requestsAfterClose)
+        server.stats.add(.requestsAfterClose)
         server.logger.warning("a request arrived after the server closed the connection; the client sees it fail",
                               ["bytes": "\(bytes)", "reason": connection.state.reasonClosed(failed: false).label])
     }

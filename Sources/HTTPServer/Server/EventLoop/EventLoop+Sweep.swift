@@ -9,12 +9,12 @@ extension EventLoop {
             case .none: break
             case .close:
                 // A linger's end is no one's slowness; the rest are time limits.
-                if connection.state.phase != .lingering { ServerStats.bump(server.stats.timeouts) }
+                if connection.state.phase != .lingering { server.stats.add(.timeouts) }
                 close(connection, failed: false)
             case .linger:
                 closeIdle(connection)
             case .respond408:
-                ServerStats.bump(server.stats.timeouts)
+                server.stats.add(.timeouts)
                 respondWithError(connection, status: 408, reason: "request not received in time")
                 flush(connection)
             case .resumeReading:

@@ -107,6 +107,6 @@ extension EventLoop {
         connections[connection.id] = nil
         server.stats.countClose(connection.state.reasonClosed(failed: failed))
         connection.transport.close()  // which also takes it out of the epoll set (no dup'ed descriptors)
-        ServerStats.bump(server.stats.openConnections, by: -1)
+        server.stats.add(.openConnections, -1)
     }
 }

@@ -106,6 +106,7 @@ public final class Server: @unchecked Sendable {
     public func waitUntilStopped() {
         for thread in threads { pthread_join(thread, nil) }
         threads = []
+        worker.stop()
         // The last word on a drain: a stopped replica can no longer be scraped.
         // Every close reason, from the enum: a new reason is logged without a change here.
         logger.log(.info, "stopped", fields: CloseReason.allCases.map { ("closed.\($0.label)", "\(stats.closedConnections($0))") }

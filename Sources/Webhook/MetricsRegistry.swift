@@ -1,7 +1,7 @@
 // The metric registry: every family /metrics shows, in the order it shows them, each declared once
 // (name, type, HELP, label names) beside how a scrape reads it. The server's and the
 // certificates' families are declared in HTTPServer; the README's Metrics table is checked
-// against this list by MetricsReadmeTests.
+// against this list by MetricsRegistryTests.
 import HTTPServer
 import Synchronization
 

@@ -1,10 +1,10 @@
-// The README's Metrics table against the registry: every family /metrics can show has a row that
+// The registry against the README's Metrics table: every family /metrics can show has a row that
 // names it with its labels, and every name in the table is a family that exists.
 import Foundation
 @testable import Webhook
 import XCTest
 
-final class MetricsReadmeTests: XCTestCase {
+final class MetricsRegistryTests: XCTestCase {
     static let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md")
 
     /// The families the table names, as `name{label, label}`: the backquoted names in the first
@@ -48,5 +48,10 @@ final class MetricsReadmeTests: XCTestCase {
         XCTAssertEqual(Self.mismatches(extra).unknown, ["sparkhook_gone_total{a}"])
         let relabelled = readme.replacingOccurrences(of: "`sparkhook_pods_total{role, priority_class}`", with: "`sparkhook_pods_total{role}`")
         XCTAssertEqual(Self.mismatches(relabelled).missing, ["sparkhook_pods_total{role, priority_class}"])
+    }
+
+    func testAnEndpointsLabelIsItsCaseInSnakeCase() {
+        XCTAssertEqual(Metrics.Endpoint.mutate.label, "mutate")
+        XCTAssertEqual(Metrics.Endpoint.validatePolicy.label, "validate_policy")
     }
 }

@@ -1,6 +1,7 @@
 // sparkhook_pod_disruptions_total{role, reason}: Spark pods that something took away, by the
 // reason in their DisruptionTarget condition. Both labels come from closed lists, so the series
 // never grow with pods or applications.
+import HTTPServer
 import Policy
 import Synchronization
 
@@ -10,8 +11,14 @@ public final class DisruptionCounts: Sendable {
                                  "TerminationByKubelet", "DeletionByPodGC"]
     static let other = "other"
 
+    /// A series' label values.
+    private struct Key: Hashable {
+        let role: String
+        let reason: String
+    }
+
     private struct State {
-        var counts: [String: Int] = [:]
+        var counts: [Key: Int] = [:]
         var recent: RecentKeys
     }
 
@@ -48,17 +55,14 @@ public final class DisruptionCounts: Sendable {
         state.withLock { $0.counts[Self.key(role: role, reason: reason), default: 0] }
     }
 
-    /// The series' labels, as rendered.
-    private static func key(role: SparkRole, reason: String) -> String {
-        "role=\"\(role.rawValue)\",reason=\"\(bounded(reason))\""
-    }
+    private static func key(role: SparkRole, reason: String) -> Key { Key(role: role.rawValue, reason: bounded(reason)) }
 
-    func render() -> String {
-        var out = "# HELP sparkhook_pod_disruptions_total Spark pods given a DisruptionTarget condition (preempted, evicted, terminated), by role and reason.\n"
-        out += "# TYPE sparkhook_pod_disruptions_total counter\n"
-        for (key, count) in state.withLock({ $0.counts }).sorted(by: { $0.key < $1.key }) {
-            out += "sparkhook_pod_disruptions_total{\(key)} \(count)\n"
+    static let family = MetricFamily<DisruptionCounts>(
+        "sparkhook_pod_disruptions_total", .counter,
+        help: "Spark pods given a DisruptionTarget condition (preempted, evicted, terminated), by role and reason.",
+        labels: ["role", "reason"]) { disruptions, out in
+        for (key, count) in disruptions.state.withLock({ $0.counts }).sorted(by: { ($0.key.role, $0.key.reason) < ($1.key.role, $1.key.reason) }) {
+            out.add([key.role, key.reason], count)
         }
-        return out
     }
 }

@@ -47,12 +47,7 @@ public final class WebhookHandler: HTTPHandler, @unchecked Sendable {
         router.add("GET", "/metrics") { [unowned self] _ in
             var headers = HTTPHeaders()
             headers.add("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-            var certificates: [(name: String, notAfter: Double)] = []
-            if let tls = server?.certificates.current {
-                certificates.append(("serving", tls.certificateNotAfter))
-                if let ca = tls.clientCANotAfter { certificates.append(("client-ca", ca)) }
-            }
-            return HTTPResponse(status: 200, headers: headers, body: Array(metrics.render(server: server?.stats, certificates: certificates).utf8))
+            return HTTPResponse(status: 200, headers: headers, body: Array(metrics.render(server: server?.stats, tls: server?.certificates.current).utf8))
         }
     }
 

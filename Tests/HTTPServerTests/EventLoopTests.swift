@@ -1,5 +1,6 @@
 // The real event loop, driven with scripted sockets and a fake clock: what the client sees of
-// keep-alive, draining, connection age and idle closes, with no network and no waiting.
+// keep-alive, draining, connection age and idle closes, with no network, no waiting and no
+// certificates (the loop is given a LoopContext, not a server).
 @testable import HTTPServer
 import Foundation
 import XCTest
@@ -58,38 +59,27 @@ final class EventLoopTests: XCTestCase {
 
     final class Clock { var now: UInt64 = 1_000_000_000 }
 
-    var folder: URL!
-    var server: Server!
+    var stats: ServerStats!
+    var shutdown: ShutdownState!
     var clock: Clock!
     var poller: RecordingPoller!
     var loop: EventLoop<ScriptedSocket, RecordingPoller>!
 
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("eventloop-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        openssl.arguments = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                             "-keyout", folder.appendingPathComponent("tls.key").path, "-out", folder.appendingPathComponent("tls.crt").path,
-                             "-subj", "/CN=test", "-days", "1"]
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        openssl.waitUntilExit()
-        try XCTSkipUnless(openssl.terminationStatus == 0, "openssl could not make a test certificate (install openssl)")
-        try makeLoop(HTTPLimits())
+    override func setUp() { makeLoop(HTTPLimits()) }
+
+    func makeLoop(_ limits: HTTPLimits) {
+        stats = ServerStats()
+        shutdown = ShutdownState()
+        let context = LoopContext(limits: limits, handler: OK(), logger: Logger(minimum: .error), stats: stats, worker: Worker(capacity: 1),
+                                  shutdown: shutdown, listeners: Listeners([], loops: 0), accept: { ScriptedSocket(fd: $0.fd) })
+        drive(context)
     }
 
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
-
-    func makeLoop(_ limits: HTTPLimits) throws {
-        let certificates = try CertificateStore(files: TLSFiles(certificate: folder.appendingPathComponent("tls.crt").path,
-                                                                privateKey: folder.appendingPathComponent("tls.key").path))
-        server = Server(configuration: ServerConfiguration(listen: [], threads: 1, limits: limits), certificates: certificates,
-                        handler: OK(), logger: Logger(minimum: .error))
+    func drive(_ context: LoopContext<ScriptedSocket>) {
         clock = Clock()
         poller = RecordingPoller()
         let clock = clock!
-        loop = EventLoop(server: server, poller: poller, clock: { clock.now }, seed: 1)
+        loop = EventLoop(context: context, poller: poller, clock: { clock.now }, seed: 1)
     }
 
     /// A connection that answered one request and is idle since `clock.now`.
@@ -107,21 +97,20 @@ final class EventLoopTests: XCTestCase {
 
     func testFromDrainingOnTheNextAnswerSaysConnectionCloseAndTheClientsCloseIsCountedAsDrain() throws {
         let (token, peer) = try connected()
-        server.beginDraining(now: clock.now)
-        XCTAssertFalse(server.isServing)
+        XCTAssertTrue(shutdown.beginDraining(now: clock.now))
         peer.send("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi")
         loop.onEvent(token, .readable)
         _ = loop.endOfRound()
         XCTAssertTrue(peer.writtenText.hasPrefix("HTTP/1.1 200"), "a request on a draining connection is answered")
         XCTAssertTrue(peer.writtenText.lowercased().contains("connection: close"))
         XCTAssertTrue(peer.closed, "nothing was left unread: closed once the answer is out")
-        XCTAssertEqual(server.stats.closedConnections(.drain), 1)
-        XCTAssertEqual(server.stats.openConnections.load(ordering: .relaxed), 0)
+        XCTAssertEqual(stats.closedConnections(.drain), 1)
+        XCTAssertEqual(stats[.openConnections], 0)
     }
 
     func testWhileDrainingAnIdleConnectionIsClosedWithAFinOnlyWhenNothingIsReadable() throws {
         let (token, peer) = try connected()
-        server.beginDraining(now: clock.now)
+        _ = shutdown.beginDraining(now: clock.now)
         clock.now += ConnectionState.drainIdleNanos / 2
         _ = loop.endOfRound()
         XCTAssertFalse(peer.finSent, "idle only a moment: the client may be about to use it")
@@ -134,13 +123,13 @@ final class EventLoopTests: XCTestCase {
         XCTAssertFalse(peer.finSent)
         XCTAssertTrue(peer.writtenText.hasPrefix("HTTP/1.1 200"))
         XCTAssertTrue(peer.writtenText.lowercased().contains("connection: close"))
-        XCTAssertEqual(server.stats.requestsAfterClose.load(ordering: .relaxed), 0)
+        XCTAssertEqual(stats[.requestsAfterClose], 0)
         _ = token
     }
 
     func testAnIdleDrainingConnectionLingersUntilThePeerClosesAndALateRequestIsCounted() throws {
         let (token, peer) = try connected()
-        server.beginDraining(now: clock.now)
+        _ = shutdown.beginDraining(now: clock.now)
         clock.now += ConnectionState.drainIdleNanos
         _ = loop.endOfRound()
         XCTAssertTrue(peer.closeNotifySent && peer.finSent, "close_notify and FIN")
@@ -148,19 +137,19 @@ final class EventLoopTests: XCTestCase {
         XCTAssertEqual(poller.interest[7], .readable, "reading on, to see the peer's close")
         peer.send("GET /late HTTP/1.1\r\nHost: a\r\n\r\n")  // written before the client saw our FIN
         loop.onEvent(token, .readable)
-        XCTAssertEqual(server.stats.requestsAfterClose.load(ordering: .relaxed), 1)
+        XCTAssertEqual(stats[.requestsAfterClose], 1)
         peer.peerClosed = true
         loop.onEvent(token, [.readable, .hangup])
         XCTAssertTrue(peer.closed)
-        XCTAssertEqual(server.stats.closedConnections(.drain), 1)
-        XCTAssertEqual(server.stats.closedConnections(.peer), 0)
+        XCTAssertEqual(stats.closedConnections(.drain), 1)
+        XCTAssertEqual(stats.closedConnections(.peer), 0)
     }
 
     func testPastItsMaximumAgeAConnectionsNextAnswerSaysConnectionClose() throws {
         var limits = HTTPLimits()
         limits.maxConnectionAgeNanos = 10 * s
         limits.maxConnectionAgeJitter = 0
-        try makeLoop(limits)
+        makeLoop(limits)
         let (token, peer) = try connected()
         clock.now += 10 * s - 1
         peer.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -175,13 +164,13 @@ final class EventLoopTests: XCTestCase {
         _ = loop.endOfRound()
         XCTAssertTrue(peer.writtenText.lowercased().contains("connection: close"))
         XCTAssertTrue(peer.closed)
-        XCTAssertEqual(server.stats.closedConnections(.maxAge), 1)
+        XCTAssertEqual(stats.closedConnections(.maxAge), 1)
     }
 
     func testAfterItsMaximumNumberOfAnswersTheLastSaysConnectionClose() throws {
         var limits = HTTPLimits()
         limits.maxRequestsPerConnection = 3
-        try makeLoop(limits)
+        makeLoop(limits)
         let (token, peer) = try connected()  // the first answer
         for (path, closes) in [("/a", false), ("/b", true)] {
             peer.written = []
@@ -191,14 +180,14 @@ final class EventLoopTests: XCTestCase {
             XCTAssertEqual(peer.writtenText.lowercased().contains("connection: close"), closes, path)
         }
         XCTAssertTrue(peer.closed)
-        XCTAssertEqual(server.stats.closedConnections(.maxRequests), 1)
+        XCTAssertEqual(stats.closedConnections(.maxRequests), 1)
     }
 
     func testAgesAreJitteredPerConnection() throws {
         var limits = HTTPLimits()
         limits.maxConnectionAgeNanos = 100 * s
         limits.maxConnectionAgeJitter = 0.2
-        try makeLoop(limits)
+        makeLoop(limits)
         var ages = Set<UInt64>()
         for fd in 10..<30 {
             let token = try loop.adopt(ScriptedSocket(fd: Int32(fd)))
@@ -214,6 +203,41 @@ final class EventLoopTests: XCTestCase {
         peer.peerClosed = true
         loop.onEvent(token, [.readable, .hangup])
         XCTAssertTrue(peer.closed)
-        XCTAssertEqual(server.stats.closedConnections(.peer), 1)
+        XCTAssertEqual(stats.closedConnections(.peer), 1)
+    }
+
+    /// The context a server gives its loops: its limits, handler, stats and shutdown. A Server
+    /// needs a certificate pair, so this one test makes one with openssl.
+    func testAServersLoopSeesItsDrainAndCountsIntoItsStats() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("eventloop-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        openssl.arguments = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                             "-keyout", folder.appendingPathComponent("tls.key").path, "-out", folder.appendingPathComponent("tls.crt").path,
+                             "-subj", "/CN=test", "-days", "1"]
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        try XCTSkipUnless(openssl.terminationStatus == 0, "openssl could not make a test certificate (install openssl)")
+        let certificates = try CertificateStore(files: TLSFiles(certificate: folder.appendingPathComponent("tls.crt").path,
+                                                                privateKey: folder.appendingPathComponent("tls.key").path))
+        var limits = HTTPLimits()
+        limits.maxRequestsPerConnection = 5
+        let server = Server(configuration: ServerConfiguration(listen: [], threads: 1, limits: limits), certificates: certificates,
+                            handler: OK(), logger: Logger(minimum: .error))
+        let context = server.loopContext { ScriptedSocket(fd: $0.fd) }
+        XCTAssertEqual(context.limits.maxRequestsPerConnection, 5)
+        drive(context)
+        let (token, peer) = try connected()
+        server.beginDraining(now: clock.now)
+        XCTAssertFalse(server.isServing)
+        peer.send("GET /x HTTP/1.1\r\nHost: a\r\n\r\n")
+        loop.onEvent(token, .readable)
+        _ = loop.endOfRound()
+        XCTAssertTrue(peer.writtenText.lowercased().contains("connection: close"), "the server's drain is the loop's")
+        XCTAssertEqual(server.stats.closedConnections(.drain), 1)
+        XCTAssertEqual(server.stats[.acceptedConnections], 1)
     }
 }

@@ -1,6 +1,7 @@
 // The worker that answers slow requests off the event loops: jobs run in order, and a full queue
 // refuses a job at once (the loop then answers 503) instead of growing without bound.
 @testable import HTTPServer
+import Posix
 import Synchronization
 import XCTest
 
@@ -19,6 +20,30 @@ final class WorkerTests: XCTestCase {
         XCTAssertEqual(order.withLock { $0 }, [0, 1, 2, 3])
         XCTAssertTrue(worker.submit { done.signal() }, "a drained queue takes jobs again")
         done.wait()
+        worker.stop()
+    }
+
+    func testStopWaitsForTheRunningJobEndsTheThreadAndTheWorkerIsFreed() throws {
+        var worker: Worker? = Worker(capacity: 2)
+        weak let freed = worker
+        let started = Semaphore(), gate = Semaphore()
+        let ran = Mutex<[Int]>([])
+        XCTAssertTrue(worker!.submit { started.signal(); gate.wait(); ran.withLock { $0.append(0) } })
+        started.wait()
+        // Let the running job go a little after stop is called: stop must wait for it.
+        let opener = try Threads.start { usleep(50_000); gate.signal() }
+        worker!.stop()
+        XCTAssertEqual(ran.withLock { $0 }, [0], "stop returns once the running job is done")
+        XCTAssertFalse(worker!.submit { XCTFail("a job ran after stop") }, "a stopped worker takes no jobs")
+        worker = nil
+        XCTAssertNil(freed, "the thread ended and let go of the worker, which freed its mutex and condition")
+        pthread_join(opener, nil)
+    }
+
+    func testAWorkerThatNeverRanAJobStopsAtOnce() {
+        let worker = Worker(capacity: 1)
+        worker.stop()
+        XCTAssertFalse(worker.submit {})
     }
 }
 

@@ -34,16 +34,11 @@ public final class Server: @unchecked Sendable {
     /// Runs the requests the handler says may be slow, off the event loops.
     let worker = Worker(capacity: 32)
 
-    private(set) var listeners: [Socket] = []
+    private var listeners = Listeners([], loops: 0)
     public private(set) var boundAddresses: [SocketAddress] = []
     private var loops: [EventLoop<TLSSocket, Epoll>] = []
     private var threads: [pthread_t] = []
-    private let draining = Atomic<Bool>(false)
-    private let stopping = Atomic<Bool>(false)
-    /// While draining: when a request was last answered (or the drain began), for the idle rule.
-    private let drainQuietSince = Atomic<UInt64>(0)
-    private let deadline = Atomic<UInt64>(.max)
-    private let loopsListening = Atomic<Int>(0)
+    let shutdownState = ShutdownState()
     private let started = Atomic<Bool>(false)
 
     public init(configuration: ServerConfiguration, certificates: CertificateStore, handler: any HTTPHandler, logger: Logger) {
@@ -64,33 +59,32 @@ public final class Server: @unchecked Sendable {
     public func beginDraining() { beginDraining(now: monotonicNanos()) }
 
     func beginDraining(now: UInt64) {
-        guard !isDraining else { return }
-        drainQuietSince.store(now, ordering: .relaxed)
-        guard !draining.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        guard shutdownState.beginDraining(now: now) else { return }
         logger.info("draining: every answer now closes its connection")
         for loop in loops { loop.wake() }
     }
 
     /// From `beginDraining` on.
-    public var isDraining: Bool { draining.load(ordering: .acquiring) }
-    /// The drain as the idle rule sees it; nil when not draining.
-    var drain: ConnectionState.Drain? { isDraining ? .init(quietSince: drainQuietSince.load(ordering: .relaxed)) : nil }
-    /// A request was answered while draining (only then: nothing is stored per request otherwise).
-    func answeredWhileDraining(now: UInt64) { drainQuietSince.store(now, ordering: .relaxed) }
-    /// From `shutdown` on: the listeners are closed, and the loops stop when their connections
-    /// are gone or the grace period is over.
-    var isStopping: Bool { stopping.load(ordering: .acquiring) }
-    var shutdownDeadline: UInt64 { deadline.load(ordering: .relaxed) }
+    public var isDraining: Bool { shutdownState.isDraining }
+
+    /// What a loop of this server uses of it, with accepted sockets made transports by `accept`.
+    func loopContext<T: Transport>(accept: @escaping @Sendable (Socket) throws -> T) -> LoopContext<T> {
+        LoopContext(limits: configuration.limits, handler: handler, logger: logger, stats: stats, worker: worker,
+                    shutdown: shutdownState, listeners: listeners, accept: accept)
+    }
 
     /// Binds the listeners and starts the loop threads; returns once they serve.
     public func start() throws {
+        var sockets: [Socket] = []
         for address in configuration.listen {
             let socket = try Socket.listen(on: address)
-            listeners.append(socket)
+            sockets.append(socket)
             boundAddresses.append(try socket.localAddress())
         }
-        for _ in 0..<configuration.threads { loops.append(try EventLoop<TLSSocket, Epoll>(server: self)) }
-        loopsListening.store(loops.count, ordering: .relaxed)
+        listeners = Listeners(sockets, loops: configuration.threads)
+        let certificates = certificates
+        let context = loopContext { try TLSSocket(socket: $0, context: certificates.current) }
+        for _ in 0..<configuration.threads { loops.append(try EventLoop(context: context)) }
         for loop in loops {
             threads.append(try Threads.start { loop.run() })
         }
@@ -103,27 +97,19 @@ public final class Server: @unchecked Sendable {
     /// if `beginDraining` was not called); safe from any thread, and only the first call counts.
     public func shutdown() {
         beginDraining()
-        guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        deadline.store(monotonicNanos() &+ configuration.shutdownGraceNanos, ordering: .relaxed)
+        guard shutdownState.beginStopping(deadline: { monotonicNanos() &+ configuration.shutdownGraceNanos }) else { return }
         logger.info("shutting down: listeners closed, finishing open connections", ["graceSeconds": "\(configuration.shutdownGraceNanos / 1_000_000_000)"])
         for loop in loops { loop.wake() }
-    }
-
-    /// Each loop calls this once it no longer polls the listeners; the last one closes them,
-    /// so no loop can accept on a descriptor number that was closed and reused.
-    func loopStoppedListening() {
-        if loopsListening.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
-            for listener in listeners { listener.close() }
-        }
     }
 
     /// Blocks until every loop has stopped (after `shutdown` and draining).
     public func waitUntilStopped() {
         for thread in threads { pthread_join(thread, nil) }
         threads = []
+        worker.stop()
         // The last word on a drain: a stopped replica can no longer be scraped.
         // Every close reason, from the enum: a new reason is logged without a change here.
         logger.log(.info, "stopped", fields: CloseReason.allCases.map { ("closed.\($0.label)", "\(stats.closedConnections($0))") }
-                   + [("requestsAfterClose", "\(stats.requestsAfterClose.load(ordering: .relaxed))")])
+                   + [("requestsAfterClose", "\(stats[.requestsAfterClose])")])
     }
 }

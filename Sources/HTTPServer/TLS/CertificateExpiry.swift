@@ -51,3 +51,14 @@ public struct ExpiryWarning: Sendable {
         return true
     }
 }
+
+extension TLSContext {
+    /// When the pair in use stops being valid, by certificate: `serving`, and `client-ca` when set.
+    public static let expiryFamily = MetricFamily<TLSContext>(
+        "sparkhook_tls_certificate_expiry_timestamp_seconds", .gauge,
+        help: "When the certificate in use stops being valid: the serving certificate, and the client CA when one is set.",
+        labels: ["certificate"]) { tls, out in
+        out.add(["serving"], Int(tls.certificateNotAfter))
+        if let ca = tls.clientCANotAfter { out.add(["client-ca"], Int(ca)) }
+    }
+}

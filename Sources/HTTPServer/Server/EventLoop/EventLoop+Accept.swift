@@ -1,23 +1,23 @@
 // Accepting: new sockets from a shared listener become connections of this loop.
 
-extension EventLoop where T == TLSSocket {
+extension EventLoop {
     func acceptAll(_ listener: Socket) {
         for _ in 0..<64 {
             let socket: Socket?
             do { socket = try listener.accept() } catch {
                 // EMFILE and friends: log and let the next wake-up try again.
-                server.logger.warning("accept failed", ["error": "\(error)"])
+                context.logger.warning("accept failed", ["error": "\(error)"])
                 return
             }
             guard let socket else { return }
-            if server.stats.openConnections.load(ordering: .relaxed) >= limits.maxConnections {
-                ServerStats.bump(server.stats.rejectedConnections)
+            if context.stats[.openConnections] >= limits.maxConnections {
+                context.stats.add(.rejectedConnections)
                 continue  // closed by deinit
             }
             do {
-                _ = try adopt(TLSSocket(socket: socket, context: server.certificates.current))
+                _ = try adopt(context.accept(socket))
             } catch {
-                server.logger.warning("could not set up connection", ["error": "\(error)"])
+                context.logger.warning("could not set up connection", ["error": "\(error)"])
             }
         }
     }
@@ -31,8 +31,8 @@ extension EventLoop {
         try poller.add(transport.fd, connection.state.polled, token: connection.id, exclusive: false)
         nextID += 1
         connections[connection.id] = connection
-        ServerStats.bump(server.stats.openConnections)
-        ServerStats.bump(server.stats.acceptedConnections)
+        context.stats.add(.openConnections)
+        context.stats.add(.acceptedConnections)
         return connection.id
     }
 

@@ -6,8 +6,8 @@ extension EventLoop {
     /// Queues `request` on the worker, whose answer comes back through `finish`; false when its
     /// queue is full. The connection reads nothing until then.
     func handOff(_ request: HTTPRequest, _ connection: Connection<T>, now: UInt64) -> Bool {
-        let handler = server.handler, id = connection.id
-        guard server.worker.submit({ [unowned self] in finish(id, handler.handle(request)) }) else { return false }
+        let handler = context.handler, id = connection.id
+        guard context.worker.submit({ [unowned self] in finish(id, handler.handle(request)) }) else { return false }
         connection.state.handling(now: now, .init(keepAlive: request.keepAlive, headOnly: request.method == "HEAD"))
         updateInterest(connection)
         return true
@@ -39,8 +39,8 @@ extension EventLoop {
     }
 
     func answer(_ connection: Connection<T>, _ response: HTTPResponse, keepAlive: Bool, headOnly: Bool, now: UInt64, moreBuffered: Bool) {
-        let draining = server.isDraining
-        if draining { server.answeredWhileDraining(now: now) }
+        let draining = context.shutdown.isDraining
+        if draining { context.shutdown.answeredWhileDraining(now: now) }
         let keepAlive = connection.state.keepsAlive(requested: keepAlive, now: now, draining: draining)
         dates.update(nowSeconds: time(nil))
         ResponseWriter.append(response, keepAlive: keepAlive, headOnly: headOnly, date: dates.value, to: &connection.output)
@@ -49,8 +49,8 @@ extension EventLoop {
     }
 
     func respondWithError(_ connection: Connection<T>, status: Int, reason: String) {
-        ServerStats.bump(server.stats.protocolErrors)
-        server.logger.info("rejected request", ["status": "\(status)", "reason": reason])
+        context.stats.add(.protocolErrors)
+        context.logger.info("rejected request", ["status": "\(status)", "reason": reason])
         dates.update(nowSeconds: time(nil))
         ResponseWriter.append(.text(status, reason), keepAlive: false, headOnly: false, date: dates.value, to: &connection.output)
         connection.state.refused(now: clock())

@@ -28,9 +28,9 @@ extension EventLoop {
         case .done:
             connection.state.handshakeDone(now: clock())
             if connection.transport.isResumed {
-                ServerStats.bump(server.stats.resumedHandshakes)
+                context.stats.add(.resumedHandshakes)
             } else {
-                ServerStats.bump(server.stats.fullHandshakes)
+                context.stats.add(.fullHandshakes)
             }
             updateInterest(connection)
             readAvailable(connection)  // the client may have sent its request with the Finished message
@@ -43,11 +43,11 @@ extension EventLoop {
             connection.state.tlsWaits(writable: true)
             updateInterest(connection)
         case .closed:
-            ServerStats.bump(server.stats.handshakeFailures)
+            context.stats.add(.handshakeFailures)
             close(connection, failed: false)
         case .failed(let reason):
-            ServerStats.bump(server.stats.handshakeFailures)
-            server.logger.debug("TLS handshake failed", ["reason": reason])
+            context.stats.add(.handshakeFailures)
+            context.logger.debug("TLS handshake failed", ["reason": reason])
             close(connection, failed: true)
         }
     }
@@ -111,8 +111,8 @@ extension EventLoop {
     /// fail. The idle rules exist so that the second never happens: count it, and say so.
     private func droppedAfterClose(_ connection: Connection<T>, bytes: Int) {
         guard connection.state.bytesWhileLingering() else { return }
-        ServerStats.bump(server.stats.requestsAfterClose)
-        server.logger.warning("a request arrived after the server closed the connection; the client sees it fail",
+        context.stats.add(.requestsAfterClose)
+        context.logger.warning("a request arrived after the server closed the connection; the client sees it fail",
                               ["bytes": "\(bytes)", "reason": connection.state.reasonClosed(failed: false).label])
     }
 
@@ -139,13 +139,13 @@ extension EventLoop {
                 connection.state.headComplete(now: now)
                 connection.output.append(contentsOf: ResponseWriter.continueLine)
             case .request(let request):
-                if server.handler.runsOffLoop(request) {
+                if context.handler.runsOffLoop(request) {
                     if handOff(request, connection, now: now) { return start }
                     answer(connection, .text(503, "busy: too many requests waiting for the worker"), keepAlive: request.keepAlive,
                            headOnly: request.method == "HEAD", now: now, moreBuffered: start < b.count)
                     continue
                 }
-                answer(connection, server.handler.handle(request), keepAlive: request.keepAlive, headOnly: request.method == "HEAD",
+                answer(connection, context.handler.handle(request), keepAlive: request.keepAlive, headOnly: request.method == "HEAD",
                        now: now, moreBuffered: start < b.count)
             case .error(let error):
                 respondWithError(connection, status: error.status, reason: error.reason)

@@ -105,8 +105,8 @@ extension EventLoop {
         guard connection.isOpen else { return }
         connection.isOpen = false
         connections[connection.id] = nil
-        server.stats.countClose(connection.state.reasonClosed(failed: failed))
+        context.stats.countClose(connection.state.reasonClosed(failed: failed))
         connection.transport.close()  // which also takes it out of the epoll set (no dup'ed descriptors)
-        ServerStats.bump(server.stats.openConnections, by: -1)
+        context.stats.add(.openConnections, -1)
     }
 }

@@ -2,15 +2,16 @@
 // connections, runs the handler inline (or on the server's worker, for requests the handler says
 // may be slow), and sweeps time limits every 250 ms. Its parts: accepting (EventLoop+Accept),
 // reading and parsing (+Read), answering (+Answer), writing and closing (+Write), time limits and
-// draining (+Sweep). It is generic over the transport and the poller so that a test drives this
-// very loop with a scripted socket and a fake clock; `run` is the production driver over epoll.
+// draining (+Sweep). It is generic over the transport and the poller, and knows of its server only
+// the LoopContext the server gives it, so that a test drives this very loop with a scripted
+// socket and a fake clock; `run` is the production driver over epoll.
 import Glibc
 import Posix
 import Synchronization
 
 final class EventLoop<T: Transport, P: Poller>: @unchecked Sendable {
     let poller: P
-    unowned let server: Server
+    let context: LoopContext<T>
     let clock: () -> UInt64
     var connections: [UInt64: Connection<T>] = [:]
     var nextID: UInt64 = 1
@@ -28,14 +29,14 @@ final class EventLoop<T: Transport, P: Poller>: @unchecked Sendable {
     /// Draws each connection's maximum age; seeded per loop (no system call per connection).
     var random: SplitMix64
 
-    init(server: Server, poller: P, clock: @escaping () -> UInt64 = monotonicNanos, seed: UInt64) {
-        self.server = server
+    init(context: LoopContext<T>, poller: P, clock: @escaping () -> UInt64 = monotonicNanos, seed: UInt64) {
+        self.context = context
         self.poller = poller
         self.clock = clock
         self.random = SplitMix64(seed: seed)
     }
 
-    var limits: HTTPLimits { server.configuration.limits }
+    var limits: HTTPLimits { context.limits }
 
     /// From any thread (the worker's answers, shutdown).
     func wake() { poller.wake() }
@@ -47,11 +48,11 @@ final class EventLoop<T: Transport, P: Poller>: @unchecked Sendable {
         flushRound()
         uncorkRound()
         let now = clock()
-        if server.isStopping {
+        if context.shutdown.isStopping {
             if listening { stopListening() }
             if connections.isEmpty { return false }
-            if now >= server.shutdownDeadline {
-                server.logger.warning("shutdown deadline reached; closing connections", ["open": "\(connections.count)"])
+            if now >= context.shutdown.deadline {
+                context.logger.warning("shutdown deadline reached; closing connections", ["open": "\(connections.count)"])
                 for connection in Array(connections.values) { close(connection, failed: true) }
                 return false
             }
@@ -66,24 +67,24 @@ final class EventLoop<T: Transport, P: Poller>: @unchecked Sendable {
     static func listenerToken(_ index: Int) -> UInt64 { UInt64.max - 1 - UInt64(index) }
 
     func stopListening() {
-        for listener in server.listeners { poller.remove(listener.fd) }
+        for listener in context.listeners.sockets { poller.remove(listener.fd) }
         listening = false
-        server.loopStoppedListening()
+        context.listeners.loopStoppedListening()
     }
 }
 
-extension EventLoop where T == TLSSocket, P == Epoll {
-    convenience init(server: Server) throws {
+extension EventLoop where P == Epoll {
+    convenience init(context: LoopContext<T>) throws {
         let epoll = try Epoll()
-        self.init(server: server, poller: epoll, seed: UInt64.random(in: 0...UInt64.max))
+        self.init(context: context, poller: epoll, seed: UInt64.random(in: 0...UInt64.max))
     }
 
     func run() {
-        for (i, listener) in server.listeners.enumerated() {
+        for (i, listener) in context.listeners.sockets.enumerated() {
             do {
                 try poller.add(listener.fd, .readable, token: Self.listenerToken(i), exclusive: true)
             } catch {
-                server.logger.error("cannot poll listener", ["error": "\(error)"])
+                context.logger.error("cannot poll listener", ["error": "\(error)"])
             }
         }
         listening = true
@@ -91,14 +92,14 @@ extension EventLoop where T == TLSSocket, P == Epoll {
             do {
                 try poller.wait(timeoutMilliseconds: 250) { token, events in
                     if token == Epoll.wakeToken { return }
-                    if token >= Self.listenerToken(server.listeners.count - 1) {
-                        acceptAll(server.listeners[Int(Self.listenerToken(0) - token)])
+                    if token >= Self.listenerToken(context.listeners.sockets.count - 1) {
+                        acceptAll(context.listeners.sockets[Int(Self.listenerToken(0) - token)])
                     } else {
                         onEvent(token, events)
                     }
                 }
             } catch {
-                server.logger.error("epoll_wait failed", ["error": "\(error)"])
+                context.logger.error("epoll_wait failed", ["error": "\(error)"])
             }
         } while endOfRound()
     }

@@ -39,14 +39,12 @@ public struct Logger: Sendable {
     }
 
     static func timestamp() -> String {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
+        let (now, millis) = TimeSource.wallMillis()
         var tm = tm()
-        var seconds = ts.tv_sec
+        var seconds = now
         gmtime_r(&seconds, &tm)
         var buffer = [CChar](repeating: 0, count: 32)
         strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S", &tm)
-        let millis = ts.tv_nsec / 1_000_000
         let ms = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
         return string(fromCBuffer: buffer) + ".\(ms)Z"
     }

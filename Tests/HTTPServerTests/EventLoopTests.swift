@@ -3,6 +3,7 @@
 // certificates (the loop is given a LoopContext, not a server).
 @testable import HTTPServer
 import Foundation
+import Posix
 import XCTest
 
 final class EventLoopTests: XCTestCase {
@@ -57,29 +58,46 @@ final class EventLoopTests: XCTestCase {
         func handle(_ request: HTTPRequest) -> HTTPResponse { .text(200, "ok") }
     }
 
-    final class Clock { var now: UInt64 = 1_000_000_000 }
+    /// The time the loop sees: moved by the test only (the loop runs on the test's thread).
+    final class FakeTime: @unchecked Sendable {
+        var now: UInt64 = 1_000_000_000
+        var clock: TimeSource { TimeSource(nanos: { self.now }, seconds: { Double(self.now) / 1e9 }) }
+    }
 
     var stats: ServerStats!
     var shutdown: ShutdownState!
-    var clock: Clock!
+    var clock: FakeTime!
     var poller: RecordingPoller!
     var loop: EventLoop<ScriptedSocket, RecordingPoller>!
 
-    override func setUp() { makeLoop(HTTPLimits()) }
+    override func setUp() {
+        clock = FakeTime()
+        makeLoop(HTTPLimits())
+    }
 
     func makeLoop(_ limits: HTTPLimits) {
         stats = ServerStats()
         shutdown = ShutdownState()
         let context = LoopContext(limits: limits, handler: OK(), logger: Logger(minimum: .error), stats: stats, worker: Worker(capacity: 1),
-                                  shutdown: shutdown, listeners: Listeners([], loops: 0), accept: { ScriptedSocket(fd: $0.fd) })
+                                  shutdown: shutdown, listeners: Listeners([], loops: 0), clock: clock.clock, accept: { ScriptedSocket(fd: $0.fd) })
         drive(context)
     }
 
     func drive(_ context: LoopContext<ScriptedSocket>) {
-        clock = Clock()
         poller = RecordingPoller()
-        let clock = clock!
-        loop = EventLoop(context: context, poller: poller, clock: { clock.now }, seed: 1)
+        loop = EventLoop(context: context, poller: poller, seed: 1)
+    }
+
+    /// The Date header is the loop's clock's too, not the system's: every time the loop reads
+    /// comes from the clock it was given.
+    func testTheDateHeaderReadsTheLoopsClock() throws {
+        clock.now = 86_400 * 1_000_000_000 + 5 * 1_000_000_000
+        let peer = ScriptedSocket(fd: 7)
+        let token = try loop.adopt(peer)
+        peer.send("GET /x HTTP/1.1\r\nHost: a\r\n\r\n")
+        loop.onEvent(token, .readable)
+        _ = loop.endOfRound()
+        XCTAssertTrue(peer.writtenText.contains("Date: Fri, 02 Jan 1970 00:00:05 GMT"), peer.writtenText)
     }
 
     /// A connection that answered one request and is idle since `clock.now`.
@@ -226,7 +244,7 @@ final class EventLoopTests: XCTestCase {
         var limits = HTTPLimits()
         limits.maxRequestsPerConnection = 5
         let server = Server(configuration: ServerConfiguration(listen: [], threads: 1, limits: limits), certificates: certificates,
-                            handler: OK(), logger: Logger(minimum: .error))
+                            handler: OK(), logger: Logger(minimum: .error), clock: clock.clock)
         let context = server.loopContext { ScriptedSocket(fd: $0.fd) }
         XCTAssertEqual(context.limits.maxRequestsPerConnection, 5)
         drive(context)

@@ -39,10 +39,14 @@ public final class Server: @unchecked Sendable {
     private var loops: [EventLoop<TLSSocket, Epoll>] = []
     private var threads: [pthread_t] = []
     let shutdownState = ShutdownState()
+    /// What the loops and the drain read the time from.
+    let clock: TimeSource
     private let started = Atomic<Bool>(false)
 
-    public init(configuration: ServerConfiguration, certificates: CertificateStore, handler: any HTTPHandler, logger: Logger) {
+    public init(configuration: ServerConfiguration, certificates: CertificateStore, handler: any HTTPHandler, logger: Logger,
+                clock: TimeSource = .system) {
         self.configuration = configuration
+        self.clock = clock
         self.certificates = certificates
         self.handler = handler
         self.logger = logger
@@ -56,7 +60,7 @@ public final class Server: @unchecked Sendable {
     /// `Connection: close` (the client closes each connection after reading its answer, the one
     /// close that races with nothing) and connections left idle are closed once no request can be
     /// on its way. Safe from any thread.
-    public func beginDraining() { beginDraining(now: monotonicNanos()) }
+    public func beginDraining() { beginDraining(now: clock.nanos()) }
 
     func beginDraining(now: UInt64) {
         guard shutdownState.beginDraining(now: now) else { return }
@@ -70,7 +74,7 @@ public final class Server: @unchecked Sendable {
     /// What a loop of this server uses of it, with accepted sockets made transports by `accept`.
     func loopContext<T: Transport>(accept: @escaping @Sendable (Socket) throws -> T) -> LoopContext<T> {
         LoopContext(limits: configuration.limits, handler: handler, logger: logger, stats: stats, worker: worker,
-                    shutdown: shutdownState, listeners: listeners, accept: accept)
+                    shutdown: shutdownState, listeners: listeners, clock: clock, accept: accept)
     }
 
     /// Binds the listeners and starts the loop threads; returns once they serve.
@@ -97,7 +101,7 @@ public final class Server: @unchecked Sendable {
     /// if `beginDraining` was not called); safe from any thread, and only the first call counts.
     public func shutdown() {
         beginDraining()
-        guard shutdownState.beginStopping(deadline: { monotonicNanos() &+ configuration.shutdownGraceNanos }) else { return }
+        guard shutdownState.beginStopping(deadline: { clock.nanos() &+ configuration.shutdownGraceNanos }) else { return }
         logger.info("shutting down: listeners closed, finishing open connections", ["graceSeconds": "\(configuration.shutdownGraceNanos / 1_000_000_000)"])
         for loop in loops { loop.wake() }
     }

@@ -26,11 +26,6 @@ public enum CertificateExpiry {
         return earliest
     }
 
-    public static var now: Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
 }
 
 /// When to warn of a certificate close to its expiry: from `lead` before it, once per `interval`.

@@ -20,7 +20,7 @@ public final class CertificateStore: Sendable {
 
     /// An expired pair at start is served (there is nothing else to serve) and logged by
     /// `checkExpiry`; on reload it is refused and the pair in use is kept.
-    public init(files: TLSFiles, now: @escaping @Sendable () -> Double = { CertificateExpiry.now }) throws {
+    public init(files: TLSFiles, now: @escaping @Sendable () -> Double = TimeSource.wallSeconds) throws {
         self.files = files
         let started = self.started
         context = try FileBackedValue(paths: files.all) {
@@ -35,7 +35,7 @@ public final class CertificateStore: Sendable {
 
     /// A warning for the log when the certificate in use (or the client CA) expires within a
     /// week, once a day; nil otherwise.
-    public func checkExpiry(now: Double = CertificateExpiry.now) -> String? {
+    public func checkExpiry(now: Double = TimeSource.wallSeconds()) -> String? {
         let ctx = current
         let soonest = [("certificate", ctx.certificateNotAfter), ("client CA", ctx.clientCANotAfter)]
             .compactMap { name, t in t.map { (name, $0) } }.min { $0.1 < $1.1 }

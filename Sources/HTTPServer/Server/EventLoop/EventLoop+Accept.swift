@@ -27,7 +27,7 @@ extension EventLoop {
     /// Takes a new connection into the loop; returns its token.
     @discardableResult
     func adopt(_ transport: T) throws -> UInt64 {
-        let connection = Connection(id: nextID, transport: transport, now: clock(), maxAgeNanos: drawMaxAge(), limits: limits)
+        let connection = Connection(id: nextID, transport: transport, now: clock.nanos(), maxAgeNanos: drawMaxAge(), limits: limits)
         try poller.add(transport.fd, connection.state.polled, token: connection.id, exclusive: false)
         nextID += 1
         connections[connection.id] = connection

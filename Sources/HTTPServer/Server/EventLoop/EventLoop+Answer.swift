@@ -26,7 +26,7 @@ extension EventLoop {
             defer { list.removeAll(keepingCapacity: true) }
             return list
         }
-        let now = clock()
+        let now = clock.nanos()
         for (id, response) in answers {
             guard let connection = connections[id], let pending = connection.state.answerArrived() else { continue }
             answer(connection, response, keepAlive: pending.keepAlive, headOnly: pending.headOnly, now: now,
@@ -42,7 +42,7 @@ extension EventLoop {
         let draining = context.shutdown.isDraining
         if draining { context.shutdown.answeredWhileDraining(now: now) }
         let keepAlive = connection.state.keepsAlive(requested: keepAlive, now: now, draining: draining)
-        dates.update(nowSeconds: time(nil))
+        dates.update(nowSeconds: Int(clock.seconds()))
         ResponseWriter.append(response, keepAlive: keepAlive, headOnly: headOnly, date: dates.value, to: &connection.output)
         connection.state.requestDone(now: now, keepAlive: keepAlive, moreBuffered: moreBuffered)
         connection.state.outputQueued(bytes: connection.queuedOutput)
@@ -51,8 +51,8 @@ extension EventLoop {
     func respondWithError(_ connection: Connection<T>, status: Int, reason: String) {
         context.stats.add(.protocolErrors)
         context.logger.info("rejected request", ["status": "\(status)", "reason": reason])
-        dates.update(nowSeconds: time(nil))
+        dates.update(nowSeconds: Int(clock.seconds()))
         ResponseWriter.append(.text(status, reason), keepAlive: false, headOnly: false, date: dates.value, to: &connection.output)
-        connection.state.refused(now: clock())
+        connection.state.refused(now: clock.nanos())
     }
 }

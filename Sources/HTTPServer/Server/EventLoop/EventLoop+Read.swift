@@ -26,7 +26,7 @@ extension EventLoop {
         cork(connection)
         switch connection.transport.handshake() {
         case .done:
-            connection.state.handshakeDone(now: clock())
+            connection.state.handshakeDone(now: clock.nanos())
             if connection.transport.isResumed {
                 context.stats.add(.resumedHandshakes)
             } else {
@@ -126,7 +126,7 @@ extension EventLoop {
     /// Parses and answers every complete request in `b` from `start`, in order; returns where
     /// it stopped (at the end, or before what it may not answer yet).
     func process(_ connection: Connection<T>, _ b: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
-        let now = clock()
+        let now = clock.nanos()
         var start = start
         while connection.state.mayParse {
             if connection.parser.isIdle && start < b.count { connection.state.requestStarted(now: now) }

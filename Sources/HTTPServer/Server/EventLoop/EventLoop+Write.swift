@@ -46,7 +46,7 @@ extension EventLoop {
             case .done(let n):
                 connection.outputStart += n
             case .wantWrite:
-                connection.state.writeBlocked(now: clock())
+                connection.state.writeBlocked(now: clock.nanos())
                 updateInterest(connection)
                 return
             case .wantRead:
@@ -59,7 +59,7 @@ extension EventLoop {
         }
         if connection.output.capacity > 256 * 1024 { connection.output = [] } else { connection.output.removeAll(keepingCapacity: true) }
         connection.outputStart = 0
-        switch connection.state.outputDrained(now: clock(), unread: connection.isClosing && connection.mayHoldRequestBytes) {
+        switch connection.state.outputDrained(now: clock.nanos(), unread: connection.isClosing && connection.mayHoldRequestBytes) {
         case .close:
             connection.transport.sendCloseNotify()
             close(connection, failed: false)
@@ -89,7 +89,7 @@ extension EventLoop {
             connection.state.idleCloseAbandoned()
             return readAvailable(connection)
         }
-        connection.state.lingerStarted(now: clock())
+        connection.state.lingerStarted(now: clock.nanos())
         shutDownOurSide(connection)
     }
 

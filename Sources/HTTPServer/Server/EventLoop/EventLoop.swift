@@ -12,7 +12,7 @@ import Synchronization
 final class EventLoop<T: Transport, P: Poller>: @unchecked Sendable {
     let poller: P
     let context: LoopContext<T>
-    let clock: () -> UInt64
+    var clock: TimeSource { context.clock }
     var connections: [UInt64: Connection<T>] = [:]
     var nextID: UInt64 = 1
     var scratch = [UInt8](repeating: 0, count: 64 * 1024)
@@ -29,10 +29,9 @@ final class EventLoop<T: Transport, P: Poller>: @unchecked Sendable {
     /// Draws each connection's maximum age; seeded per loop (no system call per connection).
     var random: SplitMix64
 
-    init(context: LoopContext<T>, poller: P, clock: @escaping () -> UInt64 = monotonicNanos, seed: UInt64) {
+    init(context: LoopContext<T>, poller: P, seed: UInt64) {
         self.context = context
         self.poller = poller
-        self.clock = clock
         self.random = SplitMix64(seed: seed)
     }
 
@@ -47,7 +46,7 @@ final class EventLoop<T: Transport, P: Poller>: @unchecked Sendable {
         if hasFinished.load(ordering: .acquiring) { deliverFinished() }
         flushRound()
         uncorkRound()
-        let now = clock()
+        let now = clock.nanos()
         if context.shutdown.isStopping {
             if listening { stopListening() }
             if connections.isEmpty { return false }
@@ -103,11 +102,4 @@ extension EventLoop where P == Epoll {
             }
         } while endOfRound()
     }
-}
-
-@inline(__always)
-func monotonicNanos() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }

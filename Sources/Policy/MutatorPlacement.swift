@@ -124,7 +124,8 @@ extension Mutator.State {
             warnings.append("rule \(rule.name): pod has no spark-app-selector label; spreading on spark-role alone")
         }
         guard var object = constraint.objectValue else { return constraint }
-        object["labelSelector"] = .object(["matchLabels": .object(matchLabels)])
+        // Built from its one entry: a dictionary literal goes through a variadic array and a map.
+        object["labelSelector"] = .object(JSONObject([JSONObject.Entry(key: "matchLabels", value: .object(matchLabels))]))
         return .object(object)
     }
 }

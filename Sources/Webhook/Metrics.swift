@@ -9,9 +9,15 @@ public final class Metrics: Sendable {
     static let buckets: [Double] = [0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.1]
 
     public enum Endpoint: Int, CaseIterable, Sendable {
-        case mutate, preview, validatePolicy
+        case mutate, preview, validatePolicy, validateDisruptions
         /// The `endpoint` label value.
-        var label: String { self == .validatePolicy ? "validate_policy" : "\(self)" }
+        var label: String {
+            switch self {
+            case .mutate, .preview: "\(self)"
+            case .validatePolicy: "validate_policy"
+            case .validateDisruptions: "validate_disruptions"
+            }
+        }
     }
     public enum Outcome: String, CaseIterable, Sendable {
         case mutated, unchanged, skipped, ok, allowed, denied

@@ -30,7 +30,8 @@ public final class Server: @unchecked Sendable {
     public let certificates: CertificateStore
     public let handler: any HTTPHandler
     public let logger: Logger
-    public let stats = ServerStats()
+    public let stats: ServerStats
+    public let readiness: Readiness
     /// Runs the requests the handler says may be slow, off the event loops.
     let worker = Worker(capacity: 32)
 
@@ -38,23 +39,26 @@ public final class Server: @unchecked Sendable {
     public private(set) var boundAddresses: [SocketAddress] = []
     private var loops: [EventLoop<TLSSocket, Epoll>] = []
     private var threads: [pthread_t] = []
-    private let draining = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
     /// While draining: when a request was last answered (or the drain began), for the idle rule.
     private let drainQuietSince = Atomic<UInt64>(0)
     private let deadline = Atomic<UInt64>(.max)
     private let loopsListening = Atomic<Int>(0)
-    private let started = Atomic<Bool>(false)
 
-    public init(configuration: ServerConfiguration, certificates: CertificateStore, handler: any HTTPHandler, logger: Logger) {
+    /// `stats` and `readiness` may be made first and handed to the handler too (for /metrics and
+    /// /readyz), so that nothing is set on it after the server is built.
+    public init(configuration: ServerConfiguration, certificates: CertificateStore, handler: any HTTPHandler, logger: Logger,
+                stats: ServerStats = ServerStats(), readiness: Readiness = Readiness()) {
         self.configuration = configuration
         self.certificates = certificates
         self.handler = handler
         self.logger = logger
+        self.stats = stats
+        self.readiness = readiness
     }
 
     /// True from `start` until shutdown begins: the readiness signal.
-    public var isServing: Bool { started.load(ordering: .acquiring) && !isDraining }
+    public var isServing: Bool { readiness.isServing }
 
     /// The first step of a shutdown (SIGTERM): readiness turns false, so that endpoints drop this
     /// pod, while the listeners stay open for whatever still arrives; from now on every answer says
@@ -66,13 +70,13 @@ public final class Server: @unchecked Sendable {
     func beginDraining(now: UInt64) {
         guard !isDraining else { return }
         drainQuietSince.store(now, ordering: .relaxed)
-        guard !draining.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        guard readiness.beginDraining() else { return }
         logger.info("draining: every answer now closes its connection")
         for loop in loops { loop.wake() }
     }
 
     /// From `beginDraining` on.
-    public var isDraining: Bool { draining.load(ordering: .acquiring) }
+    public var isDraining: Bool { readiness.isDraining }
     /// The drain as the idle rule sees it; nil when not draining.
     var drain: ConnectionState.Drain? { isDraining ? .init(quietSince: drainQuietSince.load(ordering: .relaxed)) : nil }
     /// A request was answered while draining (only then: nothing is stored per request otherwise).
@@ -94,7 +98,7 @@ public final class Server: @unchecked Sendable {
         for loop in loops {
             threads.append(try Threads.start { loop.run() })
         }
-        started.store(true, ordering: .releasing)
+        readiness.serving()
         logger.info("listening", ["addresses": boundAddresses.map(\.description).joined(separator: ","),
                                   "threads": "\(loops.count)"])
     }

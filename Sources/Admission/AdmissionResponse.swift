@@ -4,7 +4,7 @@ import JSON
 
 public struct AdmissionResponse: Sendable {
     /// Why a request is refused, as the apiserver shows it to the client (metav1.Status).
-    public struct Status: Sendable {
+    public struct Refusal: Sendable {
         public var code: Int
         public var reason: String
         public var message: String
@@ -16,25 +16,23 @@ public struct AdmissionResponse: Sendable {
     }
 
     public var uid: String
-    /// The pod webhook never refuses (at worst it leaves the pod unchanged and warns); the
-    /// policy check refuses an invalid policy, with a `status` saying why.
-    public var allowed = true
-    public var status: Status?
     public var patch: [PatchOperation] = []
     public var warnings: [String] = []
     public var auditAnnotations: [(String, String)] = []
 
     public init(uid: String) { self.uid = uid }
 
-    /// The AdmissionReview to send back, in `apiVersion`.
-    public func review(apiVersion: String) -> [UInt8] {
+    /// The AdmissionReview to send back, in `apiVersion`: allowed, or refused with `refusal`. The
+    /// pod webhook never refuses (at worst it leaves the pod unchanged and warns); the policy check
+    /// refuses an invalid policy. A refusal is given here rather than kept in the response, which
+    /// a decision copies a few times.
+    public func review(apiVersion: String, refusal: Refusal? = nil) -> [UInt8] {
         var out = ByteWriter(capacity: 512 + patch.count * 270)
         out.append("{\"apiVersion\":")
         JSON.writeString(apiVersion, to: &out)
         out.append(",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":")
         JSON.writeString(uid, to: &out)
-        out.append(allowed ? ",\"allowed\":true" : ",\"allowed\":false")
-        if let status { Self.write(status, to: &out) }
+        if let refusal { Self.write(refusal, to: &out) } else { out.append(",\"allowed\":true") }
         if !patch.isEmpty {
             var text = ByteWriter(capacity: patch.count * 150)
             JSONPatch.write(patch, to: &text)
@@ -64,15 +62,15 @@ public struct AdmissionResponse: Sendable {
         return out.bytes
     }
 
-    /// Out of line: only a refusal has a status, and the decision's answer never does.
+    /// Out of line: the decision's answer never refuses.
     @inline(never)
-    private static func write(_ status: Status, to out: inout ByteWriter) {
-        out.append(",\"status\":{\"code\":")
-        out.append(utf8: String(status.code))
+    private static func write(_ refusal: Refusal, to out: inout ByteWriter) {
+        out.append(",\"allowed\":false,\"status\":{\"code\":")
+        out.append(utf8: String(refusal.code))
         out.append(",\"reason\":")
-        JSON.writeString(status.reason, to: &out)
+        JSON.writeString(refusal.reason, to: &out)
         out.append(",\"message\":")
-        JSON.writeString(status.message, to: &out)
+        JSON.writeString(refusal.message, to: &out)
         out.append(UInt8(ascii: "}"))
     }
 }

@@ -20,9 +20,10 @@ public struct AdmissionRequest: Sendable {
     /// The object, left raw below its top level: read through `read`, never directly (internal:
     /// other modules cannot reach it; usable from inline only so that `read` costs no call).
     @usableFromInline let object: JSON?
-    /// The request, left raw: its document records a level that was malformed when read, and a
-    /// reader of the old object finds it here (inside the check, as the object).
-    @usableFromInline let request: JSON
+    /// The request, raw: its document records a level that was malformed when read, and a reader
+    /// of the old object finds it here. A reference, as the document was: a decision copies a
+    /// review a few times.
+    @usableFromInline let request: RawJSON
 
     public var isPod: Bool { kind.group == "" && kind.kind == "Pod" }
 
@@ -61,7 +62,7 @@ public struct AdmissionRequest: Sendable {
         operation = fields[3]?.stringValue
         dryRun = fields[4]?.boolValue ?? false
         object = fields[5]
-        self.request = request
+        self.request = try Self.raw(request)
     }
 
     /// Runs `body` on the request's object (nil when there is none), then throws AdmissionError
@@ -72,13 +73,21 @@ public struct AdmissionRequest: Sendable {
     /// Not generic, and nothing comes back: what `body` read goes where it puts it, so that
     /// returning the object (to read it after the check) is not the easy way.
     @inlinable public func read(_ body: (JSON?) throws -> Void) throws {
-        guard let document = request.document else { return try body(object) }
-        try document.reading({ try body(object) }, malformed: { AdmissionError("body is not JSON: \($0)") })
+        try request.document.reading({ try body(object) }, malformed: { AdmissionError("body is not JSON: \($0)") })
     }
 
     /// `read`, with the object before the change too (`oldObject` of an UPDATE or a DELETE).
     public func read(_ body: (_ object: JSON?, _ oldObject: JSON?) throws -> Void) throws {
-        try read { (object: JSON?) -> Void in try body(object, request["oldObject"]) }
+        try read { (object: JSON?) -> Void in try body(object, JSON.raw(request)["oldObject"]) }
+    }
+
+    /// The request as a body holds it. One decoded already (a review a preview read whole, or
+    /// one built in a test) is written out and parsed again, so that a review holds its request
+    /// one way; it is valid JSON, so its checked reads find nothing.
+    private static func raw(_ request: JSON) throws -> RawJSON {
+        if case .raw(let raw) = request { return raw }
+        guard case .raw(let raw) = try JSONParser.parseLazily(request.serialized()) else { throw AdmissionError("AdmissionReview has no request") }
+        return raw
     }
 
     /// `JSON.members`, its syntax errors said as the body's.

@@ -6,20 +6,22 @@ import HTTPServer
 import JSON
 
 extension WebhookHandler {
+    /// What an endpoint decided: the response, a refusal (nil allows), the outcome counted.
+    typealias Decided = (response: AdmissionResponse, refusal: AdmissionResponse.Refusal?, outcome: Metrics.Outcome)
+
     /// Reads `request` as an AdmissionReview, has `decide` answer it, and writes that answer in the
     /// review's version, counted under `endpoint` with the outcome `decide` gives. `decide` reads
     /// the object only through `review.read`, and throws only when the review is not one: a level
     /// it read that is not JSON is the client's fault, answered as a body that is not a review.
     @inline(__always)
-    func answer(_ request: HTTPRequest, as endpoint: Metrics.Endpoint,
-                _ decide: (_ review: AdmissionRequest) throws -> (AdmissionResponse, Metrics.Outcome)) -> HTTPResponse {
+    func answer(_ request: HTTPRequest, as endpoint: Metrics.Endpoint, _ decide: (_ review: AdmissionRequest) throws -> Decided) -> HTTPResponse {
         guard request.hasMediaType(Self.jsonTypes) else { return unsupportedMediaType(request, endpoint) }
         let review: AdmissionRequest
         do { review = try AdmissionRequest(body: request.body) } catch { return notAReview(error, endpoint, uid: nil) }
-        let answer: AdmissionResponse, outcome: Metrics.Outcome
-        do { (answer, outcome) = try decide(review) } catch { return notAReview(error, endpoint, uid: review.uid) }
-        metrics.request(endpoint, outcome)
-        return Self.json(200, answer.review(apiVersion: review.apiVersion))
+        let decided: Decided
+        do { decided = try decide(review) } catch { return notAReview(error, endpoint, uid: review.uid) }
+        metrics.request(endpoint, decided.outcome)
+        return Self.json(200, decided.response.review(apiVersion: review.apiVersion, refusal: decided.refusal))
     }
 
     @inline(never)

@@ -44,7 +44,7 @@ extension WebhookHandler {
                     "reason": bounded(seen.reason, max: 64), "preemptor": Self.preemptor(seen.message), "message": bounded(seen.message, max: 160),
                 ])
             }
-            return (AdmissionResponse(uid: review.uid), .allowed)
+            return (AdmissionResponse(uid: review.uid), nil, .allowed)
         }
     }
 

@@ -19,7 +19,7 @@ extension WebhookHandler {
                 response.warnings = ["\(Decision.warningPrefix)internal error, pod admitted unchanged: \(error)"]
                 metrics.admission(seconds: monotonicSeconds() - start, applied: [], warnings: 1)
                 logger.error("admission failed; pod admitted unchanged", ["uid": review.uid, "namespace": review.namespace ?? "", "error": "\(error)"])
-                return (response, .internalError)
+                return (response, nil, .internalError)
             }
             let elapsed = monotonicSeconds() - start
             let applied = outcome.mutation?.applied ?? []
@@ -36,7 +36,7 @@ extension WebhookHandler {
                 "warnings": outcome.response.warnings.joined(separator: "; "), "dryRun": "\(review.dryRun)",
                 "micros": "\(Int(elapsed * 1_000_000))", "generation": "\(snapshot.generation)",
             ]) }
-            return (outcome.response, result)
+            return (outcome.response, nil, result)
         }
     }
 

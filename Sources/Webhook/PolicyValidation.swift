@@ -22,7 +22,7 @@ extension WebhookHandler {
                 "allowed": "\(verdict.allowed)", "dryRun": "\(review.dryRun)",
                 "message": bounded(verdict.message, max: 200), "warnings": "\(verdict.warnings.count)",
             ])
-            return (verdict.response(uid: review.uid), verdict.allowed ? .allowed : .denied)
+            return (verdict.response(uid: review.uid), verdict.refusal, verdict.allowed ? .allowed : .denied)
         }
     }
 }
@@ -58,12 +58,12 @@ struct PolicyVerdict {
         message = reason
     }
 
-    /// A refusal is a 422 Invalid, as the apiserver's own validation answers an invalid object.
     func response(uid: String) -> AdmissionResponse {
         var response = AdmissionResponse(uid: uid)
-        response.allowed = allowed
-        if !allowed { response.status = .init(code: 422, reason: "Invalid", message: message) }
         response.warnings = warnings
         return response
     }
+
+    /// A refusal is a 422 Invalid, as the apiserver's own validation answers an invalid object.
+    var refusal: AdmissionResponse.Refusal? { allowed ? nil : .init(code: 422, reason: "Invalid", message: message) }
 }

@@ -21,10 +21,9 @@ final class AdmissionReviewTests: XCTestCase {
     /// serialized) sent before the one envelope writer took over, escapes and key order included.
     func testARefusalIsWrittenWithItsStatus() {
         var response = AdmissionResponse(uid: #"u-"1"#)
-        response.allowed = false
-        response.status = .init(code: 422, reason: "Invalid", message: "line \"one\"\nline\ttwo é \u{1}")
         response.warnings = [#"w "1""#, "w2"]
-        XCTAssertEqual(String(decoding: response.review(apiVersion: "admission.k8s.io/v1beta1"), as: UTF8.self),
+        let refusal = AdmissionResponse.Refusal(code: 422, reason: "Invalid", message: "line \"one\"\nline\ttwo é \u{1}")
+        XCTAssertEqual(String(decoding: response.review(apiVersion: "admission.k8s.io/v1beta1", refusal: refusal), as: UTF8.self),
                        #"{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","response":{"uid":"u-\"1","allowed":false,"status":{"code":422,"reason":"Invalid","message":"line \"one\"\nline\ttwo é \u0001"},"warnings":["w \"1\"","w2"]}}"#)
         var allowed = AdmissionResponse(uid: "u")
         allowed.warnings = ["x"]

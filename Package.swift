@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "Admission", dependencies: ["JSON"]),
         .target(name: "Policy", dependencies: ["YAML", "JSON", "Posix"]),
         // The webhook's job: review in, answer out (Decision), the endpoints, the policy store, metrics.
-        .target(name: "Webhook", dependencies: ["HTTPServer", "Policy", "JSON", "Admission", "YAML", "Posix", "CPosix"]),
+        .target(name: "Webhook", dependencies: ["HTTPServer", "Policy", "JSON", "Admission", "YAML", "Posix"]),
         // `sparkhook test`: policy test suites, run through the webhook's own decision.
         .target(name: "PolicyTest", dependencies: ["Webhook", "Policy", "JSON", "Admission", "YAML", "Posix"]),
         .executableTarget(name: "sparkhook", dependencies: [

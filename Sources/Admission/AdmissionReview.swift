@@ -1,5 +1,5 @@
-// AdmissionReview admission.k8s.io/v1 and v1beta1: what we read of a request, and the response
-// in the request's own version.
+// AdmissionReview admission.k8s.io/v1 and v1beta1: what we read of a request (the answer is
+// AdmissionResponse).
 import JSON
 
 public struct AdmissionError: Error, CustomStringConvertible, Sendable {
@@ -20,8 +20,10 @@ public struct AdmissionRequest: Sendable {
     /// The object, left raw below its top level: read through `read`, never directly (internal:
     /// other modules cannot reach it; usable from inline only so that `read` costs no call).
     @usableFromInline let object: JSON?
-    /// The parsed body, which records a level that was malformed when read.
-    @usableFromInline let document: JSONDocument?
+    /// The request, raw: its document records a level that was malformed when read, and a reader
+    /// of the old object finds it here. A reference, as the document was: a decision copies a
+    /// review a few times.
+    @usableFromInline let request: RawJSON
 
     public var isPod: Bool { kind.group == "" && kind.kind == "Pod" }
 
@@ -60,7 +62,7 @@ public struct AdmissionRequest: Sendable {
         operation = fields[3]?.stringValue
         dryRun = fields[4]?.boolValue ?? false
         object = fields[5]
-        document = review.document
+        self.request = try Self.raw(request)
     }
 
     /// Runs `body` on the request's object (nil when there is none), then throws AdmissionError
@@ -68,67 +70,28 @@ public struct AdmissionRequest: Sendable {
     /// input can be read two ways, and we must not pick one. The object is reachable only here,
     /// so a read cannot land after the check: whatever reads the pod (the mutation, the diff, a
     /// log line's pod name) belongs inside `body`.
+    /// Not generic, and nothing comes back: what `body` read goes where it puts it, so that
+    /// returning the object (to read it after the check) is not the easy way.
     @inlinable public func read(_ body: (JSON?) throws -> Void) throws {
-        guard let document else { return try body(object) }
-        try document.reading({ try body(object) }, malformed: { AdmissionError("body is not JSON: \($0)") })
+        try request.document.reading({ try body(object) }, malformed: { AdmissionError("body is not JSON: \($0)") })
     }
 
-    /// `read`, for a reader that returns what it read (off the decision's path).
-    public func read<T>(_ body: (JSON?) throws -> T) throws -> T {
-        var result: T?
-        try read { (object: JSON?) -> Void in result = try body(object) }
-        return result!
+    /// `read`, with the object before the change too (`oldObject` of an UPDATE or a DELETE).
+    public func read(_ body: (_ object: JSON?, _ oldObject: JSON?) throws -> Void) throws {
+        try read { (object: JSON?) -> Void in try body(object, JSON.raw(request)["oldObject"]) }
+    }
+
+    /// The request as a body holds it. One decoded already (a review a preview read whole, or
+    /// one built in a test) is written out and parsed again, so that a review holds its request
+    /// one way; it is valid JSON, so its checked reads find nothing.
+    private static func raw(_ request: JSON) throws -> RawJSON {
+        if case .raw(let raw) = request { return raw }
+        guard case .raw(let raw) = try JSONParser.parseLazily(request.serialized()) else { throw AdmissionError("AdmissionReview has no request") }
+        return raw
     }
 
     /// `JSON.members`, its syntax errors said as the body's.
     private static func members(of value: JSON, _ keys: [StaticString]) throws -> [JSON?]? {
         do { return try value.members(keys) } catch { throw AdmissionError("body is not JSON: \(error)") }
-    }
-}
-
-public struct AdmissionResponse: Sendable {
-    public var uid: String
-    public var patch: [PatchOperation] = []
-    public var warnings: [String] = []
-    public var auditAnnotations: [(String, String)] = []
-
-    public init(uid: String) { self.uid = uid }
-
-    /// The AdmissionReview to send back, in `apiVersion`. Always allowed: sparkhook never
-    /// refuses a pod; at worst it leaves it unchanged and says why in a warning.
-    public func review(apiVersion: String) -> [UInt8] {
-        var out = ByteWriter(capacity: 512 + patch.count * 270)
-        out.append("{\"apiVersion\":")
-        JSON.writeString(apiVersion, to: &out)
-        out.append(",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":")
-        JSON.writeString(uid, to: &out)
-        out.append(",\"allowed\":true")
-        if !patch.isEmpty {
-            var text = ByteWriter(capacity: patch.count * 150)
-            JSONPatch.write(patch, to: &text)
-            out.append(",\"patchType\":\"JSONPatch\",\"patch\":\"")
-            text.withBytes { Base64.encode($0, into: &out) }
-            out.append(UInt8(ascii: "\""))
-        }
-        if !auditAnnotations.isEmpty {
-            out.append(",\"auditAnnotations\":{")
-            for (i, (key, value)) in auditAnnotations.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                JSON.writeString(key, to: &out)
-                out.append(UInt8(ascii: ":"))
-                JSON.writeString(value, to: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        }
-        if !warnings.isEmpty {
-            out.append(",\"warnings\":[")
-            for (i, warning) in warnings.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                JSON.writeString(warning, to: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        }
-        out.append("}}")
-        return out.bytes
     }
 }

@@ -81,7 +81,7 @@ public final class JSONDocument: @unchecked Sendable {
 
 /// A container or a plain string in a parsed document, not decoded yet.
 public struct RawJSON: Sendable {
-    let document: JSONDocument
+    public let document: JSONDocument
     let start: Int32
     let end: Int32
 

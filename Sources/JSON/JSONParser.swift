@@ -8,8 +8,10 @@ public enum JSONParser {
     public static func parse(_ bytes: [UInt8], keys: KnownKeys? = nil) throws -> JSON { try parse(bytes, keys: keys, topLevelRaw: false) }
 
     /// Like `parse`, but a container at the top stays raw too: for a reader of a few of its
-    /// members (see `JSON.members`), which then never builds that level.
-    public static func parseLazily(_ bytes: [UInt8], keys: KnownKeys? = nil) throws -> JSON { try parse(bytes, keys: keys, topLevelRaw: true) }
+    /// members (see `JSON.members`), which then never builds that level. Not public: its one
+    /// reader is AdmissionRequest, whose checked read every admission endpoint goes through
+    /// (`package`, as that is another module of this package).
+    package static func parseLazily(_ bytes: [UInt8], keys: KnownKeys? = nil) throws -> JSON { try parse(bytes, keys: keys, topLevelRaw: true) }
 
     private static func parse(_ bytes: [UInt8], keys: KnownKeys?, topLevelRaw: Bool) throws -> JSON {
         let document = try JSONDocument(bytes, keys: keys)

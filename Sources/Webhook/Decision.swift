@@ -109,7 +109,9 @@ public struct PreviewInput: Sendable {
         switch document["kind"]?.stringValue {
         case "AdmissionReview":
             let request = try AdmissionRequest(review: document)
-            let reviewed = try request.read { $0 }  // read fully already: the check has nothing left to find
+            // Kept past the check: the document was read fully already, so the check has nothing left to find.
+            var reviewed: JSON?
+            try request.read { reviewed = $0 }
             object = reviewed ?? .null
             namespace = request.namespace
             if request.isPod, let pod = reviewed {

@@ -1,7 +1,8 @@
 // POST /validate/disruptions: a validating webhook that sees a Spark pod gain a DisruptionTarget
 // condition (preempted, evicted, terminated by the kubelet or the taint manager), counts it by
 // role and reason and logs one line. It never denies: every review it can read is allowed, counted
-// or not; a body that is not an AdmissionReview (or not JSON at any level it reads) is a 400.
+// or not; a body that is not an AdmissionReview (or not JSON at any level it reads) is a 400, as
+// for every admission endpoint (AdmissionEndpoint).
 import Admission
 import HTTPServer
 import JSON
@@ -18,10 +19,10 @@ extension WebhookHandler {
 
     /// The disruption this request shows, if any: only where the condition is new (without
     /// matchConditions every status update of a disrupted pod would arrive here).
-    static func seen(_ request: JSON?) -> Seen? {
-        let found = request?["operation"]?.stringValue == "DELETE"
-            ? request?["oldObject"].flatMap { old in evicted(old).map { (old, $0) } }
-            : request?["object"].flatMap { pod in addedDisruption(pod, old: request?["oldObject"]).map { (pod, $0) } }
+    static func seen(operation: String?, object: JSON?, oldObject: JSON?) -> Seen? {
+        let found = operation == "DELETE"
+            ? oldObject.flatMap { old in evicted(old).map { (old, $0) } }
+            : object.flatMap { pod in addedDisruption(pod, old: oldObject).map { (pod, $0) } }
         guard let (pod, added) = found, let labels = pod["metadata", "labels"]?.objectValue, let role = SparkRole(labels: labels) else { return nil }
         return Seen(role: role, reason: added["reason"]?.stringValue ?? "", uid: pod["metadata", "uid"]?.stringValue ?? "",
                     namespace: pod["metadata", "namespace"]?.stringValue ?? "", name: pod["metadata", "name"]?.stringValue ?? "",
@@ -30,38 +31,21 @@ extension WebhookHandler {
     }
 
     func disruption(_ request: HTTPRequest) -> HTTPResponse {
-        let review: JSON
-        let uid: String
-        let apiVersion: String
-        do {
-            review = try JSONParser.parseLazily(request.body, keys: .kubernetes)
-            guard let id = review["request", "uid"]?.stringValue,
-                  let version = review["apiVersion"]?.stringValue, AdmissionRequest.versions.contains(version)
-            else { throw AdmissionError("no request.uid or no admission.k8s.io apiVersion") }
-            (uid, apiVersion) = (id, version)
-        } catch {
-            logger.warning("disruption: not an AdmissionReview", ["error": bounded("\(error)", max: 200)])
-            return .text(400, "not an AdmissionReview")
+        answer(request, as: .validateDisruptions) { review in
+            // Everything read from the pod is read inside the checked read: a level that is not
+            // JSON (a key twice) could be read two ways, and is refused rather than counted.
+            var seen: Seen?
+            try review.read { object, oldObject in seen = Self.seen(operation: review.operation, object: object, oldObject: oldObject) }
+            // Counted once per pod UID: one write can reach a webhook twice.
+            if let seen, metrics.disruptions.count(role: seen.role, reason: seen.reason, pod: seen.uid) {
+                logger.info("disruption", [
+                    "namespace": bounded(seen.namespace, max: 64), "pod": bounded(seen.name, max: 128), "app": bounded(seen.app, max: 64),
+                    "role": seen.role.rawValue, "node": bounded(seen.node, max: 128),
+                    "reason": bounded(seen.reason, max: 64), "preemptor": Self.preemptor(seen.message), "message": bounded(seen.message, max: 160),
+                ])
+            }
+            return (AdmissionResponse(uid: review.uid), nil, .allowed)
         }
-        // Everything read from the pod is read inside the document's checked read: a level that is
-        // not JSON (a key twice) could be read two ways, and is refused rather than counted.
-        var seen: Seen?
-        do {
-            let read = { seen = Self.seen(review["request"]) }
-            if let document = review.document { try document.reading(read, malformed: { AdmissionError("body is not JSON: \($0)") }) } else { read() }
-        } catch {
-            logger.warning("disruption: not an AdmissionReview", ["uid": bounded(uid, max: 64), "error": bounded("\(error)", max: 200)])
-            return .text(400, "not an AdmissionReview")
-        }
-        // Counted once per pod UID: one write can reach a webhook twice.
-        if let seen, metrics.disruptions.count(role: seen.role, reason: seen.reason, pod: seen.uid) {
-            logger.info("disruption", [
-                "namespace": bounded(seen.namespace, max: 64), "pod": bounded(seen.name, max: 128), "app": bounded(seen.app, max: 64),
-                "role": seen.role.rawValue, "node": bounded(seen.node, max: 128),
-                "reason": bounded(seen.reason, max: 64), "preemptor": Self.preemptor(seen.message), "message": bounded(seen.message, max: 160),
-            ])
-        }
-        return Self.json(200, AdmissionResponse(uid: uid).review(apiVersion: apiVersion))
     }
 
     /// The DisruptionTarget condition (status True) that `pod` has and `old` has not, if any.

@@ -9,7 +9,7 @@ public final class Metrics: Sendable {
     static let buckets: [Double] = [0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.1]
 
     public enum Endpoint: Int, CaseIterable, Sendable {
-        case mutate, preview, validatePolicy
+        case mutate, preview, validatePolicy, validateDisruptions
         /// The `endpoint` label value: the case's name in snake case, so that a new endpoint is one
         /// new case.
         var label: String {

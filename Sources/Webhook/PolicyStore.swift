@@ -1,6 +1,5 @@
 // The policy in force. A reload builds a whole new PolicySet and swaps it in between requests;
 // an invalid policy is refused and the last good one keeps serving.
-import HTTPServer
 import Policy
 import Posix
 

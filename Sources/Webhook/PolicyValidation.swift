@@ -11,29 +11,19 @@ extension WebhookHandler {
     /// The most problems one answer lists, as `check` prints at most this many per file.
     static let maxPolicyProblems = 50
     func validatePolicy(_ request: HTTPRequest) -> HTTPResponse {
-        guard request.hasMediaType(Self.jsonTypes) else {
-            metrics.request(.validatePolicy, .unsupportedMediaType)
-            return .text(415, "Content-Type must be application/json")
+        answer(request, as: .validatePolicy) { review in
+            var verdict = PolicyVerdict(), name = ""
+            try review.read { configMap in
+                verdict = PolicyVerdict(configMap: configMap, priorityClasses: knownPriorityClasses)
+                name = configMap?["metadata", "name"]?.stringValue ?? ""
+            }
+            logger.info("policy validated", [
+                "uid": review.uid, "namespace": review.namespace ?? "", "name": bounded(name, max: 253),
+                "allowed": "\(verdict.allowed)", "dryRun": "\(review.dryRun)",
+                "message": bounded(verdict.message, max: 200), "warnings": "\(verdict.warnings.count)",
+            ])
+            return (verdict.response(uid: review.uid), verdict.refusal, verdict.allowed ? .allowed : .denied)
         }
-        let review: AdmissionRequest
-        do { review = try AdmissionRequest(body: request.body) } catch {
-            metrics.request(.validatePolicy, .badRequest)
-            logger.warning("validate policy: not an AdmissionReview", ["error": bounded("\(error)", max: 200)])
-            return .text(400, "not an AdmissionReview: \(error)")
-        }
-        let verdict: PolicyVerdict, name: String
-        do { (verdict, name) = try review.read { (PolicyVerdict(configMap: $0, priorityClasses: knownPriorityClasses), $0?["metadata", "name"]?.stringValue ?? "") } } catch {
-            metrics.request(.validatePolicy, .badRequest)
-            logger.warning("validate policy: not an AdmissionReview", ["uid": review.uid, "error": bounded("\(error)", max: 200)])
-            return .text(400, "not an AdmissionReview: \(error)")
-        }
-        metrics.request(.validatePolicy, verdict.allowed ? .allowed : .denied)
-        logger.info("policy validated", [
-            "uid": review.uid, "namespace": review.namespace ?? "", "name": bounded(name, max: 253),
-            "allowed": "\(verdict.allowed)", "dryRun": "\(review.dryRun)",
-            "message": bounded(verdict.message, max: 200), "warnings": "\(verdict.warnings.count)",
-        ])
-        return Self.json(200, verdict.review(uid: review.uid, apiVersion: review.apiVersion))
     }
 }
 
@@ -43,6 +33,9 @@ struct PolicyVerdict {
     var allowed = true
     var message = ""
     var warnings: [String] = []
+
+    /// Allowed, before anything is checked.
+    init() {}
 
     init(configMap: JSON?, priorityClasses: Set<String>? = nil) {
         let sources: [(file: String, text: String)]
@@ -65,11 +58,12 @@ struct PolicyVerdict {
         message = reason
     }
 
-    func review(uid: String, apiVersion: String) -> [UInt8] {
-        var response: JSONObject = ["uid": .string(uid), "allowed": .bool(allowed)]
-        if !allowed { response["status"] = .object(["code": .number("422"), "reason": .string("Invalid"), "message": .string(message)]) }
-        if !warnings.isEmpty { response["warnings"] = .array(warnings.map { .string($0) }) }
-        let review: JSONObject = ["apiVersion": .string(apiVersion), "kind": .string("AdmissionReview"), "response": .object(response)]
-        return JSON.object(review).serialized()
+    func response(uid: String) -> AdmissionResponse {
+        var response = AdmissionResponse(uid: uid)
+        response.warnings = warnings
+        return response
     }
+
+    /// A refusal is a 422 Invalid, as the apiserver's own validation answers an invalid object.
+    var refusal: AdmissionResponse.Refusal? { allowed ? nil : .init(code: 422, reason: "Invalid", message: message) }
 }

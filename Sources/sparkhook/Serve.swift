@@ -118,21 +118,23 @@ struct Serve: ParsableCommand {
             limits: limits,
             shutdownGraceNanos: UInt64(shutdownGrace * 1e9))
 
+        // Built in dependency order, nothing set on anything afterwards: what the endpoints report of
+        // the webhook server (its readiness and counters) first, then the handlers, then the servers.
         let metrics = Metrics()
-        let handler = WebhookHandler(policies: policies, metrics: metrics, logger: logger, endpoints: adminListen.isEmpty ? .all : .webhook)
-        handler.knownPriorityClasses = knownPriorityClasses
-        let server = Server(configuration: configuration, certificates: certificates, handler: handler, logger: logger)
-        handler.server = server
+        let webhookServer = ServerView(certificates: certificates)
+        let handler = WebhookHandler(policies: policies, metrics: metrics, logger: logger, server: webhookServer,
+                                     knownPriorityClasses: knownPriorityClasses, endpoints: adminListen.isEmpty ? .all : .webhook)
+        let server = Server(configuration: configuration, certificates: certificates, handler: handler, logger: logger,
+                            stats: webhookServer.stats, readiness: webhookServer.readiness)
         // The admin port has a loop of its own: a flood of previews or scrapes there never
-        // reaches the loops the apiserver's connections are on.
-        var admin: Server?
-        if !adminListen.isEmpty {
-            let adminHandler = WebhookHandler(policies: policies, metrics: metrics, logger: logger, endpoints: .admin)
-            adminHandler.server = server  // readiness and connection figures are the webhook port's
-            let adminConfiguration = ServerConfiguration(listen: try adminListen.map { try SocketAddress(parsing: $0) }, threads: 1,
-                                                         limits: limits, shutdownGraceNanos: configuration.shutdownGraceNanos)
-            admin = Server(configuration: adminConfiguration, certificates: certificates, handler: adminHandler, logger: logger)
-        }
+        // reaches the loops the apiserver's connections are on. Its readiness and connection
+        // figures are the webhook port's.
+        let admin: Server? = adminListen.isEmpty ? nil : Server(
+            configuration: ServerConfiguration(listen: try adminListen.map { try SocketAddress(parsing: $0) }, threads: 1,
+                                               limits: limits, shutdownGraceNanos: configuration.shutdownGraceNanos),
+            certificates: certificates,
+            handler: WebhookHandler(policies: policies, metrics: metrics, logger: logger, server: webhookServer, endpoints: .admin),
+            logger: logger)
         let snapshot = policies.current
         metrics.policyLoaded(generation: snapshot.generation, rules: snapshot.policy.rules.count, hash: snapshot.hash, at: wallClock(), initial: true)
         logger.info("policy loaded", ["policy": policy, "rules": "\(snapshot.policy.rules.count)", "generation": "1", "hash": snapshot.hash])

@@ -11,24 +11,25 @@ final class ReadCheckTests: XCTestCase {
 
     func testALevelReadInsideTheReadThatIsNotJSONThrows() throws {
         let request = try AdmissionRequest(body: Self.review(object: #"{"metadata": {"name": "a", "name": "b"}}"#))
-        XCTAssertThrowsError(try request.read { $0?["metadata", "name"] }) { error in
+        XCTAssertThrowsError(try request.read { _ = $0?["metadata", "name"] }) { error in
             XCTAssertTrue(error is AdmissionError, "\(error)")
             XCTAssertTrue("\(error)".hasPrefix("body is not JSON: invalid JSON at byte "), "\(error)")
             XCTAssertTrue("\(error)".hasSuffix(": duplicate key"), "\(error)")
         }
         // The malformed level is why, also when what read it failed on the null it got.
         struct Failed: Error {}
-        XCTAssertThrowsError(try request.read { object -> Int in
+        XCTAssertThrowsError(try request.read { (object: JSON?) -> Void in
             guard object?["metadata", "name"]?.stringValue != nil else { throw Failed() }
-            return 1
         }) { XCTAssertTrue($0 is AdmissionError, "\($0)") }
     }
 
     func testALevelNotReadIsLeftAlone() throws {
         let request = try AdmissionRequest(body: Self.review(object: #"{"metadata": {"name": "a"}, "data": {"k": 1, "k": 2}}"#))
-        XCTAssertEqual(try request.read { $0?["metadata", "name"] }, "a")
+        var name: JSON?
+        try request.read { name = $0?["metadata", "name"] }
+        XCTAssertEqual(name, "a")
         // Once a read sees it, the same request refuses: the document remembers.
-        XCTAssertThrowsError(try request.read { $0?["data", "k"] })
-        XCTAssertThrowsError(try request.read { _ in 0 })
+        XCTAssertThrowsError(try request.read { _ = $0?["data", "k"] })
+        XCTAssertThrowsError(try request.read { (_: JSON?) in })
     }
 }

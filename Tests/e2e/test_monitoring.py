@@ -64,6 +64,8 @@ def test_every_metric_named_is_one_the_server_exports(certs):
         c.close()
     finally:
         assert p.stop() == 0
+    # Every admission endpoint is counted by outcome, /validate/disruptions included.
+    assert 'sparkhook_requests_total{endpoint="validate_disruptions",outcome="allowed"} 1' in body.decode()
     exported = {line.split("{")[0].split(" ")[0] for line in body.decode().splitlines() if line and not line.startswith("#")}
     named = set().union(*map(metric_names, expressions()))
     assert {"sparkhook_requests_total", "sparkhook_pods_total", "sparkhook_tls_certificate_expiry_timestamp_seconds",

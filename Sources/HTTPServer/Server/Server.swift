@@ -30,7 +30,8 @@ public final class Server: @unchecked Sendable {
     public let certificates: CertificateStore
     public let handler: any HTTPHandler
     public let logger: Logger
-    public let stats = ServerStats()
+    public let stats: ServerStats
+    public let readiness: Readiness
     /// Runs the requests the handler says may be slow, off the event loops.
     let worker = Worker(capacity: 32)
 
@@ -38,22 +39,26 @@ public final class Server: @unchecked Sendable {
     public private(set) var boundAddresses: [SocketAddress] = []
     private var loops: [EventLoop<TLSSocket, Epoll>] = []
     private var threads: [pthread_t] = []
-    let shutdownState = ShutdownState()
+    let shutdownState: ShutdownState
     /// What the loops and the drain read the time from.
     let clock: TimeSource
-    private let started = Atomic<Bool>(false)
 
+    /// `stats` and `readiness` may be made first and handed to the handler too (for /metrics and
+    /// /readyz), so that nothing is set on it after the server is built.
     public init(configuration: ServerConfiguration, certificates: CertificateStore, handler: any HTTPHandler, logger: Logger,
-                clock: TimeSource = .system) {
+                stats: ServerStats = ServerStats(), readiness: Readiness = Readiness(), clock: TimeSource = .system) {
         self.configuration = configuration
-        self.clock = clock
         self.certificates = certificates
         self.handler = handler
         self.logger = logger
+        self.stats = stats
+        self.readiness = readiness
+        self.shutdownState = ShutdownState(readiness: readiness)
+        self.clock = clock
     }
 
     /// True from `start` until shutdown begins: the readiness signal.
-    public var isServing: Bool { started.load(ordering: .acquiring) && !isDraining }
+    public var isServing: Bool { readiness.isServing }
 
     /// The first step of a shutdown (SIGTERM): readiness turns false, so that endpoints drop this
     /// pod, while the listeners stay open for whatever still arrives; from now on every answer says
@@ -92,7 +97,7 @@ public final class Server: @unchecked Sendable {
         for loop in loops {
             threads.append(try Threads.start { loop.run() })
         }
-        started.store(true, ordering: .releasing)
+        readiness.serving()
         logger.info("listening", ["addresses": boundAddresses.map(\.description).joined(separator: ","),
                                   "threads": "\(loops.count)"])
     }

@@ -1,24 +1,25 @@
 // Where a server is in its shutdown: moved on by the server (SIGTERM: draining, then stopping),
-// read by its loops on every answer and at the end of every round.
+// read by its loops on every answer and at the end of every round. The drain is its readiness's:
+// /readyz turns false the moment the loops start closing connections.
 import Synchronization
 
 final class ShutdownState: Sendable {
-    private let draining = Atomic<Bool>(false)
+    let readiness: Readiness
     private let stopping = Atomic<Bool>(false)
     /// While draining: when a request was last answered (or the drain began), for the idle rule.
     private let quietSince = Atomic<UInt64>(0)
     private let deadlineNanos = Atomic<UInt64>(.max)
 
-    init() {}
+    init(readiness: Readiness = Readiness()) { self.readiness = readiness }
 
     /// Starts the drain at `now`; false when it had started already.
     func beginDraining(now: UInt64) -> Bool {
         guard !isDraining else { return false }
         quietSince.store(now, ordering: .relaxed)
-        return !draining.exchange(true, ordering: .acquiringAndReleasing)
+        return readiness.beginDraining()
     }
 
-    var isDraining: Bool { draining.load(ordering: .acquiring) }
+    var isDraining: Bool { readiness.isDraining }
     /// The drain as the idle rule sees it; nil when not draining.
     var drain: ConnectionState.Drain? { isDraining ? .init(quietSince: quietSince.load(ordering: .relaxed)) : nil }
     /// A request was answered while draining (only then: nothing is stored per request otherwise).

@@ -3,13 +3,16 @@
 // good value stays in use. Certificates and policies both reload this way.
 import Synchronization
 
-public final class FileBackedValue<Value: Sendable>: Sendable {
-    public enum ReloadResult: Sendable {
-        case unchanged
-        case reloaded(Value)
-        case refused(String)
-    }
+/// What a reload did, for every value reloaded from files (certificates, policies).
+public enum ReloadResult<Value: Sendable>: Sendable {
+    case unchanged
+    /// The value now in use.
+    case reloaded(Value)
+    /// Why the files were refused; the last good value stays in use.
+    case refused(String)
+}
 
+public final class FileBackedValue<Value: Sendable>: Sendable {
     public let paths: [String]
     private let build: @Sendable () throws -> Value
     private let state: Mutex<(value: Value, fingerprint: FileFingerprint, refused: FileFingerprint?)>
@@ -30,7 +33,7 @@ public final class FileBackedValue<Value: Sendable>: Sendable {
     /// (a kubelet's swap, an editor's temporary file) more often than what is read from it, and
     /// a reload that changes nothing must not count as one.
     public func reload(force: Bool = false, same: (Value, Value) -> Bool = { _, _ in false },
-                       update: (Value, Value) -> Value = { new, _ in new }) -> ReloadResult {
+                       update: (Value, Value) -> Value = { new, _ in new }) -> ReloadResult<Value> {
         let fingerprint = FileFingerprint(paths: paths)
         let seen = state.withLock { $0.fingerprint == fingerprint || $0.refused == fingerprint }
         if seen && !force { return .unchanged }

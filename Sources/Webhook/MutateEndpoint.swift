@@ -1,13 +1,13 @@
 // POST /mutate: what the apiserver calls for every pod created. The decision is Decision's; here it
 // is timed, counted and logged, and a decision that fails lets the pod through unchanged.
 import Admission
-import Glibc
 import HTTPServer
 import Policy
 
 extension WebhookHandler {
     func mutate(_ request: HTTPRequest) -> HTTPResponse {
-        let start = monotonicSeconds()
+        let start = clock.nanos()
+        func seconds() -> Double { Double(clock.nanos() &- start) / 1e9 }
         let snapshot = policies.current
         return answer(request, as: .mutate) { review in
             let outcome: ReviewOutcome
@@ -17,11 +17,11 @@ extension WebhookHandler {
                 // Could not decide: let the pod through unchanged, and say so everywhere.
                 var response = AdmissionResponse(uid: review.uid)
                 response.warnings = ["\(Decision.warningPrefix)internal error, pod admitted unchanged: \(error)"]
-                metrics.admission(seconds: monotonicSeconds() - start, applied: [], warnings: 1)
+                metrics.admission(seconds: seconds(), applied: [], warnings: 1)
                 logger.error("admission failed; pod admitted unchanged", ["uid": review.uid, "namespace": review.namespace ?? "", "error": "\(error)"])
                 return (response, nil, .internalError)
             }
-            let elapsed = monotonicSeconds() - start
+            let elapsed = seconds()
             let applied = outcome.mutation?.applied ?? []
             metrics.admission(seconds: elapsed, applied: applied, warnings: outcome.response.warnings.count,
                               placed: Self.placement(outcome.mutation, policy: snapshot.policy), fallbacks: outcome.mutation?.fallbacks ?? [])
@@ -48,10 +48,4 @@ extension WebhookHandler {
         return (role, cls.map { policy.priorityClasses.contains($0) ? $0 : "other" } ?? "none")
     }
 
-}
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

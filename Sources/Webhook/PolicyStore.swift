@@ -11,12 +11,6 @@ public final class PolicyStore: Sendable {
         public let hash: String
     }
 
-    public enum ReloadResult: Sendable, Equatable {
-        case unchanged
-        case reloaded(generation: Int)
-        case refused(String)
-    }
-
     public let path: String
     private let snapshot: FileBackedValue<Snapshot>
 
@@ -33,15 +27,10 @@ public final class PolicyStore: Sendable {
 
     /// Reloads when the files changed since the last load or refusal, or always when `force`; files
     /// that hash as the policy in force leave it (and its generation) as it is.
-    public func reload(force: Bool = false) -> ReloadResult {
+    public func reload(force: Bool = false) -> ReloadResult<Snapshot> {
         // The same bytes under the same names (the hash) are the policy in force already.
-        let result = snapshot.reload(force: force, same: { new, old in new.hash == old.hash }) { new, old in
+        snapshot.reload(force: force, same: { new, old in new.hash == old.hash }) { new, old in
             Snapshot(policy: new.policy, generation: old.generation + 1, hash: new.hash)
-        }
-        switch result {
-        case .unchanged: return .unchanged
-        case .reloaded(let snapshot): return .reloaded(generation: snapshot.generation)
-        case .refused(let reason): return .refused(reason)
         }
     }
 }

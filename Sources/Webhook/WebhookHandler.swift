@@ -4,6 +4,7 @@
 // The webhook must never be why a Spark pod fails to start: anything short of a malformed
 // request is answered `allowed: true`, with a warning when something went wrong.
 import HTTPServer
+import Posix
 
 public struct WebhookHandler: HTTPHandler {
     public let policies: PolicyStore
@@ -16,6 +17,8 @@ public struct WebhookHandler: HTTPHandler {
     let knownPriorityClasses: Set<String>?
     /// The largest body /preview reads.
     let maxPreviewBytes: Int
+    /// What an admission's duration is measured by.
+    let clock: TimeSource
     private let router: Router
 
     /// Which endpoints a listener serves besides /healthz and /readyz.
@@ -43,13 +46,14 @@ public struct WebhookHandler: HTTPHandler {
 
 extension WebhookHandler {
     public init(policies: PolicyStore, metrics: Metrics, logger: Logger, server: ServerView? = nil,
-                knownPriorityClasses: Set<String>? = nil, maxPreviewBytes: Int = Self.defaultMaxPreviewBytes, endpoints: Endpoints = .all) {
+                knownPriorityClasses: Set<String>? = nil, maxPreviewBytes: Int = Self.defaultMaxPreviewBytes, endpoints: Endpoints = .all,
+                clock: TimeSource = .system) {
         // The routes run the endpoints on a copy made without routes: the endpoints never route,
         // and everything else they read is in it.
         let unrouted = WebhookHandler(policies: policies, metrics: metrics, logger: logger, server: server,
-                                      knownPriorityClasses: knownPriorityClasses, maxPreviewBytes: maxPreviewBytes, router: Router())
+                                      knownPriorityClasses: knownPriorityClasses, maxPreviewBytes: maxPreviewBytes, clock: clock, router: Router())
         self.init(policies: policies, metrics: metrics, logger: logger, server: server,
-                  knownPriorityClasses: knownPriorityClasses, maxPreviewBytes: maxPreviewBytes, router: unrouted.routes(endpoints))
+                  knownPriorityClasses: knownPriorityClasses, maxPreviewBytes: maxPreviewBytes, clock: clock, router: unrouted.routes(endpoints))
     }
 
     private func routes(_ endpoints: Endpoints) -> Router {

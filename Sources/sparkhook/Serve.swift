@@ -136,7 +136,7 @@ struct Serve: ParsableCommand {
             handler: WebhookHandler(policies: policies, metrics: metrics, logger: logger, server: webhookServer, endpoints: .admin),
             logger: logger)
         let snapshot = policies.current
-        metrics.policyLoaded(generation: snapshot.generation, rules: snapshot.policy.rules.count, hash: snapshot.hash, at: wallClock(), initial: true)
+        metrics.policyLoaded(generation: snapshot.generation, rules: snapshot.policy.rules.count, hash: snapshot.hash, at: TimeSource.wallSeconds(), initial: true)
         logger.info("policy loaded", ["policy": policy, "rules": "\(snapshot.policy.rules.count)", "generation": "1", "hash": snapshot.hash])
         do {
             try server.start()
@@ -152,11 +152,11 @@ struct Serve: ParsableCommand {
             case .unchanged:
                 // Asked for (SIGHUP), an answer: the files are the policy in force.
                 if force { logger.info("policy unchanged", ["policy": policy, "generation": "\(policies.current.generation)", "hash": policies.current.hash]) }
-            case .reloaded(let generation):
-                let current = policies.current
+            case .reloaded(let current):
+                // The snapshot this reload made (policies.current may already be a later one).
                 let rules = current.policy.rules.count
-                metrics.policyLoaded(generation: generation, rules: rules, hash: current.hash, at: wallClock())
-                logger.info("policy reloaded", ["policy": policy, "rules": "\(rules)", "generation": "\(generation)", "hash": current.hash])
+                metrics.policyLoaded(generation: current.generation, rules: rules, hash: current.hash, at: TimeSource.wallSeconds())
+                logger.info("policy reloaded", ["policy": policy, "rules": "\(rules)", "generation": "\(current.generation)", "hash": current.hash])
             case .refused(let errors):
                 metrics.policyRefused()
                 logger.error("policy refused; keeping the last good one",
@@ -172,10 +172,4 @@ struct Serve: ParsableCommand {
         policyWatcher.stop()
         certificateWatcher.stop()
     }
-}
-
-func wallClock() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

@@ -2,6 +2,7 @@
 // read from it (the kubelet's ..data swap, an editor's temporary file), and each such change once
 // counted as a reload and a new generation (seen as a flaky reload count under load).
 import Foundation
+import Posix
 @testable import Webhook
 import XCTest
 
@@ -15,12 +16,20 @@ final class PolicyStoreReloadTests: PolicyFolderTestCase {
         Thread.sleep(forTimeInterval: 0.02)
         try bytes.write(to: file)
         try Data().write(to: folder.appendingPathComponent(".editor-swap"))
-        XCTAssertEqual(store.reload(), .unchanged)
-        XCTAssertEqual(store.reload(force: true), .unchanged)
+        XCTAssertEqual(outcome(store.reload()), "unchanged")
+        XCTAssertEqual(outcome(store.reload(force: true)), "unchanged")
         XCTAssertEqual(store.current.generation, 1)
 
         try (String(decoding: bytes, as: UTF8.self) + "\n# edited\n").write(to: file, atomically: true, encoding: .utf8)
-        XCTAssertEqual(store.reload(), .reloaded(generation: 2))
-        XCTAssertEqual(store.reload(), .unchanged)
+        XCTAssertEqual(outcome(store.reload()), "reloaded generation 2")
+        XCTAssertEqual(outcome(store.reload()), "unchanged")
+    }
+
+    private func outcome(_ result: ReloadResult<PolicyStore.Snapshot>) -> String {
+        switch result {
+        case .unchanged: "unchanged"
+        case .reloaded(let snapshot): "reloaded generation \(snapshot.generation)"
+        case .refused(let reason): "refused: \(reason)"
+        }
     }
 }

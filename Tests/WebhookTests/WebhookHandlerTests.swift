@@ -3,6 +3,8 @@ import Foundation
 import HTTPServer
 import JSON
 import Policy
+import Posix
+import Synchronization
 @testable import Webhook
 import XCTest
 
@@ -74,6 +76,19 @@ final class WebhookHandlerTests: PolicyFolderTestCase {
             XCTAssertEqual(h.handle(HTTPRequest(method: "GET", path: "/nope")).status, 404)
         }
         XCTAssertEqual(webhook.handle(HTTPRequest(method: "GET", path: "/mutate")).status, 405)
+    }
+
+    /// An admission's duration is read from the handler's clock: on a clock that moves 3 ms
+    /// between its readings, the histogram has the admission in the 5 ms bucket and not below.
+    func testTheAdmissionDurationIsTheHandlersClocks() throws {
+        let ticks = Mutex<UInt64>(0)
+        let clock = TimeSource(nanos: { ticks.withLock { $0 += 3_000_000; return $0 } }, seconds: { 0 })
+        let h = WebhookHandler(policies: try PolicyStore(path: folder.path), metrics: Metrics(), logger: Logger(minimum: .error), clock: clock)
+        XCTAssertEqual(post(h, "/mutate", try Fixtures.bytes("executor-operator.json")).status, 200)
+        let text = h.metrics.render(server: nil)
+        XCTAssertTrue(text.contains("sparkhook_admission_duration_seconds_bucket{le=\"0.0025\"} 0\n"), text)
+        XCTAssertTrue(text.contains("sparkhook_admission_duration_seconds_bucket{le=\"0.005\"} 1\n"), text)
+        XCTAssertTrue(text.contains("sparkhook_admission_duration_seconds_sum 0.003\n"), text)
     }
 
     func testPodsAreCountedByRoleAndTheClassTheyLeaveWith() throws {

@@ -17,7 +17,7 @@ public enum Lifecycle {
         return watcher
     }
 
-    static func report(_ result: CertificateStore.ReloadResult, store: CertificateStore, logger: Logger) {
+    static func report(_ result: ReloadResult<TLSContext>, store: CertificateStore, logger: Logger) {
         switch result {
         case .unchanged: break
         case .reloaded: logger.info("TLS certificate reloaded", ["certificate": store.files.certificate])

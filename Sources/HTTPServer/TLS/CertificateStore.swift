@@ -5,12 +5,6 @@ import Posix
 import Synchronization
 
 public final class CertificateStore: Sendable {
-    public enum ReloadResult: Equatable, Sendable {
-        case unchanged
-        case reloaded
-        case refused(String)
-    }
-
     public let files: TLSFiles
     private let context: FileBackedValue<TLSContext>
 
@@ -46,11 +40,5 @@ public final class CertificateStore: Sendable {
 
     public var current: TLSContext { context.current }
 
-    public func reloadIfChanged() -> ReloadResult {
-        switch context.reload() {
-        case .unchanged: return .unchanged
-        case .reloaded: return .reloaded
-        case .refused(let reason): return .refused(reason)
-        }
-    }
+    public func reloadIfChanged() -> ReloadResult<TLSContext> { context.reload() }
 }

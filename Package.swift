@@ -22,8 +22,8 @@ let package = Package(
         .target(name: "CPosix"),
         // SSE2 byte classes for the JSON structural index (intrinsics are not callable from Swift).
         .target(name: "CScan"),
-        // The syscall funnel, whole-file reads, folder listing, file watching and keep-last-good
-        // reloading: below both the certificate store and the policy store.
+        // The syscall funnel, whole-file reads, folder listing, file watching, keep-last-good
+        // reloading, threads, the clock and the logger: below the server and the policy store.
         .target(name: "Posix", dependencies: ["CPosix"]),
         .target(name: "HTTPServer", dependencies: ["CTLS", "CPosix", "Posix"]),
         // A JSON library: lazy parser, writer, pointer, patch (diff, apply, check), base64.

@@ -3,6 +3,7 @@
 import Admission
 import HTTPServer
 import Policy
+import Posix
 
 extension WebhookHandler {
     func mutate(_ request: HTTPRequest) -> HTTPResponse {

@@ -1,7 +1,7 @@
 // Option values with a fixed set of words: as enums, ArgumentParser refuses another word itself
 // and lists the words in --help, the man page and the shell completions.
 import ArgumentParser
-import HTTPServer
+import Posix
 
 enum PreviewOutput: String, CaseIterable, ExpressibleByArgument {
     case table, json

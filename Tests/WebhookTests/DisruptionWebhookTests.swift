@@ -4,6 +4,7 @@ import HTTPServer
 import JSON
 import Policy
 @testable import Webhook
+import Posix
 import XCTest
 
 final class DisruptionWebhookTests: XCTestCase {

@@ -3,6 +3,7 @@
 import Foundation
 import HTTPServer
 @testable import Webhook
+import Posix
 import XCTest
 
 class PolicyFolderTestCase: XCTestCase {

@@ -1,6 +1,5 @@
 // Logs as one JSON object per line on stderr: level, time, message, then fields.
 import Glibc
-import Posix
 
 public struct Logger: Sendable {
     public enum Level: Int, Sendable, Comparable {

@@ -8,7 +8,7 @@ public struct AdmissionError: Error, CustomStringConvertible, Sendable {
 }
 
 public struct AdmissionRequest: Sendable {
-    public static let versions = ["admission.k8s.io/v1", "admission.k8s.io/v1beta1"]
+    static let versions = ["admission.k8s.io/v1", "admission.k8s.io/v1beta1"]
 
     public var apiVersion: String
     public var uid: String

@@ -9,11 +9,7 @@ import Policy
 import Posix
 import Webhook
 
-func now() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}
+func now() -> UInt64 { TimeSource.monotonicNanos() }
 
 /// A plain message on stderr and exit status 1: a missing file is a usage problem, not a crash.
 func fail(_ message: String) -> Never {

@@ -1,6 +1,8 @@
 // The registry against the README's Metrics table: every family /metrics can show has a row that
 // names it with its labels, and every name in the table is a family that exists.
 import Foundation
+@testable import HTTPServer
+@testable import Policy
 @testable import Webhook
 import XCTest
 
@@ -48,6 +50,40 @@ final class MetricsRegistryTests: XCTestCase {
         XCTAssertEqual(Self.mismatches(extra).unknown, ["sparkhook_gone_total{a}"])
         let relabelled = readme.replacingOccurrences(of: "`sparkhook_pods_total{role, priority_class}`", with: "`sparkhook_pods_total{role}`")
         XCTAssertEqual(Self.mismatches(relabelled).missing, ["sparkhook_pods_total{role, priority_class}"])
+    }
+
+    /// A whole page, with a series in every family that has values: every family's reader runs
+    /// (one giving the wrong number of label values traps, as it would on a scrape: this test is
+    /// where that shows, not /metrics), each series line carries its family's labels, and every
+    /// family but the certificates' (no TLS pair here) is shown.
+    func testEverySeriesOfAFullPageCarriesItsFamilysLabels() throws {
+        let metrics = Metrics()
+        metrics.request(.mutate, .mutated)
+        metrics.request(.validateDisruptions, .allowed)
+        metrics.admission(seconds: 0.0002, applied: [AppliedRule(rule: "executor-mix", variant: "spot", fields: ["/spec/nodeSelector"])],
+                          warnings: 1, placed: (role: "executor", priorityClass: "spark-executor"),
+                          fallbacks: [SplitFallback(rule: "executor-mix", variant: "spot")])
+        metrics.disruptions.count(role: .executor, reason: "PreemptionByScheduler", pod: "uid-1")
+        metrics.policyLoaded(generation: 2, rules: 3, hash: "abc", at: 1, initial: false)
+        metrics.policyRefused()
+        let stats = ServerStats()
+        stats.add(.acceptedConnections)
+        let page = metrics.render(server: stats)
+        let families = Dictionary(uniqueKeysWithValues: Metrics.families.map { ($0.name, $0) })
+        var shown = Set<String>()
+        for line in page.split(separator: "\n") where !line.hasPrefix("#") {
+            let series = line.prefix { $0 != "{" && $0 != " " }
+            var name = String(series)
+            for suffix in ["_bucket", "_sum", "_count"] where families[name] == nil && name.hasSuffix(suffix) { name = String(name.dropLast(suffix.count)) }
+            let family = try XCTUnwrap(families[name], "a series of no declared family: \(line)")
+            shown.insert(name)
+            var labels: [String] = []
+            if let open = line.firstIndex(of: "{"), let close = line.lastIndex(of: "}") {
+                labels = line[line.index(after: open)..<close].split(separator: ",").map { String($0.prefix { $0 != "=" }) }
+            }
+            XCTAssertEqual(labels.filter { $0 != "le" }, family.labels, String(line))
+        }
+        XCTAssertEqual(Set(families.keys).subtracting(shown), ["sparkhook_tls_certificate_expiry_timestamp_seconds"])
     }
 
     func testAnEndpointsLabelIsItsCaseInSnakeCase() {

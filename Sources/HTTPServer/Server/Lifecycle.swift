@@ -30,7 +30,7 @@ public enum Lifecycle {
     /// server and returns when it has stopped.
     public static func run(_ server: Server, shutdownDelaySeconds: Double = 0, onHangup: () -> Void = {}) {
         while true {
-            if let warning = server.certificates.checkExpiry() {
+            if let warning = server.certificates.checkExpiry(now: server.clock.seconds()) {
                 server.logger.warning(warning, ["certificate": server.certificates.files.certificate])
             }
             let signal = cposix_wait_signal(1000)

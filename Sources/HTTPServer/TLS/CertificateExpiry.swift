@@ -25,7 +25,6 @@ public enum CertificateExpiry {
         ERR_clear_error()  // the end of the file is reported as an error
         return earliest
     }
-
 }
 
 /// When to warn of a certificate close to its expiry: from `lead` before it, once per `interval`.

@@ -81,7 +81,8 @@ public final class JSONDocument: @unchecked Sendable {
 
 /// A container or a plain string in a parsed document, not decoded yet.
 public struct RawJSON: Sendable {
-    public let document: JSONDocument
+    // Not public: a level is read through a checked read (AdmissionRequest.read), not by hand.
+    @usableFromInline package let document: JSONDocument
     let start: Int32
     let end: Int32
 

@@ -211,15 +211,19 @@ class Run:
 
 
 @contextlib.contextmanager
-def disruption_webhook(server, port, ca_file, match_conditions=True):
+def disruption_webhook(server, port, ca_file, match_conditions=True, only_namespace=None):
     """manifests/base/disruptionwebhook.yaml as shipped, pointed at a sparkhook on 127.0.0.1:port
-    (with match_conditions=False: without them, to measure what they save)."""
+    (with match_conditions=False: without them, to measure what they save; with only_namespace:
+    for that namespace alone, so that a test counting calls counts its own pods' only)."""
     config = yaml.safe_load((ROOT / "manifests" / "base" / "disruptionwebhook.yaml").read_text())
     bundle = base64.b64encode(pathlib.Path(ca_file).read_bytes()).decode()
     for webhook in config["webhooks"]:
         webhook["clientConfig"] = {"url": f"https://127.0.0.1:{port}/validate/disruptions", "caBundle": bundle}
         if not match_conditions:
             webhook.pop("matchConditions")
+        if only_namespace:
+            webhook["namespaceSelector"]["matchExpressions"].append(
+                {"key": "kubernetes.io/metadata.name", "operator": "In", "values": [only_namespace]})
     path = "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations"
     name = config["metadata"]["name"]
     server.delete(f"{path}/{name}")

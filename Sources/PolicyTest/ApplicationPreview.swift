@@ -59,7 +59,7 @@ public struct ApplicationPreview {
             let built = app.executor(id)
             let result = try decide(built)
             if id == 1 { first = result }
-            let applied = result.applied.map(\.label).joined(separator: ",")
+            let applied = result.mutation?.appliedSummary ?? ""
             if let i = groups.firstIndex(where: { $0.applied == applied }) { groups[i].ids.append(id) } else {
                 groups.append(Group(applied: applied, ids: [id], outcome: PodOutcome(built: built, preview: result)))
             }

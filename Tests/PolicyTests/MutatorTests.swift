@@ -27,6 +27,19 @@ enum Fixtures {
     }
 }
 
+/// A split of executors, 2 on variant od, then one in two on spot: the tests of a split's fallback
+/// read it.
+let evenSplitRule = """
+        - name: mix
+          match: {roles: [executor]}
+          split:
+            base: {count: 2, variant: od}
+            variants:
+              - {name: spot, weight: 1, set: {nodeSelector: {capacity: spot}}}
+              - {name: od, weight: 1, set: {nodeSelector: {capacity: on-demand}}}
+
+    """
+
 func policy(_ rules: String) throws -> PolicySet {
     try PolicyLoader.load(sources: [("test.yaml", "apiVersion: sparkhook.io/v1alpha1\nkind: SparkPodPolicy\nmetadata: {name: t}\nspec:\n  rules:\n" + rules)])
 }
@@ -214,15 +227,7 @@ final class MutatorTests: XCTestCase {
     }
 
     func testSplitUsesTheExecIDAndFallsBackWithAWarning() throws {
-        let set = try policy("""
-            - name: mix
-              match: {roles: [executor]}
-              split:
-                base: {count: 2, variant: od}
-                variants:
-                  - {name: spot, weight: 1, set: {nodeSelector: {capacity: spot}}}
-                  - {name: od, weight: 1, set: {nodeSelector: {capacity: on-demand}}}
-        """ + "\n")
+        let set = try policy(evenSplitRule)
         var pod = try Fixtures.pod("executor-submit.json")  // spark-exec-id 3: first above the base
         XCTAssertEqual(mutate(pod, set).applied.first?.variant, "spot")
         pod.set(["metadata", "labels", "spark-exec-id"], "not-a-number")

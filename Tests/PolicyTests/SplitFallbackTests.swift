@@ -6,16 +6,7 @@ import JSON
 import XCTest
 
 final class SplitFallbackTests: XCTestCase {
-    let split = """
-        - name: mix
-          match: {roles: [executor]}
-          split:
-            base: {count: 2, variant: od}
-            variants:
-              - {name: spot, weight: 1, set: {nodeSelector: {capacity: spot}}}
-              - {name: od, weight: 1, set: {nodeSelector: {capacity: on-demand}}}
-
-    """
+    let split = evenSplitRule
 
     func testADeploymentAllocatedExecutorGoesToTheFallbackVariantSayingWhy() throws {
         let pod = try Fixtures.pod("allocators/executor-deployment.json")
